@@ -1,0 +1,77 @@
+"""The @learning LMS: application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from lms.config import load_config
+from lms.db import Database
+from lms import models as _models  # noqa: F401 - registers every mapper before first use
+
+csrf = CSRFProtect()
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    config = load_config(app.instance_path, environ=(test_config or {}).get("ENVIRON"))
+    app.config.update(config)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(config["COOKIE_SECURE"]),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(config["SESSION_MAX_HOURS"])),
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k != "ENVIRON"})
+
+    logging.basicConfig(level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    app.extensions["lms_db"] = Database(
+        str(app.config["DATABASE_URL"]),
+        pool_size=int(app.config["DB_POOL_SIZE"]),
+        pool_timeout=int(app.config["DB_POOL_TIMEOUT"]),
+    )
+
+    from lms import i18n, web
+    from lms.auth import login
+
+    web.init_app(app)
+    i18n.init_app(app)
+    login.init_app(app)
+    csrf.init_app(app)
+
+    from lms import templating
+
+    templating.init_app(app)
+
+    from lms.api.views import bp as api_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.catalog.views import bp as catalog_bp
+    from lms.health import bp as health_bp
+    from lms.learn.views import bp as learn_bp
+
+    for blueprint in (auth_bp, catalog_bp, learn_bp, health_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # bearer tokens, never cookies: no ambient authority to forge
+
+    from lms.cli import lms_cli
+
+    app.cli.add_command(lms_cli)
+    return app

@@ -1,0 +1,162 @@
+"""Accounts, login sessions, API tokens. No flask here: callers pass the
+session, the clock and the request facts they need."""
+from __future__ import annotations
+
+from lms.msgids import N_
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
+from lms.auth.passwords import hash_password, password_problem, verify_password
+from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
+
+
+class AccountError(ValueError):
+    """A refused account change; the message is a translatable msgid."""
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session, *, username: str, password: str | None, staff_category: str, now: datetime,
+    full_name: str = "", email: str = "", org_unit_id: int | None = None, language: str = "zh_CN",
+    roles: Iterable[str] = ("learner",), status: str = "active",
+) -> User:
+    username = username.strip()
+    if not username:
+        raise AccountError(N_("A username is required."))
+    if staff_category not in STAFF_CATEGORIES:
+        raise AccountError(N_("Unknown staff category."))
+    if language not in LANGUAGES:
+        raise AccountError(N_("Unknown language."))
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(N_("This username is taken."))
+    user = User(username=username, full_name=full_name, email=email, staff_category=staff_category,
+                org_unit_id=org_unit_id, language=language, status=status, created_at=now)
+    if password is not None:
+        problem = password_problem(password, username=username)
+        if problem:
+            raise AccountError(problem)
+        user.password_hash = hash_password(password)
+    set_roles(user, roles)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_roles(user: User, roles: Iterable[str]) -> None:
+    wanted = set(roles) | {"learner"}
+    unknown = wanted - set(ROLES)
+    if unknown:
+        raise AccountError(N_("Unknown role."))
+    user.roles[:] = [r for r in user.roles if r.role in wanted]
+    for role in sorted(wanted - user.role_names):
+        user.roles.append(UserRole(role=role))
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+
+
+def login_throttled(session: Session, *, username: str, ip: str, now: datetime, policy: LoginPolicy) -> bool:
+    """Too many recent failures for this username or from this IP."""
+    since = now - policy.window
+    by_user = session.scalar(select(func.count()).where(LoginFailure.username == username.lower(), LoginFailure.at >= since))
+    by_ip = session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since))
+    # An IP is shared by a whole office behind NAT: allow it more room than one account.
+    return by_user >= policy.max_failures or by_ip >= policy.max_failures * 10
+
+
+def record_login_failure(session: Session, *, username: str, ip: str, now: datetime, policy: LoginPolicy) -> None:
+    session.add(LoginFailure(username=username.lower()[:80], ip=ip[:64], at=now))
+    # Keep the table small: drop what no window can see any more.
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - policy.window * 4))
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same answer for every failure)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+_DUMMY_HASH = hash_password(secrets.token_hex(8))
+
+
+def start_login_session(session: Session, *, user: User, now: datetime) -> str:
+    """Record a new login; returns the token to put in the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(LoginSession(token_hash=_digest(token), user_id=user.id, created_at=now, last_seen_at=now))
+    user.last_login_at = now
+    session.flush()
+    return token
+
+
+def user_for_login_session(session: Session, *, token: str, now: datetime, max_age: timedelta) -> User | None:
+    row = session.execute(
+        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == _digest(token))
+    ).first()
+    if row is None:
+        return None
+    login, user = row
+    if not user.is_active or login.created_at + max_age < now:
+        return None
+    return user
+
+
+def end_login_session(session: Session, *, token: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
+
+
+def end_all_login_sessions(session: Session, *, user_id: int) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
+
+
+def change_password(session: Session, *, user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError(N_("The current password is wrong."))
+    set_password(session, user=user, password=new)
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    problem = password_problem(password, username=user.username)
+    if problem:
+        raise AccountError(problem)
+    user.password_hash = hash_password(password)
+    end_all_login_sessions(session, user_id=user.id)
+
+
+def deactivate_user(session: Session, *, user: User) -> None:
+    user.status = "deactivated"
+    end_all_login_sessions(session, user_id=user.id)
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def create_api_token(session: Session, *, user: User, now: datetime, name: str = "") -> str:
+    token = "lms_" + secrets.token_urlsafe(32)
+    session.add(ApiToken(token_hash=_digest(token), user_id=user.id, name=name, created_at=now))
+    session.flush()
+    return token
+
+
+def user_for_api_token(session: Session, *, token: str) -> User | None:
+    return session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False), User.status == "active")
+    )

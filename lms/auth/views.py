@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.audit.services import record_event
+from lms.auth import services
+from lms.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
+from lms.auth.login import log_in, log_out
+from lms.permissions import login_required, public
+from lms.web import db_session, request_now
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path: no scheme, no host, no `//` or backslash tricks."""
+    if not target:
+        return url_for("learn.my_learning")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
+        return url_for("learn.my_learning")
+    return target
+
+
+def login_policy() -> services.LoginPolicy:
+    cfg = current_app.config
+    return services.LoginPolicy(max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
+                                window=timedelta(minutes=int(cfg["LOGIN_WINDOW_MINUTES"])))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm(next=request.args.get("next", ""))
+    status = 200
+    if form.validate_on_submit():
+        session = db_session()
+        ip = request.remote_addr or ""
+        now = request_now()
+        username = form.username.data.strip()
+        if services.login_throttled(session, username=username, ip=ip, now=now, policy=login_policy()):
+            record_event(session, action="login_throttled", username=username, ip=ip, request_id=g.request_id, now=now)
+            session.commit()
+            flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
+            return render_template("auth/login.html", form=form), 429
+        user = services.authenticate(session, username=username, password=form.password.data)
+        if user is None:
+            services.record_login_failure(session, username=username, ip=ip, now=now, policy=login_policy())
+            record_event(session, action="login_failed", username=username, ip=ip, request_id=g.request_id, now=now)
+            session.commit()
+            flash(_("Wrong username or password."), "error")
+            status = 401
+        else:
+            log_in(user)
+            record_event(session, action="login", user=user, ip=ip, request_id=g.request_id, now=now)
+            session.commit()
+            response = redirect(safe_next(form.next.data))
+            response.set_cookie("lang", user.language, max_age=365 * 86400, samesite="Lax", httponly=True,
+                                secure=current_app.config["SESSION_COOKIE_SECURE"])
+            return response
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    if LogoutForm().validate_on_submit():
+        session = db_session()
+        record_event(session, action="logout", user=current_user, ip=request.remote_addr or "",
+                     request_id=g.request_id, now=request_now())
+        log_out(current_user._get_current_object())
+        session.commit()
+        flash(_("You are logged out."), "info")
+    return redirect(url_for("catalog.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        session = db_session()
+        user = current_user._get_current_object()
+        try:
+            services.change_password(session, user=user, current=form.current.data, new=form.new.data)
+        except services.AccountError as exc:
+            flash(_(str(exc)), "error")
+        else:
+            record_event(session, action="password_changed", user=user, ip=request.remote_addr or "",
+                         request_id=g.request_id, now=request_now())
+            log_in(user)  # every other session ended; keep this one going with a new token
+            session.commit()
+            flash(_("Your password is changed. Other sessions were logged out."), "info")
+            return redirect(url_for("learn.my_learning"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def language():
+    form = LanguageForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("catalog.index"))
+    response = make_response(redirect(safe_next(form.next.data or request.referrer and urlsplit(request.referrer).path)))
+    response.set_cookie("lang", form.language.data, max_age=365 * 86400, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    if current_user.is_authenticated:
+        session = db_session()
+        user = current_user._get_current_object()
+        user.language = form.language.data
+        session.commit()
+    return response

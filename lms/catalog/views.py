@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user
+
+from lms.catalog import services
+from lms.catalog.forms import CatalogFilterForm
+from lms.learn import services as learning
+from lms.learn.forms import EnrolForm
+from lms.permissions import public
+from lms.web import db_session
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    form = CatalogFilterForm(request.args)
+    filtered = form.validate() and any(form.data[k] for k in ("q", "skill", "level", "scheme", "audience", "language"))
+    flt = services.CatalogFilter(
+        skill_type=form.skill.data or None, target_level=form.level.data or None, scheme=form.scheme.data or None,
+        audience=form.audience.data or None, language=form.language.data or None,
+        keyword=(form.q.data or "").strip() or None,
+    ) if filtered else services.CatalogFilter()
+    session = db_session()
+    counts = services.matrix_counts(session)
+    courses = services.find_courses(session, flt) if filtered else []
+    return render_template("catalog/index.html", form=form, counts=counts, courses=courses, filtered=filtered,
+                           errors=not form.validate())
+
+
+@bp.route("/courses/<code>")
+@public
+def course(code: str):
+    session = db_session()
+    course = services.get_published_course(session, code)
+    if course is None:
+        abort(404)
+    enrolment = progress = done = None
+    if current_user.is_authenticated:
+        enrolment = learning.get_enrolment(session, user_id=current_user.id, course_id=course.id)
+        if enrolment:
+            progress = learning.course_progress(session, user_id=current_user.id, course_id=course.id)
+            done = learning.completed_lesson_ids(session, user_id=current_user.id, course_id=course.id)
+    return render_template("catalog/course.html", course=course, enrolment=enrolment, progress=progress,
+                           done=done or set(), enrol_form=EnrolForm())

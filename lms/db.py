@@ -1,0 +1,126 @@
+"""Database: declarative base, engine and session factory per app.
+
+The engine is created lazily in the process that uses it, so gunicorn workers
+never share a connection pool inherited across fork.
+
+SQLite gets WAL, a busy timeout, foreign keys, and explicit BEGIN control:
+Python's sqlite3 driver would otherwise start transactions lazily, which makes
+"read then write" transactions fail with "database is locked" under load.
+Sessions opened for writing issue BEGIN IMMEDIATE (take the write lock first);
+read-only sessions issue a plain BEGIN (WAL readers never block).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every test
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, pool_size: int = 5, pool_timeout: int = 5) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
+        pool_recycle=1800,
+    )
+
+
+class Database:
+    """Owns one engine per process and hands out sessions."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, pool_timeout: int = 5) -> None:
+        self.url = url
+        self._pool_size = pool_size
+        self._pool_timeout = pool_timeout
+        self._engine: Engine | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+        self._read: sessionmaker[Session] | None = None
+        self._write: sessionmaker[Session] | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def engine(self) -> Engine:
+        pid = os.getpid()
+        if self._engine is None or self._pid != pid:
+            with self._lock:
+                if self._engine is None or self._pid != pid:
+                    if self._engine is not None:
+                        # Inherited across fork: drop the parent's connections without closing them.
+                        self._engine.dispose(close=False)
+                    engine = make_engine(self.url, pool_size=self._pool_size, pool_timeout=self._pool_timeout)
+                    writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
+                    self._read = sessionmaker(engine, expire_on_commit=False)
+                    self._write = sessionmaker(writer, expire_on_commit=False)
+                    self._engine, self._pid = engine, pid
+        return self._engine
+
+    def session(self, *, write: bool = False) -> Session:
+        self.engine  # noqa: B018 - ensures the per-process engine exists
+        factory = self._write if write else self._read
+        assert factory is not None
+        return factory()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write session that commits on success and rolls back on error (CLI, jobs)."""
+        session = self.session(write=True)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None

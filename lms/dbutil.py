@@ -1,0 +1,15 @@
+"""Small portable helpers over SQLAlchemy dialect differences."""
+from __future__ import annotations
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_ignoring_duplicates(session: Session, model, values: dict, *, unique: list[str]) -> bool:
+    """INSERT ... ON CONFLICT (unique) DO NOTHING; True when a row was added."""
+    table: Table = model.__table__
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    return session.execute(stmt).rowcount == 1

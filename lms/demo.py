@@ -1,0 +1,59 @@
+"""Demo org units and accounts for `make run` (listed in the README)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.auth.services import create_user
+from lms.orgs.models import Headcount, OrgUnit
+
+DEMO_PASSWORD = "learn-at-sscbc-2026"
+
+# code, parent code, name, level, kind, headcounts (manager, professional, staff, correspondent)
+ORG_UNITS = [
+    ("CN", None, "社会保障能力建设中心（全国）", "national", "social_insurance", (40, 60, 120, 0)),
+    ("JS", "CN", "江苏省社会保险事业管理中心", "province", "social_insurance", (120, 260, 900, 0)),
+    ("JS-NJ", "JS", "南京市社会保险管理中心", "city", "social_insurance", (45, 90, 400, 0)),
+    ("JS-NJ-XW", "JS-NJ", "玄武区社会保险经办处", "district", "social_insurance", (8, 15, 60, 0)),
+    ("JS-NJ-LS", "JS-NJ", "溧水区社会保险经办处", "district", "social_insurance", (7, 12, 48, 0)),
+    ("JS-NJ-XW-C1", "JS-NJ-XW", "玄武区梅园新村街道社区", "workplace", "community", (0, 0, 0, 25)),
+    ("JS-NJ-XW-E1", "JS-NJ-XW", "南京某电子有限公司", "workplace", "company", (0, 0, 0, 6)),
+]
+
+# username, full name, staff category, org unit, roles, language
+ACCOUNTS = [
+    ("staff", "王小红", "staff", "JS-NJ-XW", ("learner",), "zh_CN"),
+    ("correspondent", "李建国", "correspondent", "JS-NJ-XW-E1", ("learner",), "zh_CN"),
+    ("professional", "赵会计", "professional", "JS-NJ", ("learner",), "zh_CN"),
+    ("manager", "陈主任", "manager", "JS-NJ-LS", ("learner",), "zh_CN"),
+    ("author", "周编辑", "professional", "CN", ("learner", "author"), "zh_CN"),
+    ("trainer", "孙培训", "manager", "JS", ("learner", "manager"), "zh_CN"),
+    ("admin", "Administrator", "manager", "CN", ("learner", "admin"), "en"),
+]
+
+
+def create_demo(session: Session, *, now: datetime) -> int:
+    units: dict[str, OrgUnit] = {u.code: u for u in session.scalars(select(OrgUnit))}
+    for code, parent, name, level, kind, heads in ORG_UNITS:
+        if code in units:
+            continue
+        parent_unit = units.get(parent) if parent else None
+        unit = OrgUnit(code=code, name=name, level=level, kind=kind, parent=parent_unit)
+        session.add(unit)
+        session.flush()
+        unit.path = (parent_unit.path if parent_unit else "/") + f"{unit.id}/"
+        for category, count in zip(("manager", "professional", "staff", "correspondent"), heads, strict=True):
+            session.add(Headcount(org_unit_id=unit.id, staff_category=category, valid_from=date(2026, 1, 1), headcount=count))
+        units[code] = unit
+    created = 0
+    existing = set(session.scalars(select(User.username)))
+    for username, full_name, category, unit_code, roles, language in ACCOUNTS:
+        if username in existing:
+            continue
+        create_user(session, username=username, password=DEMO_PASSWORD, staff_category=category,
+                    org_unit_id=units[unit_code].id, roles=roles, language=language, full_name=full_name, now=now)
+        created += 1
+    return created

@@ -1,0 +1,56 @@
+"""Human labels for the domain's vocabularies, translatable."""
+from flask_babel import lazy_gettext as _l
+
+SKILL_TYPE_LABELS = {
+    "transversal": _l("Transversal"),
+    "professional": _l("Professional"),
+    "social-security": _l("Social security"),
+}
+SKILL_TYPE_HINTS = {
+    "transversal": _l("Culture, behaviour, communication, management"),
+    "professional": _l("IT, accounting, statistics, HR, office management"),
+    "social-security": _l("Schemes, funds, fraud control, laws and regulations"),
+}
+TARGET_LEVEL_LABELS = {
+    "information": _l("Information"),
+    "capacity": _l("Capacity"),
+    "expertise": _l("Expertise"),
+}
+TARGET_LEVEL_HINTS = {
+    "information": _l("General knowledge and background"),
+    "capacity": _l("Change how you work"),
+    "expertise": _l("Change the methods and tools"),
+}
+SCHEME_LABELS = {
+    "pension": _l("Pension insurance"),
+    "medical": _l("Medical insurance"),
+    "unemployment": _l("Unemployment insurance"),
+    "work_injury": _l("Work-injury insurance"),
+    "maternity": _l("Maternity insurance"),
+}
+STAFF_CATEGORY_LABELS = {
+    "manager": _l("Manager"),
+    "professional": _l("Professional"),
+    "staff": _l("Common staff"),
+    "correspondent": _l("Correspondent"),
+}
+LANGUAGE_LABELS = {"zh_CN": "中文", "en": "English"}
+ROLE_LABELS = {
+    "learner": _l("Learner"),
+    "author": _l("Author"),
+    "manager": _l("Training manager"),
+    "admin": _l("Administrator"),
+}
+QUESTION_KIND_LABELS = {
+    "single": _l("Choose one answer."),
+    "multiple": _l("Choose all correct answers."),
+    "true_false": _l("True or false?"),
+}
+TERMS_LABELS = {
+    "objectives": _l("Objectives"),
+    "target_publics": _l("Target publics"),
+    "conditions": _l("Conditions"),
+    "programme": _l("Detailed programme"),
+    "supports": _l("Supports"),
+    "final_evaluation": _l("Final evaluation"),
+}

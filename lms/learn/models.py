@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.db import Base
+
+
+class Enrolment(Base):
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        CheckConstraint("source IN ('self', 'assigned', 'api')", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(16), default="self")
+    last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
+    quiz_passed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    course = relationship("Course")
+
+
+class LessonCompletion(Base):
+    __tablename__ = "lesson_completions"
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class QuizAttempt(Base):
+    """One attempt at a quiz. `number` is unique per learner and quiz, so two
+    parallel starts cannot both take the last allowed attempt."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id", "number"),
+        CheckConstraint("number >= 1", name="number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The drawn questions and the order of their options: [[question_id, [option_id, ...]], ...]
+    layout: Mapped[list] = mapped_column(JSON)
+    points_earned: Mapped[int | None] = mapped_column(Integer)
+    points_possible: Mapped[int | None] = mapped_column(Integer)
+    score: Mapped[float | None] = mapped_column(Float)  # percent, 0-100
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+
+    answers: Mapped[list[AttemptAnswer]] = relationship(
+        back_populates="attempt", cascade="all, delete-orphan", lazy="selectin"
+    )
+    quiz = relationship("Quiz")
+
+
+class AttemptAnswer(Base):
+    __tablename__ = "attempt_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    selected_option_ids: Mapped[list] = mapped_column(JSON)
+    is_correct: Mapped[bool] = mapped_column(Boolean)
+    points: Mapped[int] = mapped_column(Integer)
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
+
+
+class CourseCompletion(Base):
+    """A learner completed a course: recorded once, never removed."""
+
+    __tablename__ = "course_completions"
+    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    score: Mapped[float | None] = mapped_column(Float)  # best quiz score, if the course has a quiz

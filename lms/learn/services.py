@@ -1,0 +1,316 @@
+"""The learner's journey: enrolment, lesson completion, quiz attempts and
+course completion. Completion is recorded once and never regresses."""
+from __future__ import annotations
+
+from lms.msgids import N_
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.catalog.models import Course, CourseAudience, Lesson, Question, Quiz
+from lms.dbutil import insert_ignoring_duplicates
+from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
+
+# Submissions arriving this long after the deadline still count (network lag).
+DEADLINE_GRACE = timedelta(seconds=30)
+
+
+class LearningError(Exception):
+    """A refused learner action; the message is a translatable msgid."""
+
+
+class NotEnrolled(LearningError):
+    pass
+
+
+class NoAttemptsLeft(LearningError):
+    pass
+
+
+class AttemptClosed(LearningError):
+    """The attempt was already submitted (a replay) or is not this learner's."""
+
+
+class InvalidAnswers(LearningError):
+    pass
+
+
+# ---- enrolment -------------------------------------------------------------
+
+def enrol(session: Session, *, user_id: int, course: Course, now: datetime, source: str = "self") -> Enrolment:
+    """Enrol (idempotent): returns the learner's enrolment in the course."""
+    if course.status != "published":
+        raise LearningError(N_("This course is not open for enrolment."))
+    insert_ignoring_duplicates(
+        session, Enrolment, {"user_id": user_id, "course_id": course.id, "enrolled_at": now, "source": source},
+        unique=["user_id", "course_id"],
+    )
+    return get_enrolment(session, user_id=user_id, course_id=course.id)
+
+
+def get_enrolment(session: Session, *, user_id: int, course_id: int) -> Enrolment | None:
+    return session.scalar(select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id))
+
+
+def _require_enrolment(session: Session, user_id: int, course_id: int) -> Enrolment:
+    enrolment = get_enrolment(session, user_id=user_id, course_id=course_id)
+    if enrolment is None:
+        raise NotEnrolled(N_("Enrol in the course first."))
+    return enrolment
+
+
+# ---- lessons ---------------------------------------------------------------
+
+def complete_lesson(session: Session, *, user_id: int, lesson: Lesson, now: datetime) -> bool:
+    """Mark a lesson done (harmless twice). Returns True if this completed the course."""
+    enrolment = _require_enrolment(session, user_id, lesson.course_id)
+    insert_ignoring_duplicates(session, LessonCompletion, {"user_id": user_id, "lesson_id": lesson.id, "completed_at": now},
+                               unique=["user_id", "lesson_id"])
+    enrolment.last_lesson_id = lesson.id
+    return complete_course_if_done(session, user_id=user_id, course_id=lesson.course_id, now=now)
+
+
+def completed_lesson_ids(session: Session, *, user_id: int, course_id: int) -> set[int]:
+    return set(session.scalars(
+        select(LessonCompletion.lesson_id).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id == user_id, Lesson.course_id == course_id)
+    ))
+
+
+@dataclass(frozen=True)
+class Progress:
+    lessons_done: int
+    lessons_total: int
+    quiz_passed: bool
+    has_quiz: bool
+    completed_at: datetime | None
+    score: float | None
+
+    @property
+    def percent(self) -> int:
+        steps = self.lessons_total + (1 if self.has_quiz else 0)
+        done = self.lessons_done + (1 if self.has_quiz and self.quiz_passed else 0)
+        return 100 if self.completed_at else (round(100 * done / steps) if steps else 0)
+
+
+def course_progress(session: Session, *, user_id: int, course_id: int) -> Progress:
+    total = session.scalar(select(func.count()).select_from(Lesson).where(Lesson.course_id == course_id))
+    done = session.scalar(
+        select(func.count()).select_from(LessonCompletion).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id == user_id, Lesson.course_id == course_id)
+    )
+    has_quiz = session.scalar(select(Quiz.id).where(Quiz.course_id == course_id)) is not None
+    enrolment = get_enrolment(session, user_id=user_id, course_id=course_id)
+    completion = session.scalar(select(CourseCompletion).where(CourseCompletion.user_id == user_id,
+                                                               CourseCompletion.course_id == course_id))
+    return Progress(done, total, bool(enrolment and enrolment.quiz_passed_at), has_quiz,
+                    completion.completed_at if completion else None, completion.score if completion else None)
+
+
+def complete_course_if_done(session: Session, *, user_id: int, course_id: int, now: datetime) -> bool:
+    """Record the course completion when every lesson is done and the quiz (if
+    any) is passed. Returns True only when this call recorded it."""
+    progress = course_progress(session, user_id=user_id, course_id=course_id)
+    if progress.completed_at or progress.lessons_done < progress.lessons_total:
+        return False
+    if progress.has_quiz and not progress.quiz_passed:
+        return False
+    return insert_ignoring_duplicates(
+        session, CourseCompletion,
+        {"user_id": user_id, "course_id": course_id, "completed_at": now,
+         "score": best_score(session, user_id=user_id, course_id=course_id)},
+        unique=["user_id", "course_id"],
+    )
+
+
+# ---- quizzes ---------------------------------------------------------------
+
+def best_score(session: Session, *, user_id: int, course_id: int) -> float | None:
+    return session.scalar(
+        select(func.max(QuizAttempt.score)).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .where(QuizAttempt.user_id == user_id, Quiz.course_id == course_id, QuizAttempt.submitted_at.is_not(None))
+    )
+
+
+def attempts_of(session: Session, *, user_id: int, quiz_id: int) -> list[QuizAttempt]:
+    return list(session.scalars(
+        select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id).order_by(QuizAttempt.number)
+    ))
+
+
+def attempts_left(quiz: Quiz, attempts: list[QuizAttempt]) -> int | None:
+    """None means unlimited."""
+    if not quiz.attempts_allowed:
+        return None
+    return max(0, quiz.attempts_allowed - len(attempts))
+
+
+def open_attempt(attempts: list[QuizAttempt], now: datetime) -> QuizAttempt | None:
+    for attempt in attempts:
+        if attempt.submitted_at is None and (attempt.deadline_at is None or now <= attempt.deadline_at + DEADLINE_GRACE):
+            return attempt
+    return None
+
+
+def start_attempt(session: Session, *, user_id: int, quiz: Quiz, now: datetime, rng: random.Random | None = None) -> QuizAttempt:
+    """Return the learner's open attempt, or start a new one if attempts remain.
+
+    Two parallel starts compute the same attempt number; the unique
+    constraint lets exactly one of them in."""
+    _require_enrolment(session, user_id, quiz.course_id)
+    attempts = attempts_of(session, user_id=user_id, quiz_id=quiz.id)
+    current = open_attempt(attempts, now)
+    if current is not None:
+        return current
+    left = attempts_left(quiz, attempts)
+    if left == 0:
+        raise NoAttemptsLeft(N_("You have used all your attempts at this quiz."))
+    _close_expired(session, attempts, now)
+    attempt = QuizAttempt(
+        user_id=user_id, quiz_id=quiz.id, number=(attempts[-1].number + 1) if attempts else 1, started_at=now,
+        deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,
+        layout=draw_layout(quiz, rng or random.SystemRandom()),
+    )
+    try:
+        with session.begin_nested():
+            session.add(attempt)
+    except IntegrityError:
+        raise NoAttemptsLeft(N_("Another attempt was started at the same moment; reload the quiz.")) from None
+    return attempt
+
+
+def _close_expired(session: Session, attempts: list[QuizAttempt], now: datetime) -> None:
+    """Attempts left open past their deadline are graded with no answers."""
+    for attempt in attempts:
+        if attempt.submitted_at is None:
+            _grade(session, attempt, {}, now)
+
+
+def draw_layout(quiz: Quiz, rng: random.Random) -> list:
+    questions = list(quiz.questions)
+    if quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
+        questions = sorted(rng.sample(questions, quiz.questions_per_attempt), key=lambda q: q.position)
+    if quiz.shuffle_questions:
+        rng.shuffle(questions)
+    layout = []
+    for question in questions:
+        option_ids = [o.id for o in question.options]
+        if quiz.shuffle_options and question.kind != "true_false":
+            rng.shuffle(option_ids)
+        layout.append([question.id, option_ids])
+    return layout
+
+
+def get_attempt(session: Session, *, attempt_id: int, user_id: int) -> QuizAttempt | None:
+    """An attempt, only if it is this learner's (ids in URLs reveal nothing)."""
+    return session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id))
+
+
+@dataclass
+class GradedAttempt:
+    attempt: QuizAttempt
+    completed_course: bool
+    late: bool = False
+    messages: list[str] = field(default_factory=list)
+
+
+def parse_answers(attempt: QuizAttempt, questions: dict[int, Question], raw: dict[int, list[str]]) -> dict[int, set[int]]:
+    """Turn submitted form values into option ids, refusing anything that is not
+    an option of a question of this attempt."""
+    allowed = {qid: set(opts) for qid, opts in attempt.layout}
+    answers: dict[int, set[int]] = {}
+    for qid, values in raw.items():
+        if qid not in allowed:
+            raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz."))
+        try:
+            chosen = {int(v) for v in values}
+        except (TypeError, ValueError):
+            raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz.")) from None
+        if not chosen <= allowed[qid]:
+            raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz."))
+        if questions[qid].kind != "multiple" and len(chosen) > 1:
+            raise InvalidAnswers(N_("Choose only one answer for a single-choice question."))
+        answers[qid] = chosen
+    return answers
+
+
+def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answers: dict[int, list[str]],
+                   now: datetime) -> GradedAttempt:
+    """Grade on the server. Anything the client claims beyond its choices is
+    ignored; unanswered counts as wrong; a replay is refused and changes nothing."""
+    attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
+    if attempt is None or attempt.submitted_at is not None:
+        raise AttemptClosed(N_("This attempt has already been submitted."))
+    quiz = session.get(Quiz, attempt.quiz_id)
+    questions = {q.id: q for q in quiz.questions}
+    late = attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
+    answers = {} if late else parse_answers(attempt, questions, raw_answers)
+    # Claim the attempt: of parallel submissions exactly one sees rowcount 1.
+    claimed = session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(submitted_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise AttemptClosed(N_("This attempt has already been submitted."))
+    session.refresh(attempt)
+    _grade(session, attempt, answers, now, questions=questions)
+    completed = False
+    if attempt.passed:
+        enrolment = _require_enrolment(session, user_id, quiz.course_id)
+        if enrolment.quiz_passed_at is None:
+            enrolment.quiz_passed_at = now
+        session.flush()
+        completed = complete_course_if_done(session, user_id=user_id, course_id=quiz.course_id, now=now)
+    return GradedAttempt(attempt, completed_course=completed, late=late)
+
+
+def _grade(session: Session, attempt: QuizAttempt, answers: dict[int, set[int]], now: datetime,
+           questions: dict[int, Question] | None = None) -> None:
+    quiz = session.get(Quiz, attempt.quiz_id)
+    questions = questions or {q.id: q for q in quiz.questions}
+    earned = possible = 0
+    for qid, _order in attempt.layout:
+        question = questions.get(qid)
+        if question is None:  # removed by a later edit of the course
+            continue
+        chosen = answers.get(qid, set())
+        correct = {o.id for o in question.options if o.is_correct}
+        right = bool(chosen) and chosen == correct
+        possible += question.points
+        earned += question.points if right else 0
+        attempt.answers.append(AttemptAnswer(question_id=qid, selected_option_ids=sorted(chosen), is_correct=right,
+                                             points=question.points if right else 0))
+    attempt.submitted_at = attempt.submitted_at or now
+    attempt.points_earned, attempt.points_possible = earned, possible
+    attempt.score = round(100 * earned / possible, 2) if possible else 0.0
+    attempt.passed = attempt.score >= quiz.pass_mark
+    session.flush()
+
+
+# ---- my learning -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class LearningRow:
+    course: Course
+    enrolment: Enrolment
+    progress: Progress
+
+
+def my_learning(session: Session, *, user_id: int) -> list[LearningRow]:
+    enrolments = session.scalars(select(Enrolment).where(Enrolment.user_id == user_id).order_by(Enrolment.enrolled_at.desc()))
+    return [LearningRow(e.course, e, course_progress(session, user_id=user_id, course_id=e.course_id)) for e in enrolments]
+
+
+def suggestions(session: Session, *, user_id: int, staff_category: str, limit: int = 6) -> list[Course]:
+    """Published courses meant for the learner's category that they have not taken."""
+    enrolled = select(Enrolment.course_id).where(Enrolment.user_id == user_id)
+    for_category = Course.audiences.any(CourseAudience.staff_category == staff_category)
+    stmt = (select(Course).where(Course.status == "published", Course.id.not_in(enrolled),
+                                 for_category | ~Course.audiences.any())
+            .order_by(for_category.desc(), Course.target_level, Course.code).limit(limit))
+    return list(session.scalars(stmt))

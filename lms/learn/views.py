@@ -1,0 +1,194 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.audit.services import record_event
+from lms.catalog.models import Course, Lesson, Question
+from lms.catalog.services import get_published_course
+from lms.learn import services
+from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
+from lms.permissions import login_required
+from lms.web import db_session, request_now
+
+bp = Blueprint("learn", __name__)
+
+
+def _course_or_404(code: str) -> Course:
+    course = get_published_course(db_session(), code)
+    if course is None:
+        abort(404)
+    return course
+
+
+@bp.route("/courses/<code>/enrol", methods=["POST"])
+@login_required
+def enrol(code: str):
+    course = _course_or_404(code)
+    if not EnrolForm().validate_on_submit():
+        abort(400)
+    session = db_session()
+    services.enrol(session, user_id=current_user.id, course=course, now=request_now())
+    session.commit()
+    first = course.lessons[0] if course.lessons else None
+    if first is None:
+        return redirect(url_for("catalog.course", code=code))
+    return redirect(url_for("learn.lesson", code=code, slug=first.slug))
+
+
+@bp.route("/courses/<code>/lessons/<slug>")
+@login_required
+def lesson(code: str, slug: str):
+    session = db_session()
+    row = session.execute(
+        select(Lesson, Course).join(Course, Course.id == Lesson.course_id)
+        .where(Course.code == code, Course.status == "published", Lesson.slug == slug)
+    ).first()
+    if row is None:
+        abort(404)
+    lesson, course = row
+    if services.get_enrolment(session, user_id=current_user.id, course_id=course.id) is None:
+        flash(_("Enrol in the course to read its lessons."), "info")
+        return redirect(url_for("catalog.course", code=code))
+    outline = session.execute(
+        select(Lesson.slug, Lesson.title).where(Lesson.course_id == course.id).order_by(Lesson.position)
+    ).all()
+    index = [s for s, _t in outline].index(slug)
+    previous = outline[index - 1] if index > 0 else None
+    following = outline[index + 1] if index + 1 < len(outline) else None
+    done = services.completed_lesson_ids(session, user_id=current_user.id, course_id=course.id)
+    progress = services.course_progress(session, user_id=current_user.id, course_id=course.id)
+    return render_template("learn/lesson.html", course=course, lesson=lesson, outline=outline, index=index,
+                           previous=previous, following=following, is_done=lesson.id in done,
+                           progress=progress, form=CompleteLessonForm())
+
+
+@bp.route("/courses/<code>/lessons/<slug>/done", methods=["POST"])
+@login_required
+def complete_lesson(code: str, slug: str):
+    if not CompleteLessonForm().validate_on_submit():
+        abort(400)
+    session = db_session()
+    course = _course_or_404(code)
+    lesson = next((ls for ls in course.lessons if ls.slug == slug), None)
+    if lesson is None:
+        abort(404)
+    try:
+        completed = services.complete_lesson(session, user_id=current_user.id, lesson=lesson, now=request_now())
+    except services.NotEnrolled as exc:
+        flash(_(str(exc)), "error")
+        return redirect(url_for("catalog.course", code=code))
+    session.commit()
+    if completed:
+        flash(_("Course completed. Well done!"), "success")
+        return redirect(url_for("catalog.course", code=code))
+    position = course.lessons.index(lesson)
+    if position + 1 < len(course.lessons):
+        return redirect(url_for("learn.lesson", code=code, slug=course.lessons[position + 1].slug))
+    if course.quiz is not None:
+        return redirect(url_for("learn.quiz", code=code))
+    return redirect(url_for("catalog.course", code=code))
+
+
+@bp.route("/courses/<code>/quiz")
+@login_required
+def quiz(code: str):
+    session = db_session()
+    course = _course_or_404(code)
+    if course.quiz is None:
+        abort(404)
+    if services.get_enrolment(session, user_id=current_user.id, course_id=course.id) is None:
+        flash(_("Enrol in the course to take its quiz."), "info")
+        return redirect(url_for("catalog.course", code=code))
+    attempts = services.attempts_of(session, user_id=current_user.id, quiz_id=course.quiz.id)
+    return render_template("learn/quiz.html", course=course, quiz=course.quiz, attempts=attempts,
+                           left=services.attempts_left(course.quiz, attempts),
+                           current=services.open_attempt(attempts, request_now()), form=StartAttemptForm())
+
+
+@bp.route("/courses/<code>/quiz/start", methods=["POST"])
+@login_required
+def start_attempt(code: str):
+    if not StartAttemptForm().validate_on_submit():
+        abort(400)
+    session = db_session()
+    course = _course_or_404(code)
+    if course.quiz is None:
+        abort(404)
+    try:
+        attempt = services.start_attempt(session, user_id=current_user.id, quiz=course.quiz, now=request_now())
+    except services.LearningError as exc:
+        session.rollback()
+        flash(_(str(exc)), "error")
+        return redirect(url_for("learn.quiz", code=code))
+    session.commit()
+    return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+
+
+def _attempt_view_data(attempt):
+    """Questions of an attempt in its drawn order, options in their drawn order."""
+    session = db_session()
+    ids = [qid for qid, _opts in attempt.layout]
+    questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(ids)))}
+    items = []
+    for qid, option_ids in attempt.layout:
+        question = questions.get(qid)
+        if question is None:
+            continue
+        by_id = {o.id: o for o in question.options}
+        items.append((question, [by_id[o] for o in option_ids if o in by_id]))
+    return items
+
+
+@bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def attempt(attempt_id: int):
+    session = db_session()
+    attempt = services.get_attempt(session, attempt_id=attempt_id, user_id=current_user.id)
+    if attempt is None:
+        abort(404)
+    course = session.get(Course, attempt.quiz.course_id)
+    form = StartAttemptForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        raw = {}
+        for key in request.form:
+            if key.startswith("q") and key[1:].isdigit():
+                raw[int(key[1:])] = request.form.getlist(key)
+        try:
+            graded = services.submit_attempt(session, user_id=current_user.id, attempt_id=attempt.id,
+                                             raw_answers=raw, now=request_now())
+        except services.LearningError as exc:
+            session.rollback()
+            record_event(session, action="quiz_submission_refused", user=current_user, ip=request.remote_addr or "",
+                         request_id=g.request_id, now=request_now(), detail=f"attempt {attempt_id}: {exc}")
+            session.commit()
+            flash(_(str(exc)), "error")
+            return redirect(url_for("learn.attempt", attempt_id=attempt_id))
+        session.commit()
+        if graded.late:
+            flash(_("The time limit had passed: the answers were not counted."), "error")
+        if graded.completed_course:
+            flash(_("Course completed. Well done!"), "success")
+        return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    items = _attempt_view_data(attempt)
+    if attempt.submitted_at is None:
+        return render_template("learn/attempt.html", course=course, attempt=attempt, items=items, form=form)
+    answers = {a.question_id: a for a in attempt.answers}
+    attempts = services.attempts_of(session, user_id=current_user.id, quiz_id=attempt.quiz_id)
+    return render_template("learn/result.html", course=course, attempt=attempt, items=items, answers=answers,
+                           left=services.attempts_left(attempt.quiz, attempts), form=form)
+
+
+@bp.route("/my")
+@login_required
+def my_learning():
+    session = db_session()
+    rows = services.my_learning(session, user_id=current_user.id)
+    in_progress = [r for r in rows if not r.progress.completed_at]
+    completed = [r for r in rows if r.progress.completed_at]
+    suggested = services.suggestions(session, user_id=current_user.id, staff_category=current_user.staff_category)
+    return render_template("learn/my.html", in_progress=in_progress, completed=completed, suggested=suggested)

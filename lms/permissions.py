@@ -1,0 +1,59 @@
+"""The one permission layer: every HTML view, JSON route and export declares
+who may reach it with one of these decorators. A route without one is caught
+by the route-table test."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+
+from lms.audit.services import record_event
+from lms.web import db_session, request_now
+
+PUBLIC = "public"
+
+
+def _mark(view: Callable, rule: str) -> None:
+    view.access_rule = rule  # read by the route-table test
+
+
+def public(view: Callable) -> Callable:
+    _mark(view, PUBLIC)
+    return view
+
+
+def login_required(view: Callable) -> Callable:
+    return roles_required()(view)
+
+
+def roles_required(*roles: str) -> Callable[[Callable], Callable]:
+    """Logged in, and holding at least one of `roles` (none given: any user)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = g.get("api_user") or (current_user if current_user.is_authenticated else None)
+            if user is None:
+                if request.path.startswith("/api/"):
+                    abort(401)
+                return current_app.login_manager.unauthorized()
+            if roles and not (user.role_names & set(roles)):
+                deny(user, f"role required: {'/'.join(roles)}")
+            return view(*args, **kwargs)
+
+        _mark(wrapped, "roles:" + ",".join(roles) if roles else "login")
+        return wrapped
+
+    return decorator
+
+
+def deny(user, reason: str, code: int = 403):
+    """Refuse, and write it to the security log."""
+    session = db_session()
+    session.rollback()
+    record_event(session, action="permission_denied", user=user, ip=request.remote_addr or "",
+                 request_id=g.get("request_id", ""), now=request_now(), detail=f"{request.method} {request.path}: {reason}")
+    session.commit()
+    abort(code)

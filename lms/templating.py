@@ -1,0 +1,32 @@
+"""Template globals and filters shared by every blueprint."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+from markupsafe import Markup
+
+from lms import labels
+from lms.enums import LANGUAGES, SKILL_TYPES, TARGET_LEVELS
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        L=labels, SKILL_TYPES=SKILL_TYPES, TARGET_LEVELS=TARGET_LEVELS, LANGUAGES=LANGUAGES,
+        current_locale=lambda: str(get_locale()),
+    )
+
+    @app.template_filter("datetime")
+    def _datetime(value: datetime | None) -> str:
+        return format_datetime(value, "short") if value else ""
+
+    @app.template_filter("date")
+    def _date(value) -> str:
+        return format_date(value, "medium") if value else ""
+
+    @app.template_filter("trusted_html")
+    def _trusted_html(value: str | None) -> Markup:
+        """Mark sanitised HTML safe. Only for columns produced by
+        content.render_markdown (lesson, question, option, feedback, summary, terms)."""
+        return Markup(value or "")

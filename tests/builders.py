@@ -1,0 +1,102 @@
+"""Builders for test data: they flush, never commit."""
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from content import load_package_from_files
+from lms.auth.services import create_user, start_login_session
+from lms.catalog.services import import_course
+
+PASSWORD = "correct horse battery"
+NOW = datetime(2026, 3, 2, 9, 0, 0)
+
+_counter = iter(range(1, 10**9))
+
+
+def make_user(session: Session, *, username: str | None = None, staff_category: str = "staff",
+              roles=("learner",), language: str = "zh_CN", org_unit_id: int | None = None,
+              status: str = "active", password: str = PASSWORD):
+    return create_user(session, username=username or f"user{next(_counter)}", password=password,
+                       staff_category=staff_category, roles=roles, language=language,
+                       org_unit_id=org_unit_id, status=status, now=NOW, full_name="测试 学员")
+
+
+QUIZ_TOML = '''
+title = "Check"
+pass_mark = {pass_mark}
+attempts_allowed = {attempts}
+{extra}
+
+[[questions]]
+kind = "single"
+text = "Minimum contribution years for a monthly pension?"
+feedback = "Fifteen years."
+[[questions.options]]
+text = "10"
+feedback = "Too few."
+[[questions.options]]
+text = "15"
+correct = true
+feedback = "Right."
+
+[[questions]]
+kind = "multiple"
+text = "Which are social insurance schemes?"
+[[questions.options]]
+text = "Pension"
+correct = true
+[[questions.options]]
+text = "Medical"
+correct = true
+[[questions.options]]
+text = "Lottery"
+
+[[questions]]
+kind = "true_false"
+text = "Contributions are recorded in an individual account."
+answer = true
+'''
+
+
+def course_files(code: str = "T-101", *, title: str = "养老保险入门", skill_type: str = "social-security",
+                 target_level: str = "information", lessons: int = 2, quiz: bool = True, pass_mark: int = 60,
+                 attempts: int = 0, audience=("staff",), schemes=("pension",), language: str = "zh_CN",
+                 quiz_extra: str = "", lesson_body: str = "养老保险的基本原则：社会统筹与个人账户相结合。") -> dict[str, bytes]:
+    files = {
+        "course.toml": textwrap.dedent(f'''
+            code = "{code}"
+            title = "{title}"
+            summary = "面向县级经办人员的入门课程。"
+            skill_type = "{skill_type}"
+            target_level = "{target_level}"
+            language = "{language}"
+            estimated_minutes = 30
+            schemes = {list(schemes)!r}
+            audience = {list(audience)!r}
+            [terms]
+            objectives = "了解养老保险的基本制度。"
+            final_evaluation = "在线测验，60分及格。"
+        ''').replace("'", '"').encode(),
+    }
+    for n in range(1, lessons + 1):
+        files[f"lessons/{n:02d}-lesson-{n}.md"] = f"# 第{n}课\n\n{lesson_body}\n\n## 小结\n\n第{n}课内容。\n".encode()
+    if quiz:
+        files["quiz.toml"] = QUIZ_TOML.format(pass_mark=pass_mark, attempts=attempts, extra=quiz_extra).encode()
+    return files
+
+
+def make_course(session: Session, code: str = "T-101", **kwargs):
+    spec = load_package_from_files(course_files(code, **kwargs))
+    return import_course(session, spec, now=NOW).course
+
+
+def correct_answers(course) -> dict[int, list[str]]:
+    """Form answers that get every question of the course's quiz right."""
+    return {q.id: [str(o.id) for o in q.options if o.is_correct] for q in course.quiz.questions}
+
+
+def login_token(session: Session, user) -> str:
+    return start_login_session(session, user=user, now=NOW)
