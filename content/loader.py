@@ -1,0 +1,794 @@
+'''Load, validate and write back course packages.
+
+Package format
+==============
+
+A course package is a folder (or a zip of one) holding::
+
+    course.toml               required
+    lessons/NN-slug.md        at least one
+    quiz.toml                 optional
+    images/...                optional; .png .jpg .jpeg .gif .webp files, listed but not used yet
+
+Any other file is an error (OS junk such as ``.DS_Store``, ``Thumbs.db`` and
+``__MACOSX/`` in zips is ignored). A zip whose files all sit in one top folder
+that holds ``course.toml`` is accepted as if that folder were the root.
+No file may exceed 2 MB and the whole package may not exceed 20 MB. Every text
+file must be UTF-8 (a leading BOM is tolerated).
+
+``course.toml``::
+
+    code = "SS-PEN-101"            # required, [A-Z0-9-]{2,32}
+    title = "养老保险基础"           # required, one line
+    summary = "..."                # Markdown, optional
+    skill_type = "social-security" # required: transversal | professional | social-security
+    target_level = "information"   # required: information | capacity | expertise
+    language = "zh_CN"             # required: zh_CN | en
+    estimated_minutes = 90         # optional int > 0; default = sum of the lessons' minutes
+    schemes = ["pension"]          # optional: pension | medical | unemployment | work_injury | maternity
+    audience = ["staff", "correspondent"]  # optional: manager | professional | staff | correspondent;
+                                   # empty = everyone
+    [terms]                        # terms of reference, all optional Markdown strings
+    objectives = "..."
+    target_publics = "..."
+    conditions = "..."
+    programme = "..."
+    supports = "..."
+    final_evaluation = "..."
+
+``lessons/NN-slug.md``: NN is a two-digit position (00-99, unique), slug is
+``[a-z0-9][a-z0-9-]*`` (unique). The file is Markdown. It may start with TOML
+front matter between two lines that are exactly ``+++``::
+
+    +++
+    title = "什么是养老保险"
+    estimated_minutes = 10
+    +++
+
+Without a front-matter ``title`` the first line must be a ``# Title`` heading; it
+becomes the title and is removed from the body so it is not shown twice. The
+body must not be empty. ``estimated_minutes`` defaults to ceil(characters / 400),
+at least 1.
+
+``quiz.toml``::
+
+    title = "测验"                  # required
+    pass_mark = 60                 # percent 0-100, default 60
+    attempts_allowed = 0           # >= 0, 0 = unlimited (default)
+    shuffle_questions = false      # default false
+    shuffle_options = false        # default false
+    time_limit_minutes = 20        # optional, > 0
+    questions_per_attempt = 10     # optional, 1..number of questions: draw N at random
+
+    [[questions]]
+    kind = "single"                # single | multiple | true_false
+    text = "Markdown"              # required
+    feedback = "Markdown"          # optional, shown after submission
+    points = 1                     # optional int > 0, default 1
+
+    [[questions.options]]          # single/multiple: at least 2 options
+    text = "Markdown"              # required
+    correct = true                 # optional, default false
+    feedback = "Markdown"          # optional
+
+    [[questions]]
+    kind = "true_false"            # no options: `answer` instead
+    text = "..."
+    answer = true                  # required
+    feedback_true = "..."          # optional: feedback of the "true" option
+    feedback_false = "..."         # optional: feedback of the "false" option
+
+A single-choice question needs exactly one correct option, a multiple-choice
+question at least one. A true_false question is expanded into two options,
+"正确"/"错误" (zh_CN) or "True"/"False" (en), true first.
+
+Text normalisation: line endings become ``\\n``; Markdown fields lose leading
+blank lines and trailing whitespace; titles are stripped and must be one line.
+
+Errors: every problem found is reported at once, as ``PackageInvalid.problems``,
+each naming the file, the line where it can be found, and the field, e.g.
+``quiz.toml:12: questions[2].options: a single-choice question needs exactly one
+correct option`` (indices are 1-based). Unknown keys are errors, so typos
+cannot pass silently.
+'''
+
+from __future__ import annotations
+
+import difflib
+import io
+import math
+import os
+import re
+import tomllib
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from content.problems import PackageInvalid, Problem, field_name
+from content.render import render_inline, render_markdown
+from content.spec import (
+    LANGUAGES,
+    QUESTION_KINDS,
+    SCHEMES,
+    SKILL_TYPES,
+    STAFF_CATEGORIES,
+    TARGET_LEVELS,
+    TERMS_FIELDS,
+    TRUE_FALSE_LABELS,
+    CourseSpec,
+    LessonSpec,
+    OptionSpec,
+    QuestionSpec,
+    QuizSpec,
+    TermsOfReference,
+)
+from content.toml_lines import TomlLines
+from content.toml_writer import dumps
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_PACKAGE_BYTES",
+    "IMAGE_EXTENSIONS",
+    "load_package",
+    "load_package_from_files",
+    "load_package_zip",
+    "dump_package",
+    "normalise_markdown",
+]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_PACKAGE_BYTES = 20 * 1024 * 1024
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+CHARS_PER_MINUTE = 400  # rough Chinese reading speed
+
+COURSE_FILE = "course.toml"
+QUIZ_FILE = "quiz.toml"
+LESSONS_DIR = "lessons/"
+IMAGES_DIR = "images/"
+
+_CODE_RE = re.compile(r"^[A-Z0-9-]{2,32}$")
+_LESSON_NAME_RE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
+_HEADING_RE = re.compile(r"^#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_LEADING_BLANK_LINES_RE = re.compile(r"\A(?:[ \t]*\n)+")
+_TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_FRONT_MATTER_FENCE = "+++"
+# Junk that archivers and file managers add; ignoring it beats rejecting every zip made on a Mac.
+_IGNORED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+_IGNORED_PREFIXES = ("__MACOSX/",)
+
+_COURSE_KEYS = (
+    "code", "title", "summary", "skill_type", "target_level", "language",
+    "estimated_minutes", "schemes", "audience", "terms",
+)
+_FRONT_MATTER_KEYS = ("title", "estimated_minutes")
+_QUIZ_KEYS = (
+    "title", "pass_mark", "attempts_allowed", "shuffle_questions", "shuffle_options",
+    "time_limit_minutes", "questions_per_attempt", "questions",
+)
+_QUESTION_KEYS = ("kind", "text", "feedback", "points")
+_CHOICE_KEYS = ("options",)
+_TRUE_FALSE_KEYS = ("answer", "feedback_true", "feedback_false")
+_OPTION_KEYS = ("text", "correct", "feedback")
+
+_KeyPath = tuple[str | int, ...]  # e.g. ("questions", 1, "options")
+
+
+def normalise_markdown(text: str) -> str:
+    """Canonical form of a Markdown field: \\n line endings, no leading blank lines, no trailing whitespace."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _LEADING_BLANK_LINES_RE.sub("", text).rstrip()
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+class _File:
+    """Problem reporting for one file, with line lookup when the file is TOML."""
+
+    def __init__(self, problems: list[Problem], name: str, lines: TomlLines | None = None) -> None:
+        self.problems = problems
+        self.name = name
+        self.lines = lines
+
+    def add(self, path: _KeyPath, message: str, line: int | None = None) -> None:
+        if line is None and self.lines is not None and path:
+            line = self.lines.line_of(path)
+        self.problems.append(Problem(self.name, line, field_name(path), message))
+
+
+def _toml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date/time"
+
+
+def _decode(out: _File, data: bytes) -> str | None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        out.add((), f"file is not valid UTF-8 (byte {exc.start})", line=line)
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _parse_toml(out: _File, text: str, line_offset: int = 0) -> dict[str, Any] | None:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POSITION_RE.search(message)
+        line = None
+        if match:
+            line = int(match.group(1)) + line_offset
+            message = message[: match.start()] + f" (column {match.group(2)})"
+        out.add((), f"invalid TOML: {message}", line=line)
+        return None
+    out.lines = TomlLines(text, line_offset)
+    return doc
+
+
+# --------------------------------------------------------------------------- typed field access
+
+
+def _check_keys(out: _File, table: Mapping[str, Any], path: _KeyPath, allowed: tuple[str, ...], note: str = "") -> None:
+    for key in table:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(allowed)}"
+        out.add(path + (key,), f"unknown key {key!r}{note}{hint}")
+
+
+def _str(
+    out: _File, table: Mapping[str, Any], path: _KeyPath, key: str, *, required: bool = False, title: bool = False
+) -> str:
+    """A string field; Markdown fields are normalised, titles stripped and checked to be one line."""
+    if key not in table:
+        if required:
+            out.add(path + (key,), "required key is missing")
+        return ""
+    value = table[key]
+    if not isinstance(value, str):
+        out.add(path + (key,), f"must be a string, not {_toml_type(value)}")
+        return ""
+    if title:
+        value = value.strip()
+        if len(value.splitlines()) > 1:
+            out.add(path + (key,), "must be a single line")
+    else:
+        value = normalise_markdown(value)
+    if required and not value:
+        out.add(path + (key,), "must not be empty")
+    return value
+
+
+def _int(
+    out: _File,
+    table: Mapping[str, Any],
+    path: _KeyPath,
+    key: str,
+    *,
+    default: int | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int | None:
+    if key not in table:
+        return default
+    value = table[key]
+    # bool is an int subclass in Python; `points = true` is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, int):
+        out.add(path + (key,), f"must be an integer, not {_toml_type(value)}")
+        return default
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if maximum is None:
+            out.add(path + (key,), f"must be at least {minimum}, not {value}")
+        else:
+            out.add(path + (key,), f"must be between {minimum} and {maximum}, not {value}")
+        return default
+    return value
+
+
+def _bool(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str, *, default: bool | None) -> bool | None:
+    if key not in table:
+        if default is None:
+            out.add(path + (key,), "required key is missing (true or false)")
+        return default
+    value = table[key]
+    if not isinstance(value, bool):
+        out.add(path + (key,), f"must be true or false, not {_toml_type(value)}")
+        return default
+    return value
+
+
+def _choice(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str, choices: tuple[str, ...]) -> str | None:
+    if key not in table:
+        out.add(path + (key,), f"required key is missing (one of: {', '.join(choices)})")
+        return None
+    value = table[key]
+    if not isinstance(value, str):
+        out.add(path + (key,), f"must be a string, not {_toml_type(value)}")
+        return None
+    if value not in choices:
+        out.add(path + (key,), f"{value!r} is not one of: {', '.join(choices)}")
+        return None
+    return value
+
+
+def _choices(
+    out: _File, table: Mapping[str, Any], path: _KeyPath, key: str, choices: tuple[str, ...]
+) -> tuple[str, ...]:
+    if key not in table:
+        return ()
+    value = table[key]
+    if not isinstance(value, list):
+        out.add(path + (key,), f"must be an array of strings, not {_toml_type(value)}")
+        return ()
+    kept: list[str] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or item not in choices:
+            shown = repr(item) if isinstance(item, str) else _toml_type(item)
+            out.add(path + (key, index), f"{shown} is not one of: {', '.join(choices)}")
+        elif item in kept:
+            out.add(path + (key, index), f"{item!r} is listed twice")
+        else:
+            kept.append(item)
+    return tuple(kept)
+
+
+def _tables(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str) -> list[dict[str, Any]] | None:
+    """An array of tables, or None (after reporting) when the key holds something else."""
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        out.add(path + (key,), f"must be an array of tables ([[{field_name(path + (key,))}]])")
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------- course.toml
+
+
+def _parse_course(problems: list[Problem], data: bytes | None) -> dict[str, Any] | None:
+    out = _File(problems, COURSE_FILE)
+    if data is None:
+        out.add((), "course.toml is missing")
+        return None
+    text = _decode(out, data)
+    doc = _parse_toml(out, text) if text is not None else None
+    if doc is None:
+        return None
+    _check_keys(out, doc, (), _COURSE_KEYS)
+    course: dict[str, Any] = {
+        "code": _str(out, doc, (), "code", required=True, title=True),
+        "title": _str(out, doc, (), "title", required=True, title=True),
+        "summary": _str(out, doc, (), "summary"),
+        "skill_type": _choice(out, doc, (), "skill_type", SKILL_TYPES),
+        "target_level": _choice(out, doc, (), "target_level", TARGET_LEVELS),
+        "language": _choice(out, doc, (), "language", LANGUAGES),
+        "estimated_minutes": _int(out, doc, (), "estimated_minutes", minimum=1),
+        "schemes": _choices(out, doc, (), "schemes", SCHEMES),
+        "audience": _choices(out, doc, (), "audience", STAFF_CATEGORIES),
+    }
+    if course["code"] and not _CODE_RE.match(course["code"]):
+        out.add(("code",), f"{course['code']!r} must be 2-32 characters of A-Z, 0-9 and '-'")
+    terms = doc.get("terms", {})
+    if not isinstance(terms, dict):
+        out.add(("terms",), f"must be a table ([terms]), not {_toml_type(terms)}")
+        terms = {}
+    _check_keys(out, terms, ("terms",), TERMS_FIELDS)
+    course["terms"] = TermsOfReference(**{name: _str(out, terms, ("terms",), name) for name in TERMS_FIELDS})
+    return course
+
+
+# --------------------------------------------------------------------------- lessons
+
+
+def _parse_lesson(problems: list[Problem], name: str, position: int, slug: str, data: bytes) -> LessonSpec | None:
+    out = _File(problems, name)
+    text = _decode(out, data)
+    if text is None:
+        return None
+    title, minutes = "", None
+    lines = text.split("\n")
+    if lines[0] == _FRONT_MATTER_FENCE:
+        try:
+            close = lines.index(_FRONT_MATTER_FENCE, 1)
+        except ValueError:
+            out.add((), "front matter opened with +++ is never closed by a +++ line", line=1)
+            return None
+        front = _parse_toml(out, "\n".join(lines[1:close]), line_offset=1)
+        if front is None:
+            return None
+        _check_keys(out, front, (), _FRONT_MATTER_KEYS)
+        title = _str(out, front, (), "title", title=True)
+        minutes = _int(out, front, (), "estimated_minutes", minimum=1)
+        body = normalise_markdown("\n".join(lines[close + 1 :]))
+    else:
+        body = normalise_markdown(text)
+    if not title:
+        first, _, rest = body.partition("\n")
+        heading = _HEADING_RE.match(first)
+        if heading and heading.group(1).strip():
+            title, body = heading.group(1).strip(), normalise_markdown(rest)
+        else:
+            out.add(("title",), "no title: add `title` in +++ front matter or start the lesson with a `# Title` line")
+    if not body:
+        out.add((), "lesson body is empty")
+    if not title or not body:
+        return None
+    if minutes is None:
+        minutes = max(1, math.ceil(len(body) / CHARS_PER_MINUTE))
+    return LessonSpec(
+        slug=slug, position=position, title=title, body_md=body, body_html=render_markdown(body), estimated_minutes=minutes
+    )
+
+
+def _parse_lessons(problems: list[Problem], lesson_files: dict[str, bytes]) -> list[LessonSpec]:
+    lessons: list[LessonSpec] = []
+    positions: dict[int, str] = {}
+    slugs: dict[str, str] = {}
+    for name in sorted(lesson_files):
+        match = _LESSON_NAME_RE.match(name[len(LESSONS_DIR) :])
+        assert match is not None  # filtered by the caller
+        position, slug = int(match.group(1)), match.group(2)
+        if position in positions:
+            problems.append(Problem(name, None, None, f"lesson number {match.group(1)} is also used by {positions[position]}"))
+        else:
+            positions[position] = name
+        if slug in slugs:
+            problems.append(Problem(name, None, None, f"lesson slug {slug!r} is also used by {slugs[slug]}"))
+        else:
+            slugs[slug] = name
+        lesson = _parse_lesson(problems, name, position, slug, lesson_files[name])
+        if lesson is not None:
+            lessons.append(lesson)
+    if not lesson_files:
+        problems.append(Problem(LESSONS_DIR, None, None, "a package needs at least one lesson (lessons/NN-slug.md)"))
+    return sorted(lessons, key=lambda lesson: lesson.position)
+
+
+# --------------------------------------------------------------------------- quiz.toml
+
+
+def _parse_option(out: _File, table: dict[str, Any], path: _KeyPath) -> OptionSpec:
+    _check_keys(out, table, path, _OPTION_KEYS)
+    text = _str(out, table, path, "text", required=True)
+    feedback = _str(out, table, path, "feedback")
+    correct = _bool(out, table, path, "correct", default=False)
+    return OptionSpec(text, render_inline(text), bool(correct), feedback, render_markdown(feedback))
+
+
+def _parse_question(out: _File, table: dict[str, Any], path: _KeyPath, language: str) -> QuestionSpec | None:
+    kind = _choice(out, table, path, "kind", QUESTION_KINDS)
+    if kind == "true_false":
+        allowed, note = _QUESTION_KEYS + _TRUE_FALSE_KEYS, " for a true_false question"
+    elif kind in ("single", "multiple"):
+        allowed, note = _QUESTION_KEYS + _CHOICE_KEYS, f" for a {kind} question"
+    else:  # unknown kind: do not pile up unknown-key noise on top
+        allowed, note = _QUESTION_KEYS + _CHOICE_KEYS + _TRUE_FALSE_KEYS, ""
+    _check_keys(out, table, path, allowed, note)
+    text = _str(out, table, path, "text", required=True)
+    feedback = _str(out, table, path, "feedback")
+    points = _int(out, table, path, "points", default=1, minimum=1)
+    options: list[OptionSpec] = []
+    if kind == "true_false":
+        answer = _bool(out, table, path, "answer", default=None)
+        labels = TRUE_FALSE_LABELS[language]
+        feedbacks = (_str(out, table, path, "feedback_true"), _str(out, table, path, "feedback_false"))
+        options = [
+            OptionSpec(label, render_inline(label), answer is is_true, fb, render_markdown(fb))
+            for label, is_true, fb in zip(labels, (True, False), feedbacks)
+        ]
+        if answer is None:
+            return None
+    elif kind in ("single", "multiple"):
+        raw = _tables(out, table, path, "options")
+        if raw is not None:
+            options = [_parse_option(out, item, path + ("options", i)) for i, item in enumerate(raw)]
+            correct = sum(option.correct for option in options)
+            if len(options) < 2:
+                out.add(path + ("options",), f"a {kind}-choice question needs at least 2 options, found {len(options)}")
+            elif kind == "single" and correct != 1:
+                out.add(path + ("options",), f"a single-choice question needs exactly one correct option, found {correct}")
+            elif kind == "multiple" and correct == 0:
+                out.add(path + ("options",), "a multiple-choice question needs at least one correct option")
+    if kind is None or points is None:
+        return None
+    return QuestionSpec(kind, text, render_markdown(text), feedback, render_markdown(feedback), points, tuple(options))
+
+
+def _parse_quiz(problems: list[Problem], data: bytes, language: str) -> QuizSpec | None:
+    out = _File(problems, QUIZ_FILE)
+    text = _decode(out, data)
+    doc = _parse_toml(out, text) if text is not None else None
+    if doc is None:
+        return None
+    _check_keys(out, doc, (), _QUIZ_KEYS)
+    title = _str(out, doc, (), "title", required=True, title=True)
+    pass_mark = _int(out, doc, (), "pass_mark", default=60, minimum=0, maximum=100)
+    attempts = _int(out, doc, (), "attempts_allowed", default=0, minimum=0)
+    shuffle_questions = _bool(out, doc, (), "shuffle_questions", default=False)
+    shuffle_options = _bool(out, doc, (), "shuffle_options", default=False)
+    time_limit = _int(out, doc, (), "time_limit_minutes", minimum=1)
+    tables = _tables(out, doc, (), "questions")
+    raw_questions = tables or []
+    if tables == []:
+        out.add(("questions",), "a quiz needs at least one question ([[questions]])")
+    questions = [_parse_question(out, q, ("questions", i), language) for i, q in enumerate(raw_questions)]
+    per_attempt = _int(out, doc, (), "questions_per_attempt", minimum=1, maximum=max(1, len(raw_questions)))
+    if None in questions:
+        return None
+    return QuizSpec(
+        title=title,
+        pass_mark=pass_mark if pass_mark is not None else 60,
+        attempts_allowed=attempts if attempts is not None else 0,
+        shuffle_questions=bool(shuffle_questions),
+        shuffle_options=bool(shuffle_options),
+        time_limit_minutes=time_limit,
+        questions_per_attempt=per_attempt,
+        questions=tuple(q for q in questions if q is not None),
+    )
+
+
+# --------------------------------------------------------------------------- whole package
+
+
+def _is_ignored(path: str) -> bool:
+    return path.startswith(_IGNORED_PREFIXES) or path.rsplit("/", 1)[-1] in _IGNORED_NAMES
+
+
+def _unsafe_path_reason(path: str) -> str | None:
+    if "\x00" in path:
+        return "path contains a NUL character"
+    if "\\" in path:
+        return "path uses backslashes; use / as separator"
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        return "absolute paths are not allowed"
+    parts = path.split("/")
+    if ".." in parts:
+        return "paths with '..' are not allowed"
+    if any(part in ("", ".") for part in parts):
+        return "path has an empty or '.' component"
+    return None
+
+
+def _strip_single_top_folder(files: dict[str, bytes]) -> dict[str, bytes]:
+    # Zipping a folder usually stores "myfolder/course.toml": treat myfolder as the root.
+    if COURSE_FILE in files or not files:
+        return files
+    tops = {path.split("/", 1)[0] for path in files}
+    if len(tops) != 1 or not all("/" in path for path in files):
+        return files
+    top = tops.pop()
+    if f"{top}/{COURSE_FILE}" not in files:
+        return files
+    return {path[len(top) + 1 :]: data for path, data in files.items()}
+
+
+def _size_problems(sizes: Mapping[str, int]) -> tuple[list[Problem], bool]:
+    """Problems for oversized files, and whether the package as a whole is too big."""
+    problems = [
+        Problem(path, None, None, f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes (2 MB)")
+        for path, size in sorted(sizes.items())
+        if size > MAX_FILE_BYTES
+    ]
+    total = sum(sizes.values())
+    if total > MAX_PACKAGE_BYTES:
+        problems.append(Problem("(package)", None, None, f"package is {total} bytes; the limit is {MAX_PACKAGE_BYTES} bytes (20 MB)"))
+        return problems, True
+    return problems, False
+
+
+def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
+    lesson_files: dict[str, bytes] = {}
+    images: list[str] = []
+    for path in sorted(files):
+        if path in (COURSE_FILE, QUIZ_FILE):
+            continue
+        if path.startswith(LESSONS_DIR):
+            if _LESSON_NAME_RE.match(path[len(LESSONS_DIR) :]):
+                lesson_files[path] = files[path]
+            else:
+                problems.append(
+                    Problem(path, None, None, "badly named lesson file: expected lessons/NN-slug.md (e.g. lessons/01-intro.md)")
+                )
+        elif path.startswith(IMAGES_DIR):
+            if path.lower().endswith(IMAGE_EXTENSIONS):
+                images.append(path)
+            else:
+                problems.append(Problem(path, None, None, f"not an allowed image type ({', '.join(IMAGE_EXTENSIONS)})"))
+        else:
+            problems.append(
+                Problem(path, None, None, "unexpected file: a package holds course.toml, quiz.toml, lessons/ and images/ only")
+            )
+
+    course = _parse_course(problems, files.get(COURSE_FILE))
+    language = course["language"] if course and course["language"] else LANGUAGES[0]
+    lessons = _parse_lessons(problems, lesson_files)
+    quiz = _parse_quiz(problems, files[QUIZ_FILE], language) if QUIZ_FILE in files else None
+
+    if problems or course is None:
+        raise PackageInvalid(problems)
+    return CourseSpec(
+        code=course["code"],
+        title=course["title"],
+        summary=course["summary"],
+        skill_type=course["skill_type"],
+        target_level=course["target_level"],
+        language=course["language"],
+        estimated_minutes=course["estimated_minutes"] or sum(lesson.estimated_minutes for lesson in lessons),
+        schemes=course["schemes"],
+        audience=course["audience"],
+        terms=course["terms"],
+        lessons=tuple(lessons),
+        quiz=quiz,
+        images=tuple(images),
+    )
+
+
+def load_package_from_files(files: Mapping[str, bytes]) -> CourseSpec:
+    """Load a package from {relative path: bytes} (e.g. a zip's entries) without touching disk."""
+    return _load_mapping(files, [])
+
+
+def _load_mapping(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
+    kept: dict[str, bytes] = {}
+    for path, data in files.items():
+        if path.endswith("/") or _is_ignored(path):  # directory entries, OS junk
+            continue
+        reason = _unsafe_path_reason(path)
+        if reason:
+            problems.append(Problem(path, None, None, reason))
+        else:
+            kept[path] = data
+    kept = _strip_single_top_folder(kept)
+    size_problems, too_big = _size_problems({path: len(data) for path, data in kept.items()})
+    problems.extend(size_problems)
+    if too_big:
+        raise PackageInvalid(problems)
+    kept = {path: data for path, data in kept.items() if len(data) <= MAX_FILE_BYTES}
+    return _load(kept, problems)
+
+
+def load_package_zip(data: bytes) -> CourseSpec:
+    """Load a zipped package from memory, checking sizes before decompressing anything."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        raise PackageInvalid([Problem("(zip)", None, None, f"not a valid zip file: {exc}")]) from None
+    with archive:
+        entries = [info for info in archive.infolist() if not info.is_dir()]
+        # Declared sizes first, so a zip bomb is refused before it is inflated.
+        problems, too_big = _size_problems({info.filename: info.file_size for info in entries})
+        if too_big:
+            raise PackageInvalid(problems)
+        files: dict[str, bytes] = {}
+        for info in entries:
+            if info.file_size > MAX_FILE_BYTES:
+                continue
+            if info.filename in files:
+                # Two entries with one name: which one "wins" differs between tools.
+                problems.append(Problem(info.filename, None, None, "the zip holds this path twice"))
+                continue
+            try:
+                with archive.open(info) as handle:
+                    # Never trust the declared size: read at most one byte past the limit.
+                    content = handle.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+                problems.append(Problem(info.filename, None, None, f"cannot read this zip entry: {exc}"))
+                continue
+            files[info.filename] = content
+    return _load_mapping(files, problems)
+
+
+def load_package(path: str | Path) -> CourseSpec:
+    """Load a package from a folder on disk (or a .zip file)."""
+    root = Path(path)
+    if root.is_file():
+        if root.stat().st_size > MAX_PACKAGE_BYTES:
+            raise PackageInvalid([Problem(root.name, None, None, f"file is larger than {MAX_PACKAGE_BYTES} bytes (20 MB)")])
+        return load_package_zip(root.read_bytes())
+    if not root.is_dir():
+        raise PackageInvalid([Problem(str(root), None, None, "no such package folder")])
+    problems: list[Problem] = []
+    sizes: dict[str, int] = {}
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for entry in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            full = Path(dirpath) / entry
+            rel = full.relative_to(root).as_posix()
+            if _is_ignored(rel):
+                continue
+            # A symlink could pull in files from outside the package.
+            if full.is_symlink():
+                problems.append(Problem(rel, None, None, "symbolic links are not allowed in a package"))
+                continue
+            sizes[rel] = full.stat().st_size
+    size_problems, too_big = _size_problems(sizes)
+    problems.extend(size_problems)
+    if too_big:
+        raise PackageInvalid(problems)
+    files = {rel: (root / rel).read_bytes() for rel, size in sizes.items() if size <= MAX_FILE_BYTES}
+    return _load(files, problems)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _course_document(spec: CourseSpec) -> dict[str, Any]:
+    terms = {name: getattr(spec.terms, name) for name in TERMS_FIELDS if getattr(spec.terms, name)}
+    return {
+        "code": spec.code,
+        "title": spec.title,
+        "summary": spec.summary or None,
+        "skill_type": spec.skill_type,
+        "target_level": spec.target_level,
+        "language": spec.language,
+        "estimated_minutes": spec.estimated_minutes,
+        "schemes": list(spec.schemes) or None,
+        "audience": list(spec.audience) or None,
+        "terms": terms or None,
+    }
+
+
+def _question_document(question: QuestionSpec) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "kind": question.kind,
+        "text": question.text_md,
+        "feedback": question.feedback_md or None,
+        "points": question.points,
+    }
+    if question.kind == "true_false":
+        # Options of a true_false question are derived (labels depend on the
+        # language), so only the answer and per-option feedback are written.
+        true_option, false_option = question.options
+        doc["answer"] = true_option.correct
+        doc["feedback_true"] = true_option.feedback_md or None
+        doc["feedback_false"] = false_option.feedback_md or None
+    else:
+        doc["options"] = [
+            {"text": option.text_md, "correct": option.correct, "feedback": option.feedback_md or None}
+            for option in question.options
+        ]
+    return doc
+
+
+def _quiz_document(quiz: QuizSpec) -> dict[str, Any]:
+    return {
+        "title": quiz.title,
+        "pass_mark": quiz.pass_mark,
+        "attempts_allowed": quiz.attempts_allowed,
+        "shuffle_questions": quiz.shuffle_questions,
+        "shuffle_options": quiz.shuffle_options,
+        "time_limit_minutes": quiz.time_limit_minutes,
+        "questions_per_attempt": quiz.questions_per_attempt,
+        "questions": [_question_document(q) for q in quiz.questions],
+    }
+
+
+def dump_package(spec: CourseSpec) -> dict[str, bytes]:
+    """Write `spec` back as package files; load_package_from_files(dump_package(s)) has s's content_hash.
+
+    Images are not included (the spec holds only their paths).
+    """
+    files = {COURSE_FILE: dumps(_course_document(spec)).encode("utf-8")}
+    for lesson in spec.lessons:
+        if not 0 <= lesson.position <= 99:
+            raise ValueError(f"lesson position {lesson.position} does not fit NN")
+        front = dumps({"title": lesson.title, "estimated_minutes": lesson.estimated_minutes})
+        text = f"{_FRONT_MATTER_FENCE}\n{front}{_FRONT_MATTER_FENCE}\n\n{lesson.body_md}\n"
+        files[f"{LESSONS_DIR}{lesson.position:02d}-{lesson.slug}.md"] = text.encode("utf-8")
+    if spec.quiz is not None:
+        files[QUIZ_FILE] = dumps(_quiz_document(spec.quiz)).encode("utf-8")
+    return files
