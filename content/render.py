@@ -36,6 +36,9 @@ def _new_markdown() -> markdown.Markdown:
         extensions=list(_EXTENSIONS),
         extension_configs=_EXTENSION_CONFIGS,
         output_format="html",
+        # Authors indent nested lists by 2 or 3 spaces, as CommonMark allows;
+        # with the default of 4, Python-Markdown would flatten them into text.
+        tab_length=2,
     )
 
 

@@ -81,3 +81,10 @@ def test_concurrent_renders_do_not_share_state() -> None:
         thread.join()
     for n, html in results.items():
         assert html == f'<h1 id="sec-标题">标题</h1>\n<h2 id="sec-标题_1">标题</h2>\n<p>{n}</p>'
+
+
+def test_nested_lists_indented_by_two_or_three_spaces_stay_nested() -> None:
+    html = render_markdown("1. 第一支柱\n   - 企业职工\n   - 城乡居民\n2. 第二支柱\n\n- 甲\n  - 乙\n")
+    assert "<li>第一支柱<ul>" in html.replace("\n", "") or "<p>第一支柱</p><ul>" in html.replace("\n", "")
+    assert "- 企业职工" not in html and "<li>企业职工</li>" in html
+    assert "<li>乙</li>" in html
