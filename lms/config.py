@@ -19,7 +19,6 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SESSION_MAX_HOURS": (12, "A login session ends this many hours after login, whatever happens"),
     "DB_POOL_SIZE": (5, "PostgreSQL connection pool size per worker"),
     "DB_POOL_TIMEOUT": (5, "Seconds to wait for a pooled connection before answering 503"),
-    "REDIS_URL": (None, "Redis URL for login throttling shared by all workers; default: the database"),
     "LOGIN_MAX_FAILURES": (5, "Failed logins allowed per username and per IP within the throttle window"),
     "LOGIN_WINDOW_MINUTES": (15, "Throttle window for failed logins"),
     "LOG_LEVEL": ("INFO", "Python logging level"),

@@ -11,10 +11,16 @@ from lms import labels
 from lms.enums import LANGUAGES, SKILL_TYPES, TARGET_LEVELS
 
 
+def current_language() -> str:
+    """The interface language as one of LANGUAGES (Babel spells zh_CN 'zh_Hans_CN')."""
+    locale = get_locale()
+    return "zh_CN" if locale is not None and locale.language == "zh" else "en"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         L=labels, SKILL_TYPES=SKILL_TYPES, TARGET_LEVELS=TARGET_LEVELS, LANGUAGES=LANGUAGES,
-        current_locale=lambda: str(get_locale()),
+        current_locale=current_language,
     )
 
     @app.template_filter("datetime")

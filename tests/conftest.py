@@ -76,8 +76,11 @@ def client(app):
 
 @pytest.fixture
 def db(app):
-    """A write session on the test database; builders flush, tests commit."""
-    session = app.extensions["lms_db"].session(write=True)
+    """A session on the test database; builders flush, tests commit.
+
+    It opens plain (deferred) transactions so that a test reading after a
+    commit does not hold SQLite's write lock while the app serves a request."""
+    session = app.extensions["lms_db"].session(write=False)
     yield session
     session.rollback()
     session.close()

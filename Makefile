@@ -1,0 +1,53 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+FLASK  := $(BIN)/flask --app app
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run serve test test-fast bench setup translations extract-messages update-messages clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Compiled message catalogues are build products (not in git).
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d lms/translations
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k N_ --no-location --sort-output -o lms/translations/messages.pot .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -q -N -i lms/translations/messages.pot -d lms/translations
+
+# Migrate the instance SQLite database, import the starter catalogue, create demo accounts (all idempotent).
+setup: translations
+	$(FLASK) lms migrate
+	$(FLASK) lms import-courses courses
+	$(FLASK) lms create-demo
+
+run: setup
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style server: gunicorn with the settings in gunicorn.conf.py.
+serve: setup
+	$(BIN)/gunicorn -c gunicorn.conf.py app:app
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: translations
+	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+bench: translations
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis
