@@ -19,13 +19,13 @@ $(STAMP): pyproject.toml
 
 # Compiled message catalogues are build products (not in git).
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d lms/translations
+	$(BIN)/pybabel compile --statistics -d lms/translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k N_ --no-location --sort-output -o lms/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o lms/translations/messages.pot .
 
 update-messages: extract-messages
-	$(BIN)/pybabel update -q -N -i lms/translations/messages.pot -d lms/translations
+	$(BIN)/pybabel update -N -i lms/translations/messages.pot -d lms/translations
 
 # Migrate the instance SQLite database, import the starter catalogue, create demo accounts (all idempotent).
 setup: translations

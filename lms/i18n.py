@@ -11,7 +11,7 @@ from lms.enums import LANGUAGES
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
-def select_locale() -> str:
+def preferred_language() -> str:
     if current_user and getattr(current_user, "is_authenticated", False):
         return current_user.language
     chosen = request.cookies.get("lang")
@@ -21,6 +21,12 @@ def select_locale() -> str:
     if best in ("zh-CN", "zh"):
         return "zh_CN"
     return best or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def select_locale() -> str:
+    # Babel parses "zh_CN" as zh_Hans_CN, so the Chinese catalogue lives in
+    # lms/translations/zh_Hans_CN.
+    return preferred_language()
 
 
 def init_app(app: Flask) -> None:
