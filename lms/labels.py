@@ -1,9 +1,10 @@
 """Human labels for the domain's vocabularies, translatable."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 SKILL_TYPE_LABELS = {
     "transversal": _l("Transversal"),
-    "professional": _l("Professional"),
+    "professional": lazy_pgettext("skill type", "Professional"),
     "social-security": _l("Social security"),
 }
 SKILL_TYPE_HINTS = {

@@ -1,3 +1,367 @@
-from flask import Blueprint
+"""The JSON API (/api/v1) for mobile and offline clients.
+
+Authentication is `Authorization: Bearer <token>` only: the login cookie is
+ignored here, so a page on another site cannot use a learner's browser
+session against the API. Every route carries one of the decorators of
+lms.permissions; views validate input, call the services, commit once."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+
+from content.spec import LANGUAGES, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
+from lms.api import errors, serialize
+from lms.api.errors import api_error
+from lms.audit.services import record_event
+from lms.auth.services import user_for_api_token
+from lms.catalog import services as catalog
+from lms.catalog.models import Course, Lesson, Question, QuestionOption
+from lms.learn import services as learning
+from lms.learn.models import CourseCompletion, QuizAttempt
+from lms.permissions import login_required, public
+from lms.web import db_session, request_now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+errors.register(bp)
+
+_CODE_RE = re.compile(r"[A-Z0-9-]{2,32}")  # as content.loader accepts them
+_SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+_MAX_TOKEN = 256
+_MAX_KEYWORD = 200
+# SQLite and PostgreSQL integers are 64-bit; larger ids in a URL are simply unknown.
+MAX_ID = 2**63 - 1
+
+
+# ---- authentication ----------------------------------------------------------
+
+@bp.before_request
+def _authenticate():
+    # Never the login cookie: make Flask-Login see an anonymous user for the
+    # whole API request (lms.permissions falls back to current_user).
+    g._login_user = current_app.login_manager.anonymous_user()
+    g.api_user = None
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return api_error(401, "Send the API token as 'Authorization: Bearer <token>'.")
+    user = None
+    if len(token) <= _MAX_TOKEN and token.isascii():
+        user = user_for_api_token(db_session(), token=token)
+    if user is None:
+        return api_error(401, "The API token is invalid, revoked, or its account is not active.")
+    g.api_user = user
+    return None
+
+
+def _user():
+    return g.api_user
+
+
+# ---- lookups -----------------------------------------------------------------
+
+def _course(code: str) -> Course | None:
+    if not _CODE_RE.fullmatch(code):
+        return None
+    return catalog.get_published_course(db_session(), code)
+
+
+def _not_found(what: str):
+    return api_error(404, f"No such {what}.")
+
+
+def _lesson(course: Course, slug: str) -> Lesson | None:
+    if not _SLUG_RE.fullmatch(slug):
+        return None
+    return next((lesson for lesson in course.lessons if lesson.slug == slug), None)
+
+
+def _attempt_items(attempt: QuizAttempt) -> list[tuple[Question, list[QuestionOption]]]:
+    """Questions of an attempt in their drawn order, options in their drawn order."""
+    ids = [qid for qid, _opts in attempt.layout]
+    questions = {q.id: q for q in db_session().scalars(select(Question).where(Question.id.in_(ids)))}
+    items = []
+    for qid, option_ids in attempt.layout:
+        question = questions.get(qid)
+        if question is None:  # removed by a later edit of the course
+            continue
+        by_id = {o.id: o for o in question.options}
+        items.append((question, [by_id[o] for o in option_ids if o in by_id]))
+    return items
+
+
+def _attempt_json(attempt: QuizAttempt) -> dict:
+    course = db_session().get(Course, attempt.quiz.course_id)
+    items = _attempt_items(attempt)
+    if attempt.submitted_at is None:
+        return serialize.attempt_open(attempt, course, items, now=request_now())
+    return serialize.attempt_result(attempt, course, items, now=request_now())
+
+
+def _enrolment_json(course: Course) -> dict | None:
+    session = db_session()
+    user_id = _user().id
+    row = learning.get_enrolment(session, user_id=user_id, course_id=course.id)
+    if row is None:
+        return None
+    done = learning.completed_lesson_ids(session, user_id=user_id, course_id=course.id)
+    attempts = learning.attempts_of(session, user_id=user_id, quiz_id=course.quiz.id) if course.quiz else []
+    return serialize.enrolment(
+        course, row, learning.course_progress(session, user_id=user_id, course_id=course.id),
+        done_slugs=[lesson.slug for lesson in course.lessons if lesson.id in done], attempts=attempts,
+        attempts_left=learning.attempts_left(course.quiz, attempts) if course.quiz else None,
+    )
+
+
+# ---- catalogue -----------------------------------------------------------------
+
+_FILTERS = {"skill_type": SKILL_TYPES, "target_level": TARGET_LEVELS, "scheme": SCHEMES,
+            "audience": STAFF_CATEGORIES, "language": LANGUAGES}
+
+
+@bp.get("/courses")
+@public
+def courses():
+    values: dict[str, str | None] = {}
+    for name, allowed in _FILTERS.items():
+        value = request.args.get(name, "").strip()
+        if value and value not in allowed:
+            return api_error(400, f"Unknown {name} {value!r}; one of: {', '.join(allowed)}.")
+        values[name] = value or None
+    keyword = request.args.get("q", "").strip()
+    if len(keyword) > _MAX_KEYWORD or "\x00" in keyword:
+        return api_error(400, f"The search text q must be at most {_MAX_KEYWORD} characters.")
+    flt = catalog.CatalogFilter(keyword=keyword or None, **values)
+    found = catalog.find_courses(db_session(), flt)
+    return jsonify(courses=[serialize.course_summary(c) for c in found], count=len(found))
+
+
+@bp.get("/catalog/matrix")
+@public
+def catalog_matrix():
+    counts = catalog.matrix_counts(db_session())
+    return jsonify(
+        skill_types=list(SKILL_TYPES), target_levels=list(TARGET_LEVELS),
+        cells=[{"skill_type": s, "target_level": t, "count": counts[(s, t)]} for s in SKILL_TYPES for t in TARGET_LEVELS],
+        total=sum(counts.values()),
+    )
+
+
+@bp.get("/courses/<code>")
+@public
+def course_detail(code: str):
+    course = _course(code)
+    if course is None:
+        return _not_found("course")
+    return jsonify(serialize.course_detail(course))
+
+
+# ---- enrolment and lessons -------------------------------------------------------
+
+@bp.post("/courses/<code>/enrolment")
+@login_required
+def enrol(code: str):
+    session = db_session()
+    course = _course(code)
+    if course is None:
+        return _not_found("course")
+    existed = learning.get_enrolment(session, user_id=_user().id, course_id=course.id) is not None
+    try:
+        learning.enrol(session, user_id=_user().id, course=course, now=request_now(), source="api")
+    except learning.LearningError as exc:
+        session.rollback()
+        return api_error(409, str(exc))
+    session.commit()
+    return jsonify(_enrolment_json(course)), (200 if existed else 201)
+
+
+@bp.get("/courses/<code>/enrolment")
+@login_required
+def enrolment(code: str):
+    course = _course(code)
+    if course is None:
+        return _not_found("course")
+    body = _enrolment_json(course)
+    if body is None:
+        return api_error(404, "You are not enrolled in this course.")
+    return jsonify(body)
+
+
+@bp.get("/courses/<code>/lessons/<slug>")
+@login_required
+def lesson(code: str, slug: str):
+    session = db_session()
+    course = _course(code)
+    lesson = _lesson(course, slug) if course is not None else None
+    if lesson is None:
+        return _not_found("lesson")
+    if learning.get_enrolment(session, user_id=_user().id, course_id=course.id) is None:
+        return api_error(403, "Enrol in the course to read its lessons.")
+    index = course.lessons.index(lesson)
+    done = learning.completed_lesson_ids(session, user_id=_user().id, course_id=course.id)
+    return jsonify(
+        **serialize.lesson_summary(lesson),
+        course_code=course.code,
+        body_html=lesson.body_html,
+        completed=lesson.id in done,
+        previous_slug=course.lessons[index - 1].slug if index > 0 else None,
+        next_slug=course.lessons[index + 1].slug if index + 1 < len(course.lessons) else None,
+    )
+
+
+@bp.post("/courses/<code>/lessons/<slug>/completion")
+@login_required
+def complete_lesson(code: str, slug: str):
+    session = db_session()
+    course = _course(code)
+    lesson = _lesson(course, slug) if course is not None else None
+    if lesson is None:
+        return _not_found("lesson")
+    try:
+        learning.complete_lesson(session, user_id=_user().id, lesson=lesson, now=request_now())
+    except learning.NotEnrolled as exc:
+        session.rollback()
+        return api_error(403, str(exc))
+    session.commit()
+    progress = learning.course_progress(session, user_id=_user().id, course_id=course.id)
+    return jsonify(course_code=course.code, lesson_slug=lesson.slug, completed=True,
+                   course_completed=progress.completed_at is not None, progress=serialize.progress(progress))
+
+
+# ---- quiz attempts -----------------------------------------------------------------
+
+@bp.post("/courses/<code>/quiz/attempts")
+@login_required
+def start_attempt(code: str):
+    session = db_session()
+    course = _course(code)
+    if course is None:
+        return _not_found("course")
+    if course.quiz is None:
+        return api_error(404, "This course has no quiz.")
+    user_id = _user().id
+    before = {a.id for a in learning.attempts_of(session, user_id=user_id, quiz_id=course.quiz.id)}
+    try:
+        attempt = learning.start_attempt(session, user_id=user_id, quiz=course.quiz, now=request_now())
+    except learning.NotEnrolled as exc:
+        session.rollback()
+        return api_error(403, str(exc))
+    except learning.LearningError as exc:  # no attempts left, or lost a race for the last one
+        session.rollback()
+        return api_error(409, str(exc))
+    session.commit()
+    return jsonify(_attempt_json(attempt)), (200 if attempt.id in before else 201)
+
+
+@bp.get("/attempts/<int(max=%d):attempt_id>" % MAX_ID)
+@login_required
+def attempt(attempt_id: int):
+    found = learning.get_attempt(db_session(), attempt_id=attempt_id, user_id=_user().id)
+    if found is None:  # someone else's attempt looks exactly like a missing one
+        return _not_found("attempt")
+    return jsonify(_attempt_json(found))
+
+
+def _parse_answers(body) -> tuple[dict[int, list[str]] | None, str | None]:
+    """{"answers": {"<question id>": [option id, ...]}} -> the services' raw form."""
+    if not isinstance(body, dict):
+        return None, "The body must be a JSON object."
+    answers = body.get("answers")
+    if not isinstance(answers, dict):
+        return None, "'answers' must be an object mapping question ids to lists of option ids."
+    raw: dict[int, list[str]] = {}
+    for key, chosen in answers.items():
+        if not (key.isascii() and key.isdigit() and len(key) <= 18):
+            return None, f"Question id {key[:20]!r} is not a number."
+        if not isinstance(chosen, list) or len(chosen) > 100 or not all(
+                isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID for v in chosen):
+            return None, f"The answer to question {key} must be a list of option ids."
+        raw[int(key)] = [str(v) for v in chosen]
+    return raw, None
+
+
+def _refuse_submission(attempt_id: int, code: int, message: str):
+    """Log a refused submission (security log), change nothing else."""
+    session = db_session()
+    session.rollback()
+    record_event(session, action="quiz_submission_refused", user=_user(), ip=request.remote_addr or "",
+                 request_id=g.get("request_id", ""), now=request_now(), detail=f"api attempt {attempt_id}: {message}")
+    session.commit()
+    return api_error(code, message)
+
+
+@bp.post("/attempts/<int(max=%d):attempt_id>/submission" % MAX_ID)
+@login_required
+def submit_attempt(attempt_id: int):
+    session = db_session()
+    found = learning.get_attempt(session, attempt_id=attempt_id, user_id=_user().id)
+    if found is None:
+        return _not_found("attempt")
+    if found.submitted_at is not None:
+        return _refuse_submission(attempt_id, 409, "This attempt has already been submitted.")
+    if not request.is_json:
+        return api_error(400, "Send the answers as JSON (Content-Type: application/json).")
+    body = request.get_json(silent=True)
+    if body is None:
+        return api_error(400, "The body is not valid JSON.")
+    raw, problem = _parse_answers(body)
+    if raw is None:
+        return _refuse_submission(attempt_id, 422, problem)
+    try:
+        graded = learning.submit_attempt(session, user_id=_user().id, attempt_id=attempt_id, raw_answers=raw,
+                                         now=request_now())
+    except learning.AttemptClosed as exc:
+        return _refuse_submission(attempt_id, 409, str(exc))
+    except learning.LearningError as exc:  # answers that do not fit this attempt
+        return _refuse_submission(attempt_id, 422, str(exc))
+    session.commit()
+    progress = learning.course_progress(session, user_id=_user().id, course_id=graded.attempt.quiz.course_id)
+    return jsonify(attempt=_attempt_json(graded.attempt), late=graded.late,
+                   course_completed=progress.completed_at is not None, progress=serialize.progress(progress))
+
+
+# ---- me ------------------------------------------------------------------------------
+
+@bp.get("/me")
+@login_required
+def me():
+    user = _user()
+    return jsonify(
+        id=user.id, username=user.username, full_name=user.full_name, email=user.email,
+        staff_category=user.staff_category, language=user.language, roles=sorted(user.role_names),
+        org_unit={"id": user.org_unit.id, "code": user.org_unit.code, "name": user.org_unit.name}
+        if user.org_unit is not None else None,
+        created_at=serialize.iso(user.created_at), last_login_at=serialize.iso(user.last_login_at),
+    )
+
+
+@bp.get("/me/learning")
+@login_required
+def my_learning():
+    session = db_session()
+    user_id = _user().id
+    rows = learning.my_learning(session, user_id=user_id)
+    completions = session.execute(
+        select(CourseCompletion, Course).join(Course, Course.id == CourseCompletion.course_id)
+        .where(CourseCompletion.user_id == user_id).order_by(CourseCompletion.completed_at.desc(), Course.code)
+    ).all()
+    return jsonify(
+        enrolments=[{"course": serialize.course_summary(r.course), "enrolled_at": serialize.iso(r.enrolment.enrolled_at),
+                     "progress": serialize.progress(r.progress)} for r in rows],
+        completions=[{"course_code": c.code, "course_title": c.title, "completed_at": serialize.iso(done.completed_at),
+                      "score": done.score} for done, c in completions],
+    )
+
+
+# ---- the document ------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    from lms.api.openapi import document
+
+    return jsonify(document())

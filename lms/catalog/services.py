@@ -48,8 +48,15 @@ def import_course(session: Session, spec: CourseSpec, *, now: datetime, status: 
     course.content_hash = digest
     course.updated_at = now
     course.status = course.status if not created else status
-    course.schemes[:] = [CourseScheme(scheme=s) for s in sorted(set(spec.schemes))]
-    course.audiences[:] = [CourseAudience(staff_category=c) for c in sorted(set(spec.audience))]
+    # Reconcile by value: replacing the rows wholesale would INSERT the new rows
+    # before DELETEing the old ones and break the unique constraints on update.
+    wanted_schemes = set(spec.schemes)
+    course.schemes[:] = [row for row in course.schemes if row.scheme in wanted_schemes]
+    course.audiences[:] = [row for row in course.audiences if row.staff_category in set(spec.audience)]
+    session.flush()
+    course.schemes.extend(CourseScheme(scheme=s) for s in sorted(wanted_schemes - {r.scheme for r in course.schemes}))
+    course.audiences.extend(CourseAudience(staff_category=c)
+                            for c in sorted(set(spec.audience) - {r.staff_category for r in course.audiences}))
     session.flush()
     _sync_lessons(session, course, spec)
     _replace_quiz(session, course, spec)
@@ -134,11 +141,15 @@ def published_courses_query(flt: CatalogFilter):
         # A course with no audience listed is for everyone.
         stmt = stmt.where(or_(Course.audiences.any(CourseAudience.staff_category == flt.audience), ~Course.audiences.any()))
     if flt.keyword:
-        # Substring match works for Chinese, which has no word boundaries.
+        # Substring match works for Chinese, which has no word boundaries; ILIKE so
+        # "pension" finds "Pension" on PostgreSQL as it does on SQLite.
         pattern = "%" + flt.keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        lesson_hit = select(Lesson.id).where(Lesson.course_id == Course.id, Lesson.body_md.like(pattern, escape="\\")).exists()
-        stmt = stmt.where(or_(Course.title.like(pattern, escape="\\"), Course.summary_md.like(pattern, escape="\\"),
-                              Course.code.like(pattern, escape="\\"), lesson_hit))
+        lesson_hit = select(Lesson.id).where(
+            Lesson.course_id == Course.id,
+            or_(Lesson.title.ilike(pattern, escape="\\"), Lesson.body_md.ilike(pattern, escape="\\")),
+        ).exists()
+        stmt = stmt.where(or_(Course.title.ilike(pattern, escape="\\"), Course.summary_md.ilike(pattern, escape="\\"),
+                              Course.code.ilike(pattern, escape="\\"), lesson_hit))
     return stmt.order_by(Course.skill_type, Course.target_level, Course.code)
 
 

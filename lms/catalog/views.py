@@ -25,7 +25,7 @@ def index():
     ) if filtered else services.CatalogFilter()
     session = db_session()
     counts = services.matrix_counts(session)
-    courses = services.find_courses(session, flt) if filtered else []
+    courses = services.find_courses(session, flt)
     return render_template("catalog/index.html", form=form, counts=counts, courses=courses, filtered=filtered,
                            errors=not form.validate())
 

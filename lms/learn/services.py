@@ -233,6 +233,8 @@ def parse_answers(attempt: QuizAttempt, questions: dict[int, Question], raw: dic
             raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz.")) from None
         if not chosen <= allowed[qid]:
             raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz."))
+        if qid not in questions:  # removed by an update of the course since the attempt began: not graded
+            continue
         if questions[qid].kind != "multiple" and len(chosen) > 1:
             raise InvalidAnswers(N_("Choose only one answer for a single-choice question."))
         answers[qid] = chosen
@@ -266,6 +268,14 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
             enrolment.quiz_passed_at = now
         session.flush()
         completed = complete_course_if_done(session, user_id=user_id, course_id=quiz.course_id, now=now)
+    if not completed and attempt.score is not None:
+        # Already completed: the recorded score is the best one, it only ever rises.
+        session.execute(
+            update(CourseCompletion)
+            .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id == quiz.course_id,
+                   (CourseCompletion.score.is_(None)) | (CourseCompletion.score < attempt.score))
+            .values(score=attempt.score).execution_options(synchronize_session="fetch")
+        )
     return GradedAttempt(attempt, completed_course=completed, late=late)
 
 

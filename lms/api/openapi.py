@@ -1,0 +1,357 @@
+"""The OpenAPI 3.1 description of /api/v1, built once at import.
+
+Response objects are closed (`additionalProperties: false`), so a schema
+conformance check also catches a field the document does not promise, such as
+an answer key leaking into an attempt in progress."""
+from __future__ import annotations
+
+from typing import Any
+
+from content.spec import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, TERMS_FIELDS
+from lms.enums import ROLES
+
+MAX_ID = 2**63 - 1
+API_VERSION = "1.0.0"
+
+Schema = dict[str, Any]
+
+
+def _ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(properties: dict[str, Schema], *, optional: tuple[str, ...] = (), description: str = "") -> Schema:
+    schema: Schema = {
+        "type": "object",
+        "properties": properties,
+        "required": [k for k in properties if k not in optional],
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _nullable(schema: Schema) -> Schema:
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    return {**schema, "type": [schema["type"], "null"]}
+
+
+STR: Schema = {"type": "string"}
+HTML: Schema = {"type": "string", "description": "Sanitised HTML, safe to display as is."}
+INT: Schema = {"type": "integer"}
+ID: Schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+BOOL: Schema = {"type": "boolean"}
+TIME: Schema = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601 with a 'Z'."}
+SCORE: Schema = {"type": "number", "minimum": 0, "maximum": 100, "description": "Percent."}
+
+
+def _enum(values) -> Schema:
+    return {"type": "string", "enum": list(values)}
+
+
+_COURSE_SUMMARY = {
+    "code": {"type": "string", "pattern": "^[A-Z0-9-]{2,32}$"},
+    "title": STR,
+    "summary_html": HTML,
+    "skill_type": _enum(SKILL_TYPES),
+    "target_level": _enum(TARGET_LEVELS),
+    "language": _enum(LANGUAGES),
+    "estimated_minutes": {"type": "integer", "minimum": 0},
+    "schemes": {"type": "array", "items": _enum(SCHEMES)},
+    "audience": {"type": "array", "items": _enum(STAFF_CATEGORIES),
+                 "description": "Staff categories the course is meant for; empty means everyone."},
+}
+_LESSON_SUMMARY = {"slug": STR, "title": STR, "position": INT, "estimated_minutes": {"type": "integer", "minimum": 0}}
+_ATTEMPT_BRIEF = {
+    "id": ID,
+    "number": {"type": "integer", "minimum": 1},
+    "started_at": TIME,
+    "deadline_at": _nullable(TIME),
+    "submitted_at": _nullable(TIME),
+    "score": _nullable(SCORE),
+    "passed": _nullable(BOOL),
+}
+_OPTION_OPEN = {"id": ID, "text_html": HTML}
+_QUESTION_OPEN = {"id": ID, "kind": _enum(QUESTION_KINDS), "text_html": HTML, "points": {"type": "integer", "minimum": 1}}
+
+SCHEMAS: dict[str, Schema] = {
+    "Error": _obj({"error": STR, "message": STR, "request_id": STR}, optional=("request_id",),
+                  description="Every error answer of the API."),
+    "CourseSummary": _obj(_COURSE_SUMMARY),
+    "CourseList": _obj({"courses": {"type": "array", "items": _ref("CourseSummary")},
+                        "count": {"type": "integer", "minimum": 0}}),
+    "CatalogMatrix": _obj({
+        "skill_types": {"type": "array", "items": STR},
+        "target_levels": {"type": "array", "items": STR},
+        "cells": {"type": "array", "items": _obj({"skill_type": _enum(SKILL_TYPES), "target_level": _enum(TARGET_LEVELS),
+                                                  "count": {"type": "integer", "minimum": 0}})},
+        "total": {"type": "integer", "minimum": 0},
+    }, description="Published courses per skill type x target level (all nine cells)."),
+    "LessonSummary": _obj(_LESSON_SUMMARY),
+    "QuizSummary": _obj({
+        "title": STR,
+        "pass_mark": {"type": "integer", "minimum": 0, "maximum": 100},
+        "attempts_allowed": {"type": "integer", "minimum": 0, "description": "0 means unlimited."},
+        "time_limit_minutes": _nullable({"type": "integer", "minimum": 1}),
+        "question_count": {"type": "integer", "minimum": 0, "description": "Questions drawn per attempt."},
+    }, description="The quiz, without its questions."),
+    "CourseDetail": _obj({
+        **_COURSE_SUMMARY,
+        "terms": _obj({field: HTML for field in TERMS_FIELDS}, description="Terms of reference."),
+        "lessons": {"type": "array", "items": _ref("LessonSummary")},
+        "quiz": _nullable(_ref("QuizSummary")),
+    }),
+    "Progress": _obj({
+        "lessons_done": {"type": "integer", "minimum": 0},
+        "lessons_total": {"type": "integer", "minimum": 0},
+        "has_quiz": BOOL,
+        "quiz_passed": BOOL,
+        "percent": {"type": "integer", "minimum": 0, "maximum": 100},
+        "completed": BOOL,
+        "completed_at": _nullable(TIME),
+        "score": _nullable(SCORE),
+    }),
+    "AttemptBrief": _obj(_ATTEMPT_BRIEF),
+    "Enrolment": _obj({
+        "course_code": STR,
+        "course_title": STR,
+        "enrolled_at": TIME,
+        "source": _enum(("self", "assigned", "api")),
+        "last_lesson_slug": _nullable(STR),
+        "completed_lessons": {"type": "array", "items": STR, "description": "Slugs of the lessons done."},
+        "quiz_passed_at": _nullable(TIME),
+        "attempts": {"type": "array", "items": _ref("AttemptBrief")},
+        "attempts_left": _nullable({"type": "integer", "minimum": 0, "description": "null: unlimited"}),
+        "progress": _ref("Progress"),
+    }),
+    "Lesson": _obj({
+        **_LESSON_SUMMARY,
+        "course_code": STR,
+        "body_html": HTML,
+        "completed": BOOL,
+        "previous_slug": _nullable(STR),
+        "next_slug": _nullable(STR),
+    }),
+    "LessonCompletion": _obj({
+        "course_code": STR,
+        "lesson_slug": STR,
+        "completed": {"type": "boolean", "const": True},
+        "course_completed": BOOL,
+        "progress": _ref("Progress"),
+    }),
+    "OpenQuestion": _obj({**_QUESTION_OPEN, "options": {"type": "array", "items": _obj(_OPTION_OPEN)}},
+                         description="A question of an attempt in progress: no answer key, no feedback."),
+    "AttemptOpen": _obj({
+        **_ATTEMPT_BRIEF,
+        "course_code": STR,
+        "quiz_title": STR,
+        "status": _enum(("open", "expired")),
+        "server_time": TIME,
+        "questions": {"type": "array", "items": _ref("OpenQuestion"),
+                      "description": "In the order drawn for this attempt."},
+    }, description="An attempt before submission; answers sent after the deadline are not counted."),
+    "ResultQuestion": _obj({
+        **_QUESTION_OPEN,
+        "options": {"type": "array", "items": _obj({**_OPTION_OPEN, "is_correct": BOOL, "feedback_html": HTML})},
+        "selected_option_ids": {"type": "array", "items": ID},
+        "is_correct": BOOL,
+        "points_earned": {"type": "integer", "minimum": 0},
+        "correct_option_ids": {"type": "array", "items": ID},
+        "feedback_html": HTML,
+    }),
+    "AttemptResult": _obj({
+        **_ATTEMPT_BRIEF,
+        "course_code": STR,
+        "quiz_title": STR,
+        "status": _enum(("submitted",)),
+        "server_time": TIME,
+        "points_earned": {"type": "integer", "minimum": 0},
+        "points_possible": {"type": "integer", "minimum": 0},
+        "pass_mark": {"type": "integer", "minimum": 0, "maximum": 100},
+        "questions": {"type": "array", "items": _ref("ResultQuestion")},
+    }, description="A graded attempt, with the answer key and feedback."),
+    "Attempt": {"oneOf": [_ref("AttemptOpen"), _ref("AttemptResult")]},
+    "Submission": {
+        "type": "object",
+        "properties": {
+            "answers": {
+                "type": "object",
+                "description": "Question id -> chosen option ids. Unanswered questions count as wrong.",
+                "propertyNames": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                "additionalProperties": {"type": "array", "maxItems": 100, "items": ID},
+            },
+        },
+        "required": ["answers"],
+        "description": "Any other field (a score, say) is ignored: grading happens on the server.",
+        "example": {"answers": {"12": [40], "13": [43, 44]}},
+    },
+    "SubmissionResult": _obj({
+        "attempt": _ref("AttemptResult"),
+        "late": {"type": "boolean", "description": "Sent after the deadline: the answers were not counted."},
+        "course_completed": BOOL,
+        "progress": _ref("Progress"),
+    }),
+    "Me": _obj({
+        "id": ID,
+        "username": STR,
+        "full_name": STR,
+        "email": STR,
+        "staff_category": _enum(STAFF_CATEGORIES),
+        "language": _enum(LANGUAGES),
+        "roles": {"type": "array", "items": _enum(ROLES)},
+        "org_unit": _nullable(_obj({"id": ID, "code": STR, "name": STR})),
+        "created_at": TIME,
+        "last_login_at": _nullable(TIME),
+    }),
+    "MyLearning": _obj({
+        "enrolments": {"type": "array", "items": _obj({
+            "course": _ref("CourseSummary"), "enrolled_at": TIME, "progress": _ref("Progress")})},
+        "completions": {"type": "array", "items": _obj({
+            "course_code": STR, "course_title": STR, "completed_at": TIME, "score": _nullable(SCORE)})},
+    }),
+}
+
+_ERROR_TEXT = {
+    400: "Malformed request (bad filter value, body not JSON).",
+    401: "No token, or an invalid, revoked or deactivated account's token.",
+    403: "Not enrolled in the course.",
+    404: "Not found (someone else's attempt is reported as not found).",
+    409: "Conflict: no attempts left, or the attempt was already submitted.",
+    413: "Body too large.",
+    422: "The answers do not fit the attempt (unknown question or option, several options on a single-choice question).",
+    429: "Too many requests.",
+    500: "Internal error.",
+    503: "The database is unavailable; retry later.",
+}
+
+
+def _json(schema: Schema, description: str) -> Schema:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _responses(ok: dict[int, tuple[str, str]], *errors: int) -> Schema:
+    responses = {str(code): _json(_ref(name), text) for code, (name, text) in ok.items()}
+    for code in sorted({*errors, 401, 429, 500, 503}):
+        responses[str(code)] = {"$ref": f"#/components/responses/E{code}"}
+    return responses
+
+
+def _param(name: str, where: str, schema: Schema, description: str, example: Any = None) -> Schema:
+    param = {"name": name, "in": where, "required": where == "path", "schema": schema, "description": description}
+    if example is not None:
+        param["example"] = example
+    return param
+
+
+CODE = _param("code", "path", {"type": "string", "pattern": "^[A-Z0-9-]{2,32}$"}, "Course code.", "T-101")
+SLUG = _param("slug", "path", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}, "Lesson slug.", "lesson-1")
+ATTEMPT_ID = _param("attempt_id", "path", ID, "Attempt id.", 1)
+PUBLIC = [{}, {"bearerAuth": []}]  # a token is optional; an invalid one is still refused with 401
+
+
+def _op(op_id: str, summary: str, responses: Schema, *, tag: str, params=(), body: Schema | None = None,
+        public: bool = False, description: str = "") -> Schema:
+    op: Schema = {"operationId": op_id, "summary": summary, "tags": [tag], "responses": responses}
+    if description:
+        op["description"] = description
+    if params:
+        op["parameters"] = list(params)
+    if body is not None:
+        op["requestBody"] = body
+    if public:
+        op["security"] = PUBLIC
+    return op
+
+
+_FILTERS = [
+    _param("skill_type", "query", _enum(SKILL_TYPES), "Skill type."),
+    _param("target_level", "query", _enum(TARGET_LEVELS), "Target level."),
+    _param("scheme", "query", _enum(SCHEMES), "Insurance scheme."),
+    _param("audience", "query", _enum(STAFF_CATEGORIES), "Staff category (courses for everyone included)."),
+    _param("language", "query", _enum(LANGUAGES), "Course language."),
+    _param("q", "query", {"type": "string", "maxLength": 200},
+           "Search text: a substring of the title, summary, code or a lesson."),
+]
+
+PATHS: dict[str, Schema] = {
+    "/courses": {"get": _op(
+        "listCourses", "The published catalogue, filtered.",
+        _responses({200: ("CourseList", "Matching published courses.")}, 400),
+        tag="catalogue", params=_FILTERS, public=True)},
+    "/catalog/matrix": {"get": _op(
+        "getCatalogMatrix", "Course counts per skill type x target level.",
+        _responses({200: ("CatalogMatrix", "The nine cells.")}), tag="catalogue", public=True)},
+    "/courses/{code}": {"get": _op(
+        "getCourse", "A published course: terms of reference, lessons, quiz summary (no questions).",
+        _responses({200: ("CourseDetail", "The course.")}, 404), tag="catalogue", params=[CODE], public=True)},
+    "/courses/{code}/enrolment": {
+        "post": _op("enrol", "Enrol in the course (idempotent).",
+                    _responses({201: ("Enrolment", "Enrolled now."), 200: ("Enrolment", "Already enrolled.")}, 404, 409),
+                    tag="learning", params=[CODE]),
+        "get": _op("getEnrolment", "The caller's enrolment and progress.",
+                   _responses({200: ("Enrolment", "Enrolment and progress.")}, 404), tag="learning", params=[CODE],
+                   description="404 when the caller is not enrolled."),
+    },
+    "/courses/{code}/lessons/{slug}": {"get": _op(
+        "getLesson", "A lesson's body (enrolled learners only).",
+        _responses({200: ("Lesson", "The lesson.")}, 403, 404), tag="learning", params=[CODE, SLUG])},
+    "/courses/{code}/lessons/{slug}/completion": {"post": _op(
+        "completeLesson", "Mark a lesson done (idempotent).",
+        _responses({200: ("LessonCompletion", "Recorded; course_completed tells whether the course is now complete.")},
+                   403, 404),
+        tag="learning", params=[CODE, SLUG])},
+    "/courses/{code}/quiz/attempts": {"post": _op(
+        "startAttempt", "Start an attempt at the course quiz, or resume the open one.",
+        _responses({201: ("AttemptOpen", "A new attempt."), 200: ("AttemptOpen", "The attempt already open.")},
+                   403, 404, 409),
+        tag="quiz", params=[CODE],
+        description="Questions come in the order drawn for the attempt, without the answer key. "
+                    "409 when no attempts are left.")},
+    "/attempts/{attempt_id}": {"get": _op(
+        "getAttempt", "One of the caller's attempts.",
+        _responses({200: ("Attempt", "Before submission: the questions. After: score, key and feedback.")}, 404),
+        tag="quiz", params=[ATTEMPT_ID])},
+    "/attempts/{attempt_id}/submission": {"post": _op(
+        "submitAttempt", "Submit the answers; graded on the server, once.",
+        _responses({200: ("SubmissionResult", "The graded attempt.")}, 400, 404, 409, 413, 422),
+        tag="quiz", params=[ATTEMPT_ID],
+        body={"required": True, "content": {"application/json": {"schema": _ref("Submission")}}},
+        description="A second submission (a replay) is refused with 409 and changes nothing.")},
+    "/me": {"get": _op("getMe", "The caller's profile.", _responses({200: ("Me", "The profile.")}), tag="me")},
+    "/me/learning": {"get": _op(
+        "getMyLearning", "The caller's enrolments with progress, and completions.",
+        _responses({200: ("MyLearning", "Enrolments and completions.")}), tag="me")},
+    "/openapi.json": {"get": _op(
+        "getOpenApi", "This document.",
+        {"200": {"description": "The OpenAPI document.", "content": {"application/json": {"schema": {"type": "object"}}}},
+         **{str(c): {"$ref": f"#/components/responses/E{c}"} for c in (401, 429, 500, 503)}},
+        tag="meta", public=True)},
+}
+
+DOCUMENT: Schema = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "@learning LMS API",
+        "version": API_VERSION,
+        "description": "The learner's journey for mobile and offline clients. Authenticate with "
+                       "'Authorization: Bearer <token>' (tokens: `flask --app app lms create-token USERNAME`); "
+                       "login cookies are not accepted. Times are UTC (ISO 8601, 'Z'). "
+                       "Errors are JSON objects {error, message}.",
+    },
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearerAuth": []}],
+    "tags": [{"name": n} for n in ("catalogue", "learning", "quiz", "me", "meta")],
+    "paths": PATHS,
+    "components": {
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
+                                           "description": "An API token from `lms create-token`."}},
+        "schemas": SCHEMAS,
+        "responses": {f"E{code}": _json(_ref("Error"), text) for code, text in _ERROR_TEXT.items()},
+    },
+}
+
+
+def document() -> Schema:
+    return DOCUMENT
