@@ -105,3 +105,35 @@ def create_token_command(username: str, name: str) -> None:
             raise click.ClickException(f"no active user {username!r}")
         token = create_api_token(session, user=user, now=utcnow(), name=name)
     click.echo(token)
+
+
+@lms_cli.command("backup")
+@click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Backup file (default: instance/backups/lms-<UTC time>.sqlite3 or .dump)")
+def backup_command(output: Path | None) -> None:
+    """Back up the database while the app keeps running."""
+    from lms.backup import BackupError, backup
+
+    url = str(current_app.config["DATABASE_URL"])
+    if output is None:
+        suffix = "sqlite3" if url.startswith("sqlite") else "dump"
+        output = Path(current_app.instance_path) / "backups" / f"lms-{utcnow():%Y%m%dT%H%M%SZ}.{suffix}"
+    try:
+        path = backup(url, output)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written to {path}")
+
+
+@lms_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.confirmation_option(prompt="This replaces every row of the database. Stop the app first. Continue?")
+def restore_command(source: Path) -> None:
+    """Restore the database from a backup made by `lms backup`."""
+    from lms.backup import BackupError, restore
+
+    try:
+        restore(str(current_app.config["DATABASE_URL"]), source)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored from {source}")

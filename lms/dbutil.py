@@ -12,4 +12,5 @@ def insert_ignoring_duplicates(session: Session, model, values: dict, *, unique:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for this statement.
+    return session.execute(stmt.returning(table.c.id)).first() is not None
