@@ -1,12 +1,14 @@
 """Builders for test data: they flush, never commit."""
 from __future__ import annotations
 
+import functools
 import textwrap
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from content import load_package_from_files
+from lms.auth.passwords import hash_password
 from lms.auth.services import create_user, start_login_session
 from lms.catalog.services import import_course
 
@@ -16,12 +18,21 @@ NOW = datetime(2026, 3, 2, 9, 0, 0)
 _counter = iter(range(1, 10**9))
 
 
+@functools.cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # scrypt is slow on purpose: hash the shared password once
+
+
 def make_user(session: Session, *, username: str | None = None, staff_category: str = "staff",
               roles=("learner",), language: str = "zh_CN", org_unit_id: int | None = None,
               status: str = "active", password: str = PASSWORD):
-    return create_user(session, username=username or f"user{next(_counter)}", password=password,
+    user = create_user(session, username=username or f"user{next(_counter)}",
+                       password=None if password == PASSWORD else password,
                        staff_category=staff_category, roles=roles, language=language,
                        org_unit_id=org_unit_id, status=status, now=NOW, full_name="测试 学员")
+    if password == PASSWORD:
+        user.password_hash = _password_hash()
+    return user
 
 
 QUIZ_TOML = '''

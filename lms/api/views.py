@@ -175,8 +175,9 @@ def enrol(code: str):
     except learning.LearningError as exc:
         session.rollback()
         return api_error(409, str(exc))
+    body = _enrolment_json(course)
     session.commit()
-    return jsonify(_enrolment_json(course)), (200 if existed else 201)
+    return jsonify(body), (200 if existed else 201)
 
 
 @bp.get("/courses/<code>/enrolment")
@@ -226,8 +227,8 @@ def complete_lesson(code: str, slug: str):
     except learning.NotEnrolled as exc:
         session.rollback()
         return api_error(403, str(exc))
-    session.commit()
     progress = learning.course_progress(session, user_id=_user().id, course_id=course.id)
+    session.commit()
     return jsonify(course_code=course.code, lesson_slug=lesson.slug, completed=True,
                    course_completed=progress.completed_at is not None, progress=serialize.progress(progress))
 
@@ -253,8 +254,9 @@ def start_attempt(code: str):
     except learning.LearningError as exc:  # no attempts left, or lost a race for the last one
         session.rollback()
         return api_error(409, str(exc))
+    body = _attempt_json(attempt)
     session.commit()
-    return jsonify(_attempt_json(attempt)), (200 if attempt.id in before else 201)
+    return jsonify(body), (200 if attempt.id in before else 201)
 
 
 @bp.get("/attempts/<int(max=%d):attempt_id>" % MAX_ID)
@@ -318,10 +320,11 @@ def submit_attempt(attempt_id: int):
         return _refuse_submission(attempt_id, 409, str(exc))
     except learning.LearningError as exc:  # answers that do not fit this attempt
         return _refuse_submission(attempt_id, 422, str(exc))
-    session.commit()
     progress = learning.course_progress(session, user_id=_user().id, course_id=graded.attempt.quiz.course_id)
-    return jsonify(attempt=_attempt_json(graded.attempt), late=graded.late,
-                   course_completed=progress.completed_at is not None, progress=serialize.progress(progress))
+    body = {"attempt": _attempt_json(graded.attempt), "late": graded.late,
+            "course_completed": progress.completed_at is not None, "progress": serialize.progress(progress)}
+    session.commit()  # grade, completion and response are one transaction
+    return jsonify(body)
 
 
 # ---- me ------------------------------------------------------------------------------
