@@ -102,10 +102,9 @@ class Database:
         return self._engine
 
     def session(self, *, write: bool = False) -> Session:
-        self.engine  # noqa: B018 - ensures the per-process engine exists
+        self.engine  # noqa: B018 - ensures the per-process engine and its factories exist
         factory = self._write if write else self._read
-        assert factory is not None
-        return factory()
+        return factory()  # type: ignore[misc]
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -10,7 +10,7 @@ from lms.auth.models import User
 from lms.auth.services import create_user
 from lms.orgs.models import Headcount, OrgUnit
 
-DEMO_PASSWORD = "learn-at-sscbc-2026"
+DEMO_PASSWORD = "learn-at-sscbc-2026"  # nosec B105 - the demo accounts' published password (README)
 
 # code, parent code, name, level, kind, headcounts (manager, professional, staff, correspondent)
 ORG_UNITS = [
