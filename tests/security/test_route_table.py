@@ -169,6 +169,15 @@ def test_route_answers_each_role_as_expected(app, db, world, route, role):
         assert response.headers["Location"].startswith("/auth/login")
     if route.method == "GET":
         assert fingerprint(db) == before, "a GET changed the database"
+    _assert_security_headers(response)
+
+
+def _assert_security_headers(response):
+    csp = response.headers.get("Content-Security-Policy", "")
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+    assert response.headers.get("Referrer-Policy")
 
 
 @pytest.fixture
