@@ -1,0 +1,90 @@
+"""Fixtures for tests through the Flask test client.
+
+Data is built in its own committed transaction (never through the `db`
+fixture: on SQLite its open write transaction would lock out the requests)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from lms.learn import services as learn
+from tests import builders
+from tests.builders import NOW
+
+
+@dataclass
+class CourseInfo:
+    code: str
+    id: int
+    lesson_slugs: list[str]
+    correct: dict[int, list[str]] = field(default_factory=dict)   # question id -> correct option ids
+    wrong: dict[int, list[str]] = field(default_factory=dict)     # question id -> one wrong option id
+
+
+@pytest.fixture
+def build(app):
+    """build(fn) runs fn(session) in a transaction that commits; returns its result."""
+
+    def run(fn):
+        with app.extensions["lms_db"].transaction() as session:
+            return fn(session)
+
+    return run
+
+
+@pytest.fixture
+def query(app):
+    """query(fn) runs fn(session) in a read-only session and closes it."""
+
+    def run(fn):
+        session = app.extensions["lms_db"].session()
+        try:
+            return fn(session)
+        finally:
+            session.close()
+
+    return run
+
+
+@pytest.fixture
+def make_user(build):
+    def make(**kwargs) -> str:
+        return build(lambda s: builders.make_user(s, **kwargs).username)
+
+    return make
+
+
+@pytest.fixture
+def make_course(build):
+    def make(code: str = "T-101", **kwargs) -> CourseInfo:
+        def create(session):
+            course = builders.make_course(session, code, **kwargs)
+            info = CourseInfo(code=course.code, id=course.id, lesson_slugs=[ls.slug for ls in course.lessons])
+            if course.quiz is not None:
+                info.correct = builders.correct_answers(course)
+                info.wrong = {q.id: [str(next(o.id for o in q.options if not o.is_correct))]
+                              for q in course.quiz.questions}
+            return info
+
+        return build(create)
+
+    return make
+
+
+@pytest.fixture
+def enrol(build):
+    def run(username: str, code: str) -> None:
+        from sqlalchemy import select
+
+        from lms.auth.models import User
+        from lms.catalog.models import Course
+
+        def do(session):
+            user = session.scalar(select(User).where(User.username == username))
+            course = session.scalar(select(Course).where(Course.code == code))
+            learn.enrol(session, user_id=user.id, course=course, now=NOW)
+
+        build(do)
+
+    return run
