@@ -167,10 +167,12 @@ def start_attempt(session: Session, *, user_id: int, quiz: Quiz, now: datetime, 
     current = open_attempt(attempts, now)
     if current is not None:
         return current
+    # Grade attempts left open past their deadline first, so none stays "in
+    # progress" forever (callers commit this even when no attempt is left).
+    _close_expired(session, attempts, now)
     left = attempts_left(quiz, attempts)
     if left == 0:
         raise NoAttemptsLeft(N_("You have used all your attempts at this quiz."))
-    _close_expired(session, attempts, now)
     attempt = QuizAttempt(
         user_id=user_id, quiz_id=quiz.id, number=(attempts[-1].number + 1) if attempts else 1, started_at=now,
         deadline_at=now + timedelta(minutes=quiz.time_limit_minutes) if quiz.time_limit_minutes else None,

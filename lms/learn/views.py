@@ -103,9 +103,11 @@ def quiz(code: str):
         flash(_("Enrol in the course to take its quiz."), "info")
         return redirect(url_for("catalog.course", code=code))
     attempts = services.attempts_of(session, user_id=current_user.id, quiz_id=course.quiz.id)
+    current = services.open_attempt(attempts, request_now())
+    expired = {a.id for a in attempts if a.submitted_at is None and a is not current}
     return render_template("learn/quiz.html", course=course, quiz=course.quiz, attempts=attempts,
-                           left=services.attempts_left(course.quiz, attempts),
-                           current=services.open_attempt(attempts, request_now()), form=StartAttemptForm())
+                           left=services.attempts_left(course.quiz, attempts), current=current,
+                           expired=expired, form=StartAttemptForm())
 
 
 @bp.route("/courses/<code>/quiz/start", methods=["POST"])
@@ -119,6 +121,10 @@ def start_attempt(code: str):
         abort(404)
     try:
         attempt = services.start_attempt(session, user_id=current_user.id, quiz=course.quiz, now=request_now())
+    except services.NoAttemptsLeft as exc:
+        session.commit()  # keeps the grading of attempts that ran out of time
+        flash(_(str(exc)), "error")
+        return redirect(url_for("learn.quiz", code=code))
     except services.LearningError as exc:
         session.rollback()
         flash(_(str(exc)), "error")

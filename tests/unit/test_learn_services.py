@@ -504,3 +504,14 @@ def test_suggestions_for_staff_category_exclude_enrolled_courses(db):
     assert set(codes) == {for_managers.code, for_everyone.code}
     assert codes[0] == for_managers.code  # courses meant for the category come first
     assert learn.suggestions(db, user_id=manager.id, staff_category="manager", limit=1)[0].code == "SG-1"
+
+
+def test_an_expired_last_attempt_is_graded_when_the_learner_comes_back(db, now):
+    learner = make_user(db)
+    course = make_course(db, attempts=1, quiz_extra="time_limit_minutes = 10")
+    learn.enrol(db, user_id=learner.id, course=course, now=now)
+    attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
+    later = now + timedelta(minutes=30)
+    with pytest.raises(learn.NoAttemptsLeft):
+        learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=later)
+    assert attempt.submitted_at == later and attempt.score == 0.0 and attempt.passed is False
