@@ -36,17 +36,22 @@ def _tool(name: str) -> str:
     return path
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """Copy a whole SQLite database page by page; consistent even while the
+    source is being written (the online backup API)."""
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
 def backup(url: str, destination: Path) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("sqlite"):
-        source = sqlite3.connect(_sqlite_path(url))
-        target = sqlite3.connect(destination)
-        try:
-            with target:
-                source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _sqlite_copy(_sqlite_path(url), destination)
         return destination
     if url.startswith("postgresql"):
         args, env = _pg_args(url)
@@ -63,15 +68,7 @@ def restore(url: str, source: Path) -> None:
     if not source.exists():
         raise BackupError(f"no such backup: {source}")
     if url.startswith("sqlite"):
-        target_path = _sqlite_path(url)
-        backup_db = sqlite3.connect(source)
-        target = sqlite3.connect(target_path)
-        try:
-            with target:
-                backup_db.backup(target)
-        finally:
-            target.close()
-            backup_db.close()
+        _sqlite_copy(source, _sqlite_path(url))
         return
     if url.startswith("postgresql"):
         import os
