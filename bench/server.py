@@ -57,7 +57,7 @@ class Gunicorn:
 
     def start(self, ready_path: str = "/", timeout: float = 60.0) -> None:
         self._log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # nosec B603 - fixed argument listself.command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,  # nosec B603 - fixed argument list
                                      stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         last_error = ""

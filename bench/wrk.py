@@ -76,7 +76,7 @@ def run(url: str, *, seconds: float, threads: int = 2, connections: int = 32, sc
     if script is not None:
         cmd += ["-s", str(script)]
     cmd.append(url)
-    proc = subprocess.run(cmd,  # nosec B603 - fixed argument list capture_output=True, text=True, timeout=seconds + timeout_s + 60)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + timeout_s + 60)  # nosec B603 - fixed argument list
     shown = shlex.join(cmd)
     if proc.returncode != 0 or "Requests/sec" not in proc.stdout:
         raise RuntimeError(f"wrk failed ({proc.returncode}): {shown}\n{proc.stdout}\n{proc.stderr}")
