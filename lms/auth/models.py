@@ -29,14 +29,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
-    )
+    roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
     org_unit = relationship("OrgUnit")
 
+    # Filled by the login lookups in one query with the user (see
+    # lms.auth.services.user_for_login_session); None means "ask self.roles".
+    cached_role_names = None  # frozenset[str] | None
+
     @property
-    def role_names(self) -> set[str]:
-        return {r.role for r in self.roles}
+    def role_names(self) -> frozenset[str]:
+        if self.cached_role_names is None:
+            self.cached_role_names = frozenset(r.role for r in self.roles)
+        return self.cached_role_names
 
     def has_role(self, role: str) -> bool:
         return role in self.role_names

@@ -59,8 +59,9 @@ def set_roles(user: User, roles: Iterable[str]) -> None:
     if unknown:
         raise AccountError(N_("Unknown role."))
     user.roles[:] = [r for r in user.roles if r.role in wanted]
-    for role in sorted(wanted - user.role_names):
+    for role in sorted(wanted - {r.role for r in user.roles}):
         user.roles.append(UserRole(role=role))
+    user.cached_role_names = None
 
 
 @dataclass(frozen=True)
@@ -107,17 +108,29 @@ def start_login_session(session: Session, *, user: User, now: datetime) -> str:
     return token
 
 
+def _role_list():
+    """The user's roles as one comma-separated string, in the same query as the user."""
+    return (select(func.aggregate_strings(UserRole.role, ",")).where(UserRole.user_id == User.id)
+            .correlate(User).scalar_subquery())
+
+
+def _with_roles(user: User, roles: str | None) -> User:
+    user.cached_role_names = frozenset(roles.split(",")) if roles else frozenset()
+    return user
+
+
 def user_for_login_session(session: Session, *, token: str, now: datetime, max_age: timedelta) -> User | None:
+    """The active user of a live login session, with roles, in one query (every request runs it)."""
     row = session.execute(
-        select(LoginSession, User).join(User, User.id == LoginSession.user_id)
+        select(LoginSession.created_at, User, _role_list()).join(User, User.id == LoginSession.user_id)
         .where(LoginSession.token_hash == _digest(token))
     ).first()
     if row is None:
         return None
-    login, user = row
-    if not user.is_active or login.created_at + max_age < now:
+    created_at, user, roles = row
+    if not user.is_active or created_at + max_age < now:
         return None
-    return user
+    return _with_roles(user, roles)
 
 
 def end_login_session(session: Session, *, token: str) -> None:
@@ -156,7 +169,8 @@ def create_api_token(session: Session, *, user: User, now: datetime, name: str =
 
 
 def user_for_api_token(session: Session, *, token: str) -> User | None:
-    return session.scalar(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
+    row = session.execute(
+        select(User, _role_list()).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == _digest(token), ApiToken.revoked.is_(False), User.status == "active")
-    )
+    ).first()
+    return _with_roles(*row) if row else None
