@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base
@@ -13,13 +13,17 @@ class OrgUnit(Base):
     """A bureau, agency, company or community in the national tree.
 
     `path` is the materialised chain of ids ("/1/7/42/") so a subtree is one
-    indexed prefix match, for reports and manager scope.
+    indexed prefix match, for reports and manager scope (lms.orgs.scope).
+    The index uses varchar_pattern_ops on PostgreSQL so `LIKE 'prefix%'` can
+    use it whatever the database collation; SQLite matches with GLOB, which
+    uses the plain (binary) index.
     """
 
     __tablename__ = "org_units"
     __table_args__ = (
         CheckConstraint(sql_in("level", ORG_LEVELS), name="level"),
         CheckConstraint(sql_in("kind", ORG_KINDS), name="kind"),
+        Index("ix_org_units_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +32,7 @@ class OrgUnit(Base):
     level: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(40))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
-    path: Mapped[str] = mapped_column(String(512), index=True, default="")
+    path: Mapped[str] = mapped_column(String(512), default="")
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id])
 

@@ -1,0 +1,1 @@
+from tests.orgs.fixtures import build, course_id, query, world  # noqa: F401 - fixtures
