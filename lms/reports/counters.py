@@ -1,0 +1,287 @@
+"""Keep the report counters (lms.reports.models) in step with the raw rows.
+
+Every hook runs inside the caller's transaction, so a counter can never
+disagree with the change it counts:
+
+- `course_completed(session, user_id=, course_id=)`: right after a course
+  completion row was inserted (lms.learn.services.complete_course_if_done);
+- `sync_user(session, user_id=)`: after a user is created, enrolled, moved to
+  another unit, given another staff category, deactivated or reactivated.
+
+Both work the same way: lock the user's row of report_learners (what was
+counted for them), compute what must be counted now from their own raw rows
+(a handful of indexed rows), and add the difference to the counters. So a hook
+called twice, or for a change that does not matter to reports, changes
+nothing. `rebuild(session)` recomputes all of it from the raw rows in a few
+set-based statements (after bulk imports; `flask lms rebuild-report-counters`).
+
+No flask here.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Integer, and_, case, cast, delete, exists, func, insert, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from lms.auth.models import User
+from lms.catalog.models import Course
+from lms.learn.models import CourseCompletion, Enrolment
+from lms.reports.models import (
+    CELL_COLUMNS, CELLS, MONTH_COUNTERS, PEOPLE_COUNTERS, cell_column, report_learners, report_unit_months, report_unit_people,
+)
+
+
+def month_of(moment: datetime) -> int:
+    return moment.year * 100 + moment.month
+
+
+def month_sql(session: Session, column):
+    """yyyymm of a DateTime column, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("year", column) * 100 + func.extract("month", column), Integer)
+    return cast(func.strftime("%Y%m", column), Integer)
+
+
+def _insert(session: Session, table):
+    return (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(table)
+
+
+@dataclass
+class _State:
+    """What one user contributes to the counters."""
+
+    org_unit_id: int | None
+    staff_category: str
+    counted: bool
+    enrolled: bool
+    first_month: int | None
+    cells: dict[str, int | None]
+    months: dict[int, int] = field(default_factory=dict)  # completions per month
+
+    def vectors(self) -> tuple[dict, dict]:
+        """({(unit, category): {column: n}}, {(unit, category, month): {column: n}})."""
+        people: dict = {}
+        months: dict = defaultdict(lambda: defaultdict(int))
+        if not self.counted:
+            return people, months
+        key = (self.org_unit_id, self.staff_category)
+        people[key] = {"registered": 1, "enrolled": 1 if self.enrolled else 0,
+                       "completed": 1 if self.first_month is not None else 0,
+                       "completions": sum(self.months.values()),
+                       **{c: 1 if m is not None else 0 for c, m in self.cells.items()}}
+        for month, n in self.months.items():
+            months[(*key, month)]["completions"] += n
+        if self.first_month is not None:
+            months[(*key, self.first_month)]["first_any"] += 1
+        for column, month in self.cells.items():
+            if month is not None:
+                months[(*key, month)][column] += 1
+        return people, months
+
+
+def _stored_state(session: Session, user_id: int) -> dict:
+    """The user's report_learners row, locked for this transaction (created empty if missing)."""
+    session.execute(
+        _insert(session, report_learners)
+        .values(user_id=user_id, org_unit_id=None, staff_category="staff", counted=False, enrolled=False,
+                first_month=None, **dict.fromkeys(CELL_COLUMNS))
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    row = session.execute(select(report_learners).where(report_learners.c.user_id == user_id).with_for_update()).one()
+    return row._asdict()
+
+
+def _raw_state(session: Session, user_id: int, user_row, *, exclude_course_id: int | None = None) -> _State:
+    completions = select(CourseCompletion.completed_at, Course.skill_type, Course.target_level) \
+        .join(Course, Course.id == CourseCompletion.course_id).where(CourseCompletion.user_id == user_id)
+    if exclude_course_id is not None:
+        completions = completions.where(CourseCompletion.course_id != exclude_course_id)
+    months: dict[int, int] = defaultdict(int)
+    first: datetime | None = None
+    cell_first: dict[str, datetime] = {}
+    for completed_at, skill_type, target_level in session.execute(completions):  # one learner's few rows
+        months[month_of(completed_at)] += 1
+        first = completed_at if first is None or completed_at < first else first
+        column = cell_column(skill_type, target_level)
+        if column not in cell_first or completed_at < cell_first[column]:
+            cell_first[column] = completed_at
+    enrolled = session.scalar(select(exists().where(Enrolment.user_id == user_id)))
+    unit_id, category, status = user_row
+    return _State(org_unit_id=unit_id, staff_category=category, counted=status == "active" and unit_id is not None,
+                  enrolled=bool(enrolled), first_month=month_of(first) if first else None,
+                  cells={c: (month_of(cell_first[c]) if c in cell_first else None) for c in CELL_COLUMNS},
+                  months=dict(months))
+
+
+def _apply(session: Session, old: _State, new: _State) -> None:
+    old_people, old_months = old.vectors()
+    new_people, new_months = new.vectors()
+    # Sorted keys: concurrent transactions take the counter rows' locks in one order (no deadlock).
+    for key in sorted(set(old_people) | set(new_people)):
+        delta = {c: new_people.get(key, {}).get(c, 0) - old_people.get(key, {}).get(c, 0) for c in PEOPLE_COUNTERS}
+        if any(delta.values()):
+            _add(session, report_unit_people, {"org_unit_id": key[0], "staff_category": key[1]}, delta)
+    for key in sorted(set(old_months) | set(new_months)):
+        delta = {c: new_months.get(key, {}).get(c, 0) - old_months.get(key, {}).get(c, 0) for c in MONTH_COUNTERS}
+        if any(delta.values()):
+            _add(session, report_unit_months, {"org_unit_id": key[0], "staff_category": key[1], "month": key[2]},
+                 {c: delta[c] for c in MONTH_COUNTERS})
+
+
+def _add(session: Session, table, key: dict, delta: dict) -> None:
+    zeros = {c.name: 0 for c in table.c if c.name not in key}
+    stmt = _insert(session, table).values(**key, **{**zeros, **delta})
+    stmt = stmt.on_conflict_do_update(index_elements=list(key),
+                                      set_={c: table.c[c] + stmt.excluded[c] for c in delta})
+    session.execute(stmt)
+
+
+def _sync(session: Session, user_id: int, *, new_completion_course_id: int | None = None) -> None:
+    session.flush()
+    user_row = session.execute(select(User.org_unit_id, User.staff_category, User.status).where(User.id == user_id)).first()
+    if user_row is None:
+        return
+    stored = _stored_state(session, user_id)
+    # What was counted: the stored placement and firsts, and the completions
+    # that exist now except the one being recorded (each was counted when recorded).
+    old = _raw_state(session, user_id, (stored["org_unit_id"], stored["staff_category"], "active" if stored["counted"] else "x"),
+                     exclude_course_id=new_completion_course_id)
+    old.counted = stored["counted"]
+    old.enrolled = stored["enrolled"]
+    old.first_month = stored["first_month"]
+    old.cells = {c: stored[c] for c in CELL_COLUMNS}
+    new = _raw_state(session, user_id, tuple(user_row))
+    _apply(session, old, new)
+    session.execute(
+        report_learners.update().where(report_learners.c.user_id == user_id).values(
+            org_unit_id=new.org_unit_id, staff_category=new.staff_category, counted=new.counted, enrolled=new.enrolled,
+            first_month=new.first_month, **new.cells)
+    )
+
+
+def sync_user(session: Session, *, user_id: int) -> None:
+    """Bring the counters in line with the user's current unit, category,
+    status and enrolments (idempotent)."""
+    _sync(session, user_id)
+
+
+def course_completed(session: Session, *, user_id: int, course_id: int) -> None:
+    """A completion of (user, course) was just inserted in this transaction."""
+    _sync(session, user_id, new_completion_course_id=course_id)
+
+
+def course_reclassified(session: Session, *, course_id: int) -> int:
+    """A course moved to another skill type x target level cell: re-sync every
+    user who completed it. Returns the number of users."""
+    user_ids = list(session.scalars(select(CourseCompletion.user_id).where(CourseCompletion.course_id == course_id)))
+    for user_id in user_ids:
+        _sync(session, user_id)
+    return len(user_ids)
+
+
+# ---- rebuild from the raw rows -----------------------------------------------
+
+def rebuild(session: Session) -> dict[str, int]:
+    """Recompute every counter from users, enrolments, completions and courses
+    (set-based SQL). Returns the number of rows written per table."""
+    session.flush()
+    for table in (report_unit_months, report_unit_people, report_learners):
+        session.execute(delete(table))
+
+    cc, c = CourseCompletion.__table__, Course.__table__
+    firsts = (
+        select(cc.c.user_id, func.min(cc.c.completed_at).label("first_any"),
+               *[func.min(case((and_(c.c.skill_type == s, c.c.target_level == t), cc.c.completed_at))).label(cell_column(s, t))
+                 for s, t in CELLS])
+        .select_from(cc.join(c, c.c.id == cc.c.course_id)).group_by(cc.c.user_id).subquery("f")
+    )
+    u = User.__table__
+    enrolled = exists().where(Enrolment.__table__.c.user_id == u.c.id)
+    source = (
+        select(u.c.id, u.c.org_unit_id, u.c.staff_category,
+               and_(u.c.status == "active", u.c.org_unit_id.is_not(None)),
+               case((enrolled, True), else_=False),
+               month_sql(session, firsts.c.first_any),
+               *[month_sql(session, firsts.c[col]) for col in CELL_COLUMNS])
+        .select_from(u.outerjoin(firsts, firsts.c.user_id == u.c.id))
+    )
+    session.execute(insert(report_learners).from_select(
+        ["user_id", "org_unit_id", "staff_category", "counted", "enrolled", "first_month", *CELL_COLUMNS], source))
+
+    rl = report_learners
+    counted = rl.c.counted.is_(True)
+
+    zero = {col: literal(0) for col in MONTH_COUNTERS}
+    parts = [
+        select(rl.c.org_unit_id, rl.c.staff_category, month_sql(session, cc.c.completed_at).label("month"),
+               *[(literal(1) if col == "completions" else zero[col]).label(col) for col in MONTH_COUNTERS])
+        .select_from(cc.join(rl, rl.c.user_id == cc.c.user_id)).where(counted)
+    ]
+    for col, month_col in (("first_any", rl.c.first_month), *[(name, rl.c[name]) for name in CELL_COLUMNS]):
+        parts.append(
+            select(rl.c.org_unit_id, rl.c.staff_category, month_col.label("month"),
+                   *[(literal(1) if other == col else zero[other]).label(other) for other in MONTH_COUNTERS])
+            .where(counted, month_col.is_not(None)))
+    everything = union_all(*parts).subquery("e")
+    session.execute(insert(report_unit_months).from_select(
+        ["org_unit_id", "staff_category", "month", *MONTH_COUNTERS],
+        select(everything.c.org_unit_id, everything.c.staff_category, everything.c.month,
+               *[func.sum(everything.c[col]) for col in MONTH_COUNTERS])
+        .group_by(everything.c.org_unit_id, everything.c.staff_category, everything.c.month)
+        # written in key order, so a subtree's rows sit together on disk (PostgreSQL heap)
+        .order_by(everything.c.org_unit_id, everything.c.staff_category, everything.c.month)))
+
+    def flag(column):
+        return func.sum(case((column.is_not(None), 1), else_=0))
+
+    session.execute(insert(report_unit_people).from_select(
+        ["org_unit_id", "staff_category", "registered", "enrolled", "completed", "completions", *CELL_COLUMNS],
+        select(rl.c.org_unit_id, rl.c.staff_category, func.count(),
+               func.sum(case((rl.c.enrolled.is_(True), 1), else_=0)), flag(rl.c.first_month), literal(0),
+               *[flag(rl.c[col]) for col in CELL_COLUMNS])
+        .where(counted).group_by(rl.c.org_unit_id, rl.c.staff_category)
+        .order_by(rl.c.org_unit_id, rl.c.staff_category)))
+    p, m = report_unit_people, report_unit_months
+    session.execute(p.update().values(completions=select(func.coalesce(func.sum(m.c.completions), 0)).where(
+        m.c.org_unit_id == p.c.org_unit_id, m.c.staff_category == p.c.staff_category).scalar_subquery()))
+    return {t.name: session.scalar(select(func.count()).select_from(t))
+            for t in (report_learners, report_unit_people, report_unit_months)}
+
+
+# ---- bulk changes --------------------------------------------------------------------
+
+BULK_THRESHOLD = 2000  # above this many users, one set-based rebuild beats per-user syncs
+
+
+def users_changed(session: Session, *, user_ids) -> None:
+    """Many users created or changed at once (CSV import): a list of ids or a
+    SELECT of ids. Syncs each, or rebuilds everything for large batches."""
+    session.flush()
+    ids = list(session.scalars(user_ids)) if hasattr(user_ids, "subquery") else list(user_ids)
+    if len(ids) > BULK_THRESHOLD:
+        rebuild(session)
+        return
+    for user_id in sorted(ids):
+        _sync(session, user_id)
+
+
+def enrolments_added(session: Session, *, user_ids) -> None:
+    """Enrolments were inserted set-based (assignments) for these users (a
+    SELECT of ids or a list): count the newly enrolled, set-based."""
+    session.flush()
+    rl, e = report_learners, Enrolment.__table__
+    if not hasattr(user_ids, "subquery"):
+        user_ids = list(user_ids)
+    newly = and_(rl.c.user_id.in_(user_ids), rl.c.enrolled.is_(False), exists().where(e.c.user_id == rl.c.user_id))
+    # Lock the rows first (PostgreSQL), then count and flag them.
+    session.execute(select(rl.c.user_id).where(newly).order_by(rl.c.user_id).with_for_update())
+    rows = session.execute(select(rl.c.org_unit_id, rl.c.staff_category, func.count())
+                           .where(newly, rl.c.counted.is_(True))
+                           .group_by(rl.c.org_unit_id, rl.c.staff_category)).all()
+    for unit_id, category, n in sorted(rows):
+        _add(session, report_unit_people, {"org_unit_id": unit_id, "staff_category": category}, {"enrolled": n})
+    session.execute(rl.update().where(newly).values(enrolled=True))

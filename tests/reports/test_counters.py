@@ -1,0 +1,127 @@
+"""The counters behind the coverage report equal what plain SQL over the raw
+rows says, after random activity through the normal services (enrolments,
+completions, moves between units and categories, deactivations); and the
+set-based rebuild gives the same counters."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, text
+
+from lms.orgs.services import headcount_in_force, set_headcount
+from lms.learn import services as learning
+from lms.reports import counters, services
+from lms.reports.models import CELLS, cell_column, report_learners, report_unit_months, report_unit_people
+from lms.reports.services import Period
+from tests.builders import make_course, make_user
+from tests.reports.conftest import complete, move, unit
+
+CATS = ("manager", "professional", "staff", "correspondent")
+
+
+def raw_figures(db, path: str, period: Period, category: str) -> dict:
+    """Every coverage figure of one subtree and category, straight from the raw rows."""
+    args = {"like": path + "%", "cat": category, "end": period.end_moment,
+            "start": datetime.combine(period.start_date, datetime.min.time()) if period.start else datetime(1900, 1, 1)}
+    people = """FROM users u JOIN org_units o ON o.id = u.org_unit_id
+                WHERE u.status = 'active' AND u.staff_category = :cat AND o.path LIKE :like"""
+    one = lambda sql, **extra: db.execute(text(sql), {**args, **extra}).scalar()  # noqa: E731
+    out = {
+        "registered": one(f"SELECT count(*) {people}"),
+        "enrolled": one(f"SELECT count(*) {people} AND EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = u.id)"),
+        "completed": one(f"""SELECT count(*) {people} AND EXISTS (SELECT 1 FROM course_completions c
+                             WHERE c.user_id = u.id AND c.completed_at < :end)"""),
+        "trained_in_period": one(f"""SELECT count(*) {people} AND (SELECT min(c.completed_at) FROM course_completions c
+                                     WHERE c.user_id = u.id) >= :start AND (SELECT min(c.completed_at)
+                                     FROM course_completions c WHERE c.user_id = u.id) < :end"""),
+        "completions_in_period": one(f"""SELECT count(*) FROM course_completions c JOIN users u ON u.id = c.user_id
+                                         JOIN org_units o ON o.id = u.org_unit_id WHERE u.status = 'active'
+                                         AND u.staff_category = :cat AND o.path LIKE :like
+                                         AND c.completed_at >= :start AND c.completed_at < :end"""),
+    }
+    for s, t in CELLS:
+        out[cell_column(s, t)] = one(f"""SELECT count(*) {people} AND EXISTS (SELECT 1 FROM course_completions c
+                                        JOIN courses k ON k.id = c.course_id WHERE c.user_id = u.id
+                                        AND k.skill_type = :s AND k.target_level = :t AND c.completed_at < :end)""",
+                                     s=s, t=t)
+    units = select(text("id")).select_from(text("org_units")).where(text("path LIKE :like")).params(like=path + "%")
+    out["headcount"] = headcount_in_force(db, units, period.end_date).get(category, 0)
+    return out
+
+
+def report_figures(f: services.Figures) -> dict:
+    return {"registered": f.registered, "enrolled": f.enrolled, "completed": f.completed,
+            "trained_in_period": f.trained_in_period, "completions_in_period": f.completions_in_period,
+            **f.cells, "headcount": f.headcount}
+
+
+def snapshot(db) -> dict:
+    out = {}
+    for table in (report_learners, report_unit_people, report_unit_months):
+        rows = db.execute(select(table)).all()
+        if table is not report_learners:  # zero rows left behind by moves count as nothing
+            rows = [r for r in rows if any(v for k, v in r._asdict().items() if k not in ("org_unit_id", "staff_category", "month"))]
+        out[table.name] = sorted(tuple(r) for r in rows)
+    db.rollback()
+    return out
+
+
+def test_random_activity_counters_equal_raw_sql(db):
+    rng = random.Random(20261127)
+    root = unit(db, "R", "national")
+    units = [root]
+    for i in range(14):
+        units.append(unit(db, f"X{i}", rng.choice(["province", "city", "district", "workplace"]), rng.choice(units)))
+    for u in units:
+        for cat in CATS:
+            for valid_from in (date(2025, 7, 1), date(2026, 4, 1)):
+                if rng.random() < 0.7:
+                    set_headcount(db, u, staff_category=cat, valid_from=valid_from, headcount=rng.randrange(0, 20))
+    courses = [make_course(db, f"K-{i}", skill_type=s, target_level=t, lessons=1, quiz=False)
+               for i, (s, t) in enumerate(CELLS) if i % 2 == 0 or i == 7]
+    users = [make_user(db, username=f"r{i}", staff_category=rng.choice(CATS), org_unit_id=rng.choice(units).id)
+             for i in range(45)]
+    moment = datetime(2025, 9, 1, 8)
+    for _step in range(260):
+        moment += timedelta(hours=rng.randrange(1, 72))
+        user = rng.choice(users)
+        action = rng.random()
+        if action < 0.45:
+            complete(db, user, rng.choice(courses), moment)
+        elif action < 0.6:
+            learning.enrol(db, user_id=user.id, course=rng.choice(courses), now=moment)
+        elif action < 0.8:
+            move(db, user, org_unit_id=rng.choice(units).id, now=moment)
+        elif action < 0.9:
+            move(db, user, staff_category=rng.choice(CATS), now=moment)
+        else:
+            move(db, user, status="deactivated" if user.status == "active" else "active", now=moment)
+    db.commit()
+
+    compared = 0
+    # the last one is after every completion: the report reads the all-time totals, not the months
+    periods = (Period(end=202512), Period(start=202601, end=202603), Period(start=202511, end=202611), Period(end=202712))
+    for period in periods:
+        for u in units:
+            report = services.coverage(db, u, period)
+            for cat in CATS:
+                assert report_figures(report.by_category[cat]) == raw_figures(db, u.path, period, cat), (u.code, cat, period)
+                compared += 1
+    assert compared == len(periods) * len(units) * len(CATS)
+    assert sum(services.coverage(db, root, Period(end=202611)).total.cells.values()) > 20  # not a vacuous run
+
+    incremental = snapshot(db)
+    counters.rebuild(db)
+    db.flush()
+    assert snapshot(db) == incremental
+
+
+def test_a_missed_hook_is_visible_and_rebuild_repairs_it(db, tree):
+    db.execute(report_unit_months.delete())
+    db.execute(report_unit_people.delete())
+    db.commit()
+    assert services.coverage(db, tree["p"], Period(end=202604)).total.completed == 0
+    counters.rebuild(db)
+    db.commit()
+    assert services.coverage(db, tree["p"], Period(end=202604)).total.completed == 2
