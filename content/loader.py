@@ -793,3 +793,28 @@ def dump_package(spec: CourseSpec) -> dict[str, bytes]:
     if spec.quiz is not None:
         files[QUIZ_FILE] = dumps(_quiz_document(spec.quiz)).encode("utf-8")
     return files
+
+
+# --------------------------------------------------------------------------- images
+
+
+def package_images_from_zip(data: bytes, spec: CourseSpec) -> dict[str, bytes]:
+    """The bytes of a loaded zip package's images ({"images/x.png": bytes}).
+    Call after load_package_zip succeeded (sizes and paths are already checked)."""
+    files: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.is_dir() or _is_ignored(info.filename) or _unsafe_path_reason(info.filename):
+                continue
+            if info.file_size > MAX_FILE_BYTES:
+                continue
+            with archive.open(info) as handle:
+                files[info.filename] = handle.read(MAX_FILE_BYTES + 1)
+    files = _strip_single_top_folder(files)
+    return {path: files[path] for path in spec.images if path in files}
+
+
+def package_images_from_folder(path: str | Path, spec: CourseSpec) -> dict[str, bytes]:
+    """The bytes of a loaded folder package's images."""
+    root = Path(path)
+    return {rel: (root / rel).read_bytes() for rel in spec.images}

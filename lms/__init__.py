@@ -65,10 +65,27 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.catalog.views import bp as catalog_bp
     from lms.health import bp as health_bp
     from lms.learn.views import bp as learn_bp
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.registration import bp as registration_bp
+    from lms.enrolment.views import bp as enrolment_bp
+    from lms.orgs.views import bp as orgs_bp
 
+    for blueprint in (admin_bp, registration_bp, enrolment_bp, orgs_bp):
+        app.register_blueprint(blueprint)
     for blueprint in (auth_bp, catalog_bp, learn_bp, health_bp):
         app.register_blueprint(blueprint)
+    from lms.authoring.views import bp as authoring_bp
+    from lms.media.views import bp as media_bp
+
+    app.register_blueprint(authoring_bp)
+    app.register_blueprint(media_bp)
     app.register_blueprint(api_bp)
+    from lms.reports.api import bp as reports_api_bp
+    from lms.reports.views import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(reports_api_bp)
+    csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no ambient authority to forge
 
     from lms.cli import lms_cli

@@ -28,37 +28,99 @@ def migrate_command() -> None:
 
 
 @lms_cli.command("import-courses")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def import_courses_command(paths: tuple[Path, ...]) -> None:
-    """Import or update course packages (folders). A folder holding several
-    packages (like courses/) imports each of them. An invalid package is
-    reported and nothing of it is written."""
-    from lms.catalog.services import import_course
+    """Import or update course packages (folders or .zip files). A folder
+    holding several packages (like courses/) imports each of them. An invalid
+    package is reported and nothing of it is written. A changed package
+    becomes a new published version (CLI imports are trusted); the same
+    package again changes nothing."""
+    from content import load_package_zip
+    from content.loader import package_images_from_folder, package_images_from_zip
+    from lms.authoring.services import AuthoringError, import_package
 
-    folders: list[Path] = []
+    packages: list[Path] = []
     for path in paths:
-        if (path / "course.toml").exists():
-            folders.append(path)
+        if path.is_file() or (path / "course.toml").exists():
+            packages.append(path)
         else:
-            folders.extend(sorted(p.parent for p in path.glob("*/course.toml")))
-    if not folders:
-        raise click.ClickException("no course package found (a package is a folder with course.toml)")
+            packages.extend(sorted(p.parent for p in path.glob("*/course.toml")))
+    if not packages:
+        raise click.ClickException("no course package found (a package is a folder with course.toml, or a .zip)")
+    from lms.media.services import media_folder_of
+
+    media = media_folder_of(current_app.config, current_app.instance_path)
     failed = 0
-    for folder in folders:
+    for package in packages:
         try:
-            spec = load_package(folder)
+            if package.is_file():
+                data = package.read_bytes()
+                spec = load_package_zip(data)
+                images = package_images_from_zip(data, spec)
+            else:
+                spec = load_package(package)
+                images = package_images_from_folder(package, spec)
+            with _db().transaction() as session:
+                result = import_package(session, spec, images, media_folder=media, now=utcnow(), publish=True)
+                version = result.version
+                state = "created" if result.created else ("updated" if result.changed else "unchanged")
+                detail = f"version {version.number}, {version.status}"
         except PackageInvalid as exc:
             failed += 1
-            click.echo(f"{folder}: invalid package, nothing imported:", err=True)
+            click.echo(f"{package}: invalid package, nothing imported:", err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             continue
-        with _db().transaction() as session:
-            result = import_course(session, spec, now=utcnow())
-            state = "created" if result.created else ("updated" if result.changed else "unchanged")
-        click.echo(f"{spec.code}: {state} ({folder})")
+        except AuthoringError as exc:
+            failed += 1
+            click.echo(f"{package}: {exc}", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            continue
+        click.echo(f"{spec.code}: {state} ({detail}; {package})")
     if failed:
         raise click.ClickException(f"{failed} package(s) invalid")
+
+
+@lms_cli.command("export-course")
+@click.argument("code")
+@click.option("--version", "number", type=int, default=None, help="Version number (default: the live version, "
+              "else the latest)")
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="A .zip file, or a folder to write the package into (default: ./<code>-v<N>.zip)")
+def export_course_command(code: str, number: int | None, output: Path | None) -> None:
+    """Export a course version as a package (zip, or a folder to keep in git)."""
+    import io
+    import zipfile
+
+    from lms.authoring.services import export_version
+    from lms.catalog import services as catalog
+
+    with _db().transaction() as session:
+        course = catalog.get_course(session, code)
+        if course is None:
+            raise click.ClickException(f"no course {code!r}")
+        version = (catalog.get_version(session, course.id, number) if number is not None
+                   else catalog.published_version(session, course.id) or catalog.latest_version(session, course.id))
+        if version is None:
+            raise click.ClickException(f"{code} has no version {number}")
+        from lms.media.services import media_folder_of
+
+        name, data = export_version(session, version, media_folder_of(current_app.config, current_app.instance_path))
+    if output is not None and (output.is_dir() or output.suffix.lower() != ".zip"):
+        if output.exists() and any(output.iterdir()):
+            raise click.ClickException(f"{output} is not empty")
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                relative = info.filename.split("/", 1)[1]
+                target = output / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(info))
+        click.echo(f"{code} version {version.number} written to {output}/")
+        return
+    target = output or Path(name)
+    target.write_bytes(data)
+    click.echo(f"{code} version {version.number} written to {target}")
 
 
 @lms_cli.command("create-demo")
@@ -137,3 +199,145 @@ def restore_command(source: Path) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored from {source}")
+
+
+# ---- org units, people, reminders (lms.orgs, lms.enrolment) -----------------
+
+def _print_import_errors(exc) -> None:
+    for error in exc.errors:
+        click.echo(f"  {error}", err=True)
+
+
+@lms_cli.command("import-org-units")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_org_units_command(file: Path) -> None:
+    """Import or update org units and headcounts from a CSV file (UTF-8, with or
+    without BOM). A file with any bad row writes nothing."""
+    from lms.audit.services import record_event
+    from lms.orgs.csv_import import ImportInvalid, import_org_units
+
+    try:
+        with _db().transaction() as session:
+            result = import_org_units(session, file.read_bytes(), now=utcnow())
+            record_event(session, action="org_units_imported", username="cli", now=utcnow(), detail=f"{file.name}: {result}")
+    except ImportInvalid as exc:
+        click.echo(f"{file}: {len(exc.errors)} error(s), nothing imported:", err=True)
+        _print_import_errors(exc)
+        raise click.ClickException("invalid file") from None
+    click.echo(f"{file.name}: {result}" + (f"; {result.enrolled} new assignment enrolments" if result.enrolled else ""))
+
+
+@lms_cli.command("import-users")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_users_command(file: Path) -> None:
+    """Import or update people from a CSV file. New people get no password:
+    they can log in once an administrator resets it (People page)."""
+    from lms.audit.services import record_event
+    from lms.orgs.csv_import import ImportInvalid, import_users
+
+    try:
+        with _db().transaction() as session:
+            result = import_users(session, file.read_bytes(), now=utcnow(),
+                                  default_language=str(current_app.config["DEFAULT_LANGUAGE"]))
+            record_event(session, action="users_imported", username="cli", now=utcnow(), detail=f"{file.name}: {result}")
+    except ImportInvalid as exc:
+        click.echo(f"{file}: {len(exc.errors)} error(s), nothing imported:", err=True)
+        _print_import_errors(exc)
+        raise click.ClickException("invalid file") from None
+    click.echo(f"{file.name}: {result}" + (f"; {result.enrolled} new assignment enrolments" if result.enrolled else ""))
+
+
+def smtp_settings():
+    from lms.enrolment.mail import SmtpSettings
+
+    cfg = current_app.config
+    return SmtpSettings(host=str(cfg["SMTP_HOST"]), port=int(cfg["SMTP_PORT"]), user=str(cfg["SMTP_USER"]),
+                        password=str(cfg["SMTP_PASSWORD"]), sender=str(cfg["SMTP_FROM"]),
+                        starttls=bool(cfg["SMTP_STARTTLS"]))
+
+
+def render_reminder(reminder) -> dict:
+    """Subject and body in the learner's language (the CLI layer owns the locale)."""
+    from flask import render_template
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    with force_locale(reminder.language):
+        if reminder.kind == "overdue":
+            subject = _("Overdue: %(course)s", course=reminder.course_title)
+        else:
+            subject = _("Due soon: %(course)s", course=reminder.course_title)
+        body = render_template("enrolment/mail/reminder.txt", r=reminder,
+                               url=str(current_app.config["BASE_URL"]).rstrip("/") + "/my")
+    return {"recipient": reminder.email, "subject": subject[:300], "body": body, "kind": reminder.kind,
+            "assignment_id": reminder.assignment_id, "user_id": reminder.user_id}
+
+
+def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
+    """Queue the reminders now due, then send every unsent outbox row."""
+    from lms.enrolment import services
+    from lms.enrolment.mail import Outgoing, send_all
+
+    now = now or utcnow()
+    db = _db()
+    with db.transaction() as session:
+        due = services.due_reminders(session, today=now.date(), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
+        queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
+    sent = failed = 0
+    settings = smtp_settings()
+    while True:
+        with db.transaction() as session:
+            claimed = [Outgoing(m.id, m.recipient, m.subject, m.body)
+                       for m in services.claim_messages(session, now=now, limit=batch)]
+        if not claimed:
+            break
+        results = send_all(settings, claimed)
+        with db.transaction() as session:
+            for item in claimed:
+                error = results.get(item.id, "not sent")
+                if error is None:
+                    services.mark_sent(session, item.id, now=now)
+                    sent += 1
+                else:
+                    services.mark_failed(session, item.id, now=now, error=error)
+                    failed += 1
+    return {"queued": queued, "sent": sent, "failed": failed}
+
+
+@lms_cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """Queue due-soon and overdue reminders and send the outbox over SMTP.
+    Safe to run from cron every few minutes: a reminder is queued once and
+    overlapping runs never send the same message twice; failures are retried
+    by later runs."""
+    counts = send_reminders()
+    click.echo(f"queued {counts['queued']}, sent {counts['sent']}, failed {counts['failed']} (retried later)")
+
+
+@lms_cli.command("rebuild-report-counters")
+def rebuild_report_counters_command() -> None:
+    """Recompute the report counters from the raw rows (after bulk imports or restores)."""
+    from lms.reports.counters import rebuild
+
+    with _db().transaction() as session:
+        rows = rebuild(session)
+    click.echo("report counters rebuilt: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
+
+
+@lms_cli.command("generate-load")
+@click.option("--learners", default=200_000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--units", default=3000, show_default=True, type=click.IntRange(2, 1_000_000))
+@click.option("--completions", default=1_000_000, show_default=True, type=click.IntRange(0, 100_000_000))
+@click.option("--seed", default=2026, show_default=True, type=int)
+def generate_load_command(learners: int, units: int, completions: int, seed: int) -> None:
+    """Generate a realistic national data set for the report benchmarks (deterministic with --seed)."""
+    from lms.reports.load import LoadError, generate_load
+
+    try:
+        with _db().transaction() as session:
+            result = generate_load(session, learners=learners, units=units, completions=completions, seed=seed)
+    except LoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{result.units} org units, {result.learners} learners, {result.enrolments} enrolments, "
+               f"{result.completions} completions, {result.courses_created} courses created "
+               f"in {result.seconds:.1f} s")

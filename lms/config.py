@@ -22,6 +22,15 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "LOGIN_MAX_FAILURES": (5, "Failed logins allowed per username and per IP within the throttle window"),
     "LOGIN_WINDOW_MINUTES": (15, "Throttle window for failed logins"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
+    "SMTP_HOST": ("localhost", "SMTP server for reminder e-mails (`lms send-reminders`)"),
+    "SMTP_PORT": (25, "SMTP port"),
+    "SMTP_USER": ("", "SMTP login (empty: no authentication)"),
+    "SMTP_PASSWORD": ("", "SMTP password"),
+    "SMTP_FROM": ("noreply@localhost", "Sender address of reminder e-mails"),
+    "SMTP_STARTTLS": (False, "Use STARTTLS on the SMTP connection"),
+    "BASE_URL": ("http://127.0.0.1:5000", "Public address of the site, for links in e-mails"),
+    "REMINDER_DAYS": (3, "Days before the due date when the due-soon reminder is sent"),
+    "SELF_REGISTRATION": (False, "Self-registration open by default (an administrator can switch it at runtime)"),
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}

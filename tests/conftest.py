@@ -57,6 +57,7 @@ def app_config(database_url, tmp_path) -> dict:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret-key",
         "WTF_CSRF_ENABLED": False,
+        "MEDIA_FOLDER": str(tmp_path / "media"),  # uploaded images stay out of the real instance folder
         "ENVIRON": {"LMS_DATABASE_URL": database_url, "LMS_SECRET_KEY": "test-secret-key"},
     }
 

@@ -10,7 +10,7 @@ from typing import Any
 from content.spec import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, TERMS_FIELDS
 from lms.enums import ROLES
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # INTEGER primary keys (32-bit on PostgreSQL)
 API_VERSION = "1.0.0"
 
 Schema = dict[str, Any]
@@ -99,6 +99,7 @@ SCHEMAS: dict[str, Schema] = {
     }, description="The quiz, without its questions."),
     "CourseDetail": _obj({
         **_COURSE_SUMMARY,
+        "version": {"type": "integer", "minimum": 1, "description": "Number of the published version."},
         "terms": _obj({field: HTML for field in TERMS_FIELDS}, description="Terms of reference."),
         "lessons": {"type": "array", "items": _ref("LessonSummary")},
         "quiz": _nullable(_ref("QuizSummary")),
@@ -117,6 +118,9 @@ SCHEMAS: dict[str, Schema] = {
     "Enrolment": _obj({
         "course_code": STR,
         "course_title": STR,
+        "version": {"type": "integer", "minimum": 1, "description": "The version of the course the learner follows."},
+        "newer_version": _nullable({"type": "integer", "minimum": 1,
+                                    "description": "A newer published version the learner may move to (in the browser)."}),
         "enrolled_at": TIME,
         "source": _enum(("self", "assigned", "api")),
         "last_lesson_slug": _nullable(STR),
@@ -330,6 +334,78 @@ PATHS: dict[str, Schema] = {
         tag="meta", public=True)},
 }
 
+# ---- reports (issue 5): managers and administrators, scoped to their subtree ----------
+
+_REPORT_UNIT = _obj({"id": ID, "code": STR, "name": STR, "level": STR})
+_SHARE = {"type": ["number", "null"], "minimum": 0, "description": "A share (0-1); null when undefined (no headcount)."}
+_FIGURES = {
+    "headcount": INT, "registered": INT, "enrolled": INT, "completed": INT, "trained_in_period": INT,
+    "completions_in_period": INT, "coverage": _SHARE, "registered_exceeds_headcount": BOOL,
+}
+_CELLS = {"type": "array", "items": _obj({"skill_type": _enum(SKILL_TYPES), "target_level": _enum(TARGET_LEVELS),
+                                          "people": INT})}
+_COURSE_FIGURES = {
+    "enrolled": INT, "in_progress": INT, "completed": INT, "learners_attempted": INT, "learners_passed": INT,
+    "pass_rate": _SHARE, "average_best_score": _nullable(SCORE),
+    "median_days_to_complete": {"type": ["number", "null"], "minimum": 0}, "assignments_overdue": INT,
+}
+_UNIT_ROW = {"unit": _REPORT_UNIT, "own_staff": BOOL, "has_children": BOOL}
+_COURSE_REF = {"code": STR, "title": STR, "skill_type": _enum(SKILL_TYPES), "target_level": _enum(TARGET_LEVELS)}
+SCHEMAS.update({
+    "CoverageReport": _obj({
+        "unit": _REPORT_UNIT,
+        "period": _obj({"start": {"type": ["string", "null"]}, "end": STR, "headcount_date": {"type": "string", "format": "date"}}),
+        "category": {"anyOf": [_enum(STAFF_CATEGORIES), {"type": "null"}]},
+        "categories": {"type": "array", "items": _obj({"staff_category": _enum(STAFF_CATEGORIES), **_FIGURES, "cells": _CELLS})},
+        "total": _obj({**_FIGURES, "cells": _CELLS}),
+        "units": {"type": "array", "items": _obj({**_UNIT_ROW, **_FIGURES})},
+        "months": {"type": "array", "items": _obj({"month": STR, "completions": INT, "newly_trained": INT})},
+    }, description="Coverage of an org unit's subtree: per staff category, per skill type x target level cell, "
+                   "per child unit (the unit's own staff in the row with own_staff), per month."),
+    "CourseReport": _obj({
+        "unit": _REPORT_UNIT, "as_of": TIME, "assignments_tracked": BOOL,
+        "courses": {"type": "array", "items": _obj({**_COURSE_REF, **_COURSE_FIGURES})},
+    }),
+    "CourseUnitsReport": _obj({
+        "unit": _REPORT_UNIT, "as_of": TIME, "course": _obj(_COURSE_REF), "total": _obj(_COURSE_FIGURES),
+        "units": {"type": "array", "items": _obj({**_UNIT_ROW, **_COURSE_FIGURES})},
+    }),
+    "Transcript": _obj({
+        "user": _obj({"id": ID, "username": STR, "full_name": STR, "staff_category": _enum(STAFF_CATEGORIES)}),
+        "courses": {"type": "array", "items": _obj({
+            **_COURSE_REF, "enrolled_at": TIME, "completed_at": _nullable(TIME), "score": _nullable(SCORE),
+            "quiz_attempts": INT, "lessons_done": INT, "lessons_total": INT})},
+    }),
+})
+_MONTH = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}
+_REPORT_FILTERS = [
+    _param("unit", "query", ID, "Org unit id (default: the top of the caller's scope); outside the scope: 404."),
+    _param("start", "query", _MONTH, "First month of the period (YYYY-MM); default: since the beginning."),
+    _param("end", "query", _MONTH, "Last month of the period (YYYY-MM); default: this month. Headcounts in force on its last day."),
+]
+_REPORTS_TEXT = "Training managers and administrators only (403 otherwise); a manager sees their org unit's subtree."
+PATHS.update({
+    "/reports/coverage": {"get": _op(
+        "getCoverageReport", "Coverage of an org unit's subtree.",
+        _responses({200: ("CoverageReport", "The report.")}, 400, 403, 404), tag="reports",
+        params=[*_REPORT_FILTERS, _param("category", "query", _enum(STAFF_CATEGORIES), "One staff category only.")],
+        description=_REPORTS_TEXT)},
+    "/reports/courses": {"get": _op(
+        "getCourseReport", "Completion per course in an org unit's subtree.",
+        _responses({200: ("CourseReport", "One row per course.")}, 400, 403, 404), tag="reports",
+        params=_REPORT_FILTERS, description=_REPORTS_TEXT + " Figures as of the end of the period (or now).")},
+    "/reports/courses/{code}": {"get": _op(
+        "getCourseUnitsReport", "One course's completion, split by child org unit.",
+        _responses({200: ("CourseUnitsReport", "The course by org unit.")}, 400, 403, 404), tag="reports",
+        params=[CODE, *_REPORT_FILTERS], description=_REPORTS_TEXT)},
+    "/reports/learners/{user_id}/transcript": {"get": _op(
+        "getTranscript", "A learner's transcript.",
+        _responses({200: ("Transcript", "Courses, dates, scores.")}, 403, 404), tag="reports",
+        params=[_param("user_id", "path", ID, "User id.", 1)],
+        description=_REPORTS_TEXT + " People outside the scope answer 404.")},
+})
+
+
 DOCUMENT: Schema = {
     "openapi": "3.1.0",
     "info": {
@@ -342,7 +418,7 @@ DOCUMENT: Schema = {
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": n} for n in ("catalogue", "learning", "quiz", "me", "meta")],
+    "tags": [{"name": n} for n in ("catalogue", "learning", "quiz", "me", "meta", "reports")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from content.spec import TERMS_FIELDS
-from lms.catalog.models import Course, Lesson, Question, QuestionOption, Quiz
+from lms.catalog.models import Course, CourseVersion, Lesson, Question, QuestionOption, Quiz
 from lms.learn.models import Enrolment, QuizAttempt
 from lms.learn.services import DEADLINE_GRACE, Progress
 
@@ -53,6 +53,7 @@ def quiz_summary(quiz: Quiz | None) -> dict | None:
 def course_detail(course: Course) -> dict:
     return {
         **course_summary(course),
+        "version": course.published_version.number,
         "terms": {field: getattr(course, f"{field}_html") or "" for field in TERMS_FIELDS},
         "lessons": [lesson_summary(lesson) for lesson in course.lessons],
         "quiz": quiz_summary(course.quiz),
@@ -85,11 +86,13 @@ def attempt_brief(attempt: QuizAttempt) -> dict:
 
 
 def enrolment(course: Course, row: Enrolment, p: Progress, *, done_slugs: list[str], attempts: list[QuizAttempt],
-              attempts_left: int | None) -> dict:
-    last = next((lesson.slug for lesson in course.lessons if lesson.id == row.last_lesson_id), None)
+              attempts_left: int | None, version: CourseVersion, newer: CourseVersion | None) -> dict:
+    last = next((lesson.slug for lesson in version.lessons if lesson.id == row.last_lesson_id), None)
     return {
         "course_code": course.code,
         "course_title": course.title,
+        "version": version.number,
+        "newer_version": newer.number if newer is not None else None,
         "enrolled_at": iso(row.enrolled_at),
         "source": row.source,
         "last_lesson_slug": last,

@@ -17,7 +17,7 @@ from lms.api.errors import api_error
 from lms.audit.services import record_event
 from lms.auth.services import user_for_api_token
 from lms.catalog import services as catalog
-from lms.catalog.models import Course, Lesson, Question, QuestionOption
+from lms.catalog.models import Course, CourseVersion, Lesson, Question, QuestionOption
 from lms.learn import services as learning
 from lms.learn.models import CourseCompletion, QuizAttempt
 from lms.permissions import login_required, public
@@ -30,8 +30,9 @@ _CODE_RE = re.compile(r"[A-Z0-9-]{2,32}")  # as content.loader accepts them
 _SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 _MAX_TOKEN = 256
 _MAX_KEYWORD = 200
-# SQLite and PostgreSQL integers are 64-bit; larger ids in a URL are simply unknown.
-MAX_ID = 2**63 - 1
+# Primary keys are INTEGER columns, 32-bit on PostgreSQL: a larger id in a URL
+# is simply unknown (404), never a database error.
+MAX_ID = 2**31 - 1
 
 
 # ---- authentication ----------------------------------------------------------
@@ -74,10 +75,16 @@ def _not_found(what: str):
     return api_error(404, f"No such {what}.")
 
 
+def _version(course: Course):
+    """The version the caller follows (enrolled), else the live one."""
+    user = _user()
+    return learning.learning_version(db_session(), user_id=user.id if user else None, course=course)
+
+
 def _lesson(course: Course, slug: str) -> Lesson | None:
     if not _SLUG_RE.fullmatch(slug):
         return None
-    return next((lesson for lesson in course.lessons if lesson.slug == slug), None)
+    return next((lesson for lesson in _version(course).lessons if lesson.slug == slug), None)
 
 
 def _attempt_items(attempt: QuizAttempt) -> list[tuple[Question, list[QuestionOption]]]:
@@ -109,11 +116,15 @@ def _enrolment_json(course: Course) -> dict | None:
     if row is None:
         return None
     done = learning.completed_lesson_ids(session, user_id=user_id, course_id=course.id)
-    attempts = learning.attempts_of(session, user_id=user_id, quiz_id=course.quiz.id) if course.quiz else []
+    version = session.get(CourseVersion, row.version_id)
+    quiz = version.quiz
+    attempts = learning.attempts_of(session, user_id=user_id, quiz_id=quiz.id) if quiz else []
+    newer = learning.newer_version(session, row)
     return serialize.enrolment(
         course, row, learning.course_progress(session, user_id=user_id, course_id=course.id),
-        done_slugs=[lesson.slug for lesson in course.lessons if lesson.id in done], attempts=attempts,
-        attempts_left=learning.attempts_left(course.quiz, attempts) if course.quiz else None,
+        done_slugs=[lesson.slug for lesson in version.lessons if lesson.id in done], attempts=attempts,
+        attempts_left=learning.attempts_left(quiz, attempts) if quiz else None,
+        version=version, newer=newer,
     )
 
 
@@ -202,15 +213,16 @@ def lesson(code: str, slug: str):
         return _not_found("lesson")
     if learning.get_enrolment(session, user_id=_user().id, course_id=course.id) is None:
         return api_error(403, "Enrol in the course to read its lessons.")
-    index = course.lessons.index(lesson)
+    lessons = list(lesson.version.lessons)
+    index = lessons.index(lesson)
     done = learning.completed_lesson_ids(session, user_id=_user().id, course_id=course.id)
     return jsonify(
         **serialize.lesson_summary(lesson),
         course_code=course.code,
         body_html=lesson.body_html,
         completed=lesson.id in done,
-        previous_slug=course.lessons[index - 1].slug if index > 0 else None,
-        next_slug=course.lessons[index + 1].slug if index + 1 < len(course.lessons) else None,
+        previous_slug=lessons[index - 1].slug if index > 0 else None,
+        next_slug=lessons[index + 1].slug if index + 1 < len(lessons) else None,
     )
 
 
@@ -242,12 +254,13 @@ def start_attempt(code: str):
     course = _course(code)
     if course is None:
         return _not_found("course")
-    if course.quiz is None:
+    quiz = _version(course).quiz
+    if quiz is None:
         return api_error(404, "This course has no quiz.")
     user_id = _user().id
-    before = {a.id for a in learning.attempts_of(session, user_id=user_id, quiz_id=course.quiz.id)}
+    before = {a.id for a in learning.attempts_of(session, user_id=user_id, quiz_id=quiz.id)}
     try:
-        attempt = learning.start_attempt(session, user_id=user_id, quiz=course.quiz, now=request_now())
+        attempt = learning.start_attempt(session, user_id=user_id, quiz=quiz, now=request_now())
     except learning.NotEnrolled as exc:
         session.rollback()
         return api_error(403, str(exc))

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
 from lms.auth.passwords import hash_password, password_problem, verify_password
 from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
+from lms.reports import counters as report_counters
 
 
 class AccountError(ValueError):
@@ -50,6 +51,7 @@ def create_user(
     set_roles(user, roles)
     session.add(user)
     session.flush()
+    report_counters.sync_user(session, user_id=user.id)  # report counters: registered people
     return user
 
 
@@ -157,6 +159,7 @@ def set_password(session: Session, *, user: User, password: str) -> None:
 
 def deactivate_user(session: Session, *, user: User) -> None:
     user.status = "deactivated"
+    report_counters.sync_user(session, user_id=user.id)  # report counters: no longer counted
     end_all_login_sessions(session, user_id=user.id)
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 

@@ -34,14 +34,20 @@ def index():
 @public
 def course(code: str):
     session = db_session()
-    course = services.get_published_course(session, code)
-    if course is None:
+    course = services.get_course(session, code)
+    if course is None or course.status not in ("published", "archived"):
         abort(404)
-    enrolment = progress = done = None
+    enrolment = progress = done = newer = None
     if current_user.is_authenticated:
         enrolment = learning.get_enrolment(session, user_id=current_user.id, course_id=course.id)
         if enrolment:
             progress = learning.course_progress(session, user_id=current_user.id, course_id=course.id)
             done = learning.completed_lesson_ids(session, user_id=current_user.id, course_id=course.id)
-    return render_template("catalog/course.html", course=course, enrolment=enrolment, progress=progress,
-                           done=done or set(), enrol_form=EnrolForm())
+            newer = learning.newer_version(session, enrolment)
+    if course.status != "published" and enrolment is None:
+        abort(404)  # withdrawn: only those enrolled still see it
+    # Learners see the version they follow; everyone else the live one.
+    version = learning.learning_version(session, user_id=current_user.id if current_user.is_authenticated else None,
+                                        course=course)
+    return render_template("catalog/course.html", course=course, version=version, enrolment=enrolment,
+                           progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm())

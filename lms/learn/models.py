@@ -18,15 +18,23 @@ class Enrolment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    # The version the learner follows; they move to a newer one only when they choose to.
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="CASCADE"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(DateTime)
     source: Mapped[str] = mapped_column(String(16), default="self")
     last_lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lessons.id", ondelete="SET NULL"))
     quiz_passed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     course = relationship("Course")
+    version = relationship("CourseVersion")
 
 
 class LessonCompletion(Base):
+    """A learner did a lesson of a given version. Completions reference the
+    version's own lesson row (so progress is always counted against the
+    version the learner follows, and history of older versions stays intact);
+    moving to a newer version copies the rows of lessons whose slug still
+    exists (see lms.learn.services.move_to_latest_version)."""
     __tablename__ = "lesson_completions"
     __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.catalog.models import Course, CourseAudience, Lesson, Question, Quiz
+from lms.catalog.models import Course, CourseAudience, CourseVersion, Lesson, Question, Quiz
 from lms.dbutil import insert_ignoring_duplicates
+from lms.reports import counters as report_counters
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 
 # Submissions arriving this long after the deadline still count (network lag).
@@ -43,14 +44,23 @@ class InvalidAnswers(LearningError):
 # ---- enrolment -------------------------------------------------------------
 
 def enrol(session: Session, *, user_id: int, course: Course, now: datetime, source: str = "self") -> Enrolment:
-    """Enrol (idempotent): returns the learner's enrolment in the course."""
-    if course.status != "published":
+    """Enrol (idempotent) in the live version: returns the learner's enrolment
+    in the course (an existing enrolment keeps its version)."""
+    live = _live_version(session, course.id) if course.status == "published" else None
+    if live is None:
         raise LearningError(N_("This course is not open for enrolment."))
     insert_ignoring_duplicates(
-        session, Enrolment, {"user_id": user_id, "course_id": course.id, "enrolled_at": now, "source": source},
+        session, Enrolment,
+        {"user_id": user_id, "course_id": course.id, "version_id": live.id, "enrolled_at": now, "source": source},
         unique=["user_id", "course_id"],
     )
+    report_counters.sync_user(session, user_id=user_id)  # report counters: enrolled learners
     return get_enrolment(session, user_id=user_id, course_id=course.id)
+
+
+def _live_version(session: Session, course_id: int) -> CourseVersion | None:
+    return session.scalar(select(CourseVersion).where(CourseVersion.course_id == course_id,
+                                                      CourseVersion.status == "published"))
 
 
 def get_enrolment(session: Session, *, user_id: int, course_id: int) -> Enrolment | None:
@@ -64,21 +74,92 @@ def _require_enrolment(session: Session, user_id: int, course_id: int) -> Enrolm
     return enrolment
 
 
+def learning_version(session: Session, *, user_id: int | None, course: Course) -> CourseVersion | None:
+    """The version a person sees: the one they are enrolled in, else the live one."""
+    if user_id is not None:
+        enrolment = get_enrolment(session, user_id=user_id, course_id=course.id)
+        if enrolment is not None:
+            return session.get(CourseVersion, enrolment.version_id)
+    return _live_version(session, course.id)
+
+
+def newer_version(session: Session, enrolment: Enrolment) -> CourseVersion | None:
+    """The live version, when it is newer than the one the learner follows."""
+    live = _live_version(session, enrolment.course_id)
+    if live is None or live.id == enrolment.version_id:
+        return None
+    current = session.get(CourseVersion, enrolment.version_id)
+    return live if current is None or live.number > current.number else None
+
+
+def _quiz_fingerprint(quiz: Quiz | None):
+    if quiz is None:
+        return None
+    return (quiz.pass_mark, tuple((q.kind, q.text_md, q.points, tuple((o.text_md, o.is_correct) for o in q.options))
+                                  for q in quiz.questions))
+
+
+def move_to_latest_version(session: Session, *, user_id: int, course: Course, now: datetime) -> Enrolment:
+    """Move a learner to the live version of a course they follow.
+
+    Lesson completions are rows that reference a version's lesson, so progress
+    always counts against the version followed and older versions keep their
+    history; moving copies the completions of lessons whose slug still exists
+    (with their original time). A quiz pass carries over only when the quiz is
+    unchanged (same questions, answers and pass mark). Completion is checked
+    again; a recorded course completion is never removed."""
+    enrolment = _require_enrolment(session, user_id, course.id)
+    live = newer_version(session, enrolment)
+    if live is None:
+        raise LearningError(N_("You already follow the latest version of this course."))
+    old = session.get(CourseVersion, enrolment.version_id)
+    done = session.execute(
+        select(Lesson.slug, LessonCompletion.completed_at).join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
+        .where(LessonCompletion.user_id == user_id, Lesson.version_id == old.id)
+    ).all()
+    new_lessons = {lesson.slug: lesson for lesson in live.lessons}
+    for slug, completed_at in done:
+        if slug in new_lessons:
+            insert_ignoring_duplicates(session, LessonCompletion,
+                                       {"user_id": user_id, "lesson_id": new_lessons[slug].id, "completed_at": completed_at},
+                                       unique=["user_id", "lesson_id"])
+    last = session.get(Lesson, enrolment.last_lesson_id) if enrolment.last_lesson_id else None
+    enrolment.last_lesson_id = new_lessons[last.slug].id if last is not None and last.slug in new_lessons else None
+    if enrolment.quiz_passed_at is not None and _quiz_fingerprint(old.quiz) != _quiz_fingerprint(live.quiz):
+        enrolment.quiz_passed_at = None
+    enrolment.version_id = live.id
+    session.flush()
+    complete_course_if_done(session, user_id=user_id, course_id=course.id, now=now)
+    return enrolment
+
+
 # ---- lessons ---------------------------------------------------------------
 
 def complete_lesson(session: Session, *, user_id: int, lesson: Lesson, now: datetime) -> bool:
     """Mark a lesson done (harmless twice). Returns True if this completed the course."""
     enrolment = _require_enrolment(session, user_id, lesson.course_id)
+    if enrolment.version_id != lesson.version_id:
+        raise NotEnrolled(N_("This lesson belongs to another version of the course than the one you follow."))
     insert_ignoring_duplicates(session, LessonCompletion, {"user_id": user_id, "lesson_id": lesson.id, "completed_at": now},
                                unique=["user_id", "lesson_id"])
     enrolment.last_lesson_id = lesson.id
     return complete_course_if_done(session, user_id=user_id, course_id=lesson.course_id, now=now)
 
 
+def _followed_version_id(session: Session, user_id: int, course_id: int) -> int | None:
+    enrolment = get_enrolment(session, user_id=user_id, course_id=course_id)
+    if enrolment is not None:
+        return enrolment.version_id
+    live = _live_version(session, course_id)
+    return live.id if live is not None else None
+
+
 def completed_lesson_ids(session: Session, *, user_id: int, course_id: int) -> set[int]:
+    """Lessons done, of the version the learner follows."""
+    version_id = _followed_version_id(session, user_id, course_id)
     return set(session.scalars(
         select(LessonCompletion.lesson_id).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .where(LessonCompletion.user_id == user_id, Lesson.course_id == course_id)
+        .where(LessonCompletion.user_id == user_id, Lesson.version_id == version_id)
     ))
 
 
@@ -99,12 +180,14 @@ class Progress:
 
 
 def course_progress(session: Session, *, user_id: int, course_id: int) -> Progress:
-    total = session.scalar(select(func.count()).select_from(Lesson).where(Lesson.course_id == course_id))
+    """Progress against the version the learner follows."""
+    version_id = _followed_version_id(session, user_id, course_id)
+    total = session.scalar(select(func.count()).select_from(Lesson).where(Lesson.version_id == version_id))
     done = session.scalar(
         select(func.count()).select_from(LessonCompletion).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .where(LessonCompletion.user_id == user_id, Lesson.course_id == course_id)
+        .where(LessonCompletion.user_id == user_id, Lesson.version_id == version_id)
     )
-    has_quiz = session.scalar(select(Quiz.id).where(Quiz.course_id == course_id)) is not None
+    has_quiz = session.scalar(select(Quiz.id).where(Quiz.version_id == version_id)) is not None
     enrolment = get_enrolment(session, user_id=user_id, course_id=course_id)
     completion = session.scalar(select(CourseCompletion).where(CourseCompletion.user_id == user_id,
                                                                CourseCompletion.course_id == course_id))
@@ -120,12 +203,15 @@ def complete_course_if_done(session: Session, *, user_id: int, course_id: int, n
         return False
     if progress.has_quiz and not progress.quiz_passed:
         return False
-    return insert_ignoring_duplicates(
+    recorded = insert_ignoring_duplicates(
         session, CourseCompletion,
         {"user_id": user_id, "course_id": course_id, "completed_at": now,
          "score": best_score(session, user_id=user_id, course_id=course_id)},
         unique=["user_id", "course_id"],
     )
+    if recorded:
+        report_counters.course_completed(session, user_id=user_id, course_id=course_id)  # same transaction
+    return recorded
 
 
 # ---- quizzes ---------------------------------------------------------------
@@ -162,7 +248,9 @@ def start_attempt(session: Session, *, user_id: int, quiz: Quiz, now: datetime, 
 
     Two parallel starts compute the same attempt number; the unique
     constraint lets exactly one of them in."""
-    _require_enrolment(session, user_id, quiz.course_id)
+    enrolment = _require_enrolment(session, user_id, quiz.course_id)
+    if enrolment.version_id != quiz.version_id:
+        raise NotEnrolled(N_("This quiz belongs to another version of the course than the one you follow."))
     attempts = attempts_of(session, user_id=user_id, quiz_id=quiz.id)
     current = open_attempt(attempts, now)
     if current is not None:
@@ -266,7 +354,9 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
     completed = False
     if attempt.passed:
         enrolment = _require_enrolment(session, user_id, quiz.course_id)
-        if enrolment.quiz_passed_at is None:
+        # An attempt begun before the learner moved to a newer version is
+        # graded, but passes only the quiz of the version they now follow.
+        if enrolment.quiz_passed_at is None and enrolment.version_id == quiz.version_id:
             enrolment.quiz_passed_at = now
         session.flush()
         completed = complete_course_if_done(session, user_id=user_id, course_id=quiz.course_id, now=now)
@@ -311,11 +401,13 @@ class LearningRow:
     course: Course
     enrolment: Enrolment
     progress: Progress
+    newer: CourseVersion | None = None  # a newer live version the learner may move to
 
 
 def my_learning(session: Session, *, user_id: int) -> list[LearningRow]:
     enrolments = session.scalars(select(Enrolment).where(Enrolment.user_id == user_id).order_by(Enrolment.enrolled_at.desc()))
-    return [LearningRow(e.course, e, course_progress(session, user_id=user_id, course_id=e.course_id)) for e in enrolments]
+    return [LearningRow(e.course, e, course_progress(session, user_id=user_id, course_id=e.course_id),
+                        newer_version(session, e)) for e in enrolments]
 
 
 def suggestions(session: Session, *, user_id: int, staff_category: str, limit: int = 6) -> list[Course]:

@@ -6,8 +6,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.audit.services import record_event
-from lms.catalog.models import Course, Lesson, Question
-from lms.catalog.services import get_published_course
+from lms.catalog.models import Course, CourseVersion, Question
+from lms.catalog.services import get_course, get_published_course
 from lms.learn import services
 from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
 from lms.permissions import login_required
@@ -23,6 +23,21 @@ def _course_or_404(code: str) -> Course:
     return course
 
 
+def _followed(code: str):
+    """The course and the version the signed-in learner follows (an archived
+    course stays readable for those enrolled in it); None if not enrolled."""
+    session = db_session()
+    course = get_course(session, code)
+    if course is None or course.status not in ("published", "archived"):
+        abort(404)
+    enrolment = services.get_enrolment(session, user_id=current_user.id, course_id=course.id)
+    if enrolment is None:
+        if course.status != "published":
+            abort(404)
+        return course, None
+    return course, session.get(CourseVersion, enrolment.version_id)
+
+
 @bp.route("/courses/<code>/enrol", methods=["POST"])
 @login_required
 def enrol(code: str):
@@ -30,38 +45,56 @@ def enrol(code: str):
     if not EnrolForm().validate_on_submit():
         abort(400)
     session = db_session()
-    services.enrol(session, user_id=current_user.id, course=course, now=request_now())
+    enrolment = services.enrol(session, user_id=current_user.id, course=course, now=request_now())
     session.commit()
-    first = course.lessons[0] if course.lessons else None
+    version = session.get(CourseVersion, enrolment.version_id)
+    first = version.lessons[0] if version.lessons else None
     if first is None:
         return redirect(url_for("catalog.course", code=code))
     return redirect(url_for("learn.lesson", code=code, slug=first.slug))
+
+
+@bp.route("/courses/<code>/move", methods=["POST"])
+@login_required
+def move_version(code: str):
+    """Move to the newest published version, keeping completed lessons."""
+    if not EnrolForm().validate_on_submit():
+        abort(400)
+    session = db_session()
+    course = _course_or_404(code)
+    try:
+        services.move_to_latest_version(session, user_id=current_user.id, course=course, now=request_now())
+    except services.LearningError as exc:
+        session.rollback()
+        flash(_(str(exc)), "error")
+        return redirect(url_for("catalog.course", code=code))
+    session.commit()
+    flash(_("You now follow the latest version of this course. Lessons you had done that still exist are kept."),
+          "success")
+    return redirect(url_for("catalog.course", code=code))
 
 
 @bp.route("/courses/<code>/lessons/<slug>")
 @login_required
 def lesson(code: str, slug: str):
     session = db_session()
-    row = session.execute(
-        select(Lesson, Course).join(Course, Course.id == Lesson.course_id)
-        .where(Course.code == code, Course.status == "published", Lesson.slug == slug)
-    ).first()
-    if row is None:
-        abort(404)
-    lesson, course = row
-    if services.get_enrolment(session, user_id=current_user.id, course_id=course.id) is None:
+    course, version = _followed(code)
+    if version is None:
+        if not any(ls.slug == slug for ls in course.lessons):
+            abort(404)
         flash(_("Enrol in the course to read its lessons."), "info")
         return redirect(url_for("catalog.course", code=code))
-    outline = session.execute(
-        select(Lesson.slug, Lesson.title).where(Lesson.course_id == course.id).order_by(Lesson.position)
-    ).all()
+    lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
+    if lesson is None:
+        abort(404)
+    outline = [(ls.slug, ls.title) for ls in version.lessons]
     index = [s for s, _t in outline].index(slug)
     previous = outline[index - 1] if index > 0 else None
     following = outline[index + 1] if index + 1 < len(outline) else None
     done = services.completed_lesson_ids(session, user_id=current_user.id, course_id=course.id)
     progress = services.course_progress(session, user_id=current_user.id, course_id=course.id)
-    return render_template("learn/lesson.html", course=course, lesson=lesson, outline=outline, index=index,
-                           previous=previous, following=following, is_done=lesson.id in done,
+    return render_template("learn/lesson.html", course=course, version=version, lesson=lesson, outline=outline,
+                           index=index, previous=previous, following=following, is_done=lesson.id in done,
                            progress=progress, form=CompleteLessonForm())
 
 
@@ -71,8 +104,11 @@ def complete_lesson(code: str, slug: str):
     if not CompleteLessonForm().validate_on_submit():
         abort(400)
     session = db_session()
-    course = _course_or_404(code)
-    lesson = next((ls for ls in course.lessons if ls.slug == slug), None)
+    course, version = _followed(code)
+    if version is None:
+        flash(_("Enrol in the course first."), "error")
+        return redirect(url_for("catalog.course", code=code))
+    lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
     if lesson is None:
         abort(404)
     try:
@@ -84,10 +120,11 @@ def complete_lesson(code: str, slug: str):
     if completed:
         flash(_("Course completed. Well done!"), "success")
         return redirect(url_for("catalog.course", code=code))
-    position = course.lessons.index(lesson)
-    if position + 1 < len(course.lessons):
-        return redirect(url_for("learn.lesson", code=code, slug=course.lessons[position + 1].slug))
-    if course.quiz is not None:
+    lessons = list(version.lessons)
+    position = lessons.index(lesson)
+    if position + 1 < len(lessons):
+        return redirect(url_for("learn.lesson", code=code, slug=lessons[position + 1].slug))
+    if version.quiz is not None:
         return redirect(url_for("learn.quiz", code=code))
     return redirect(url_for("catalog.course", code=code))
 
@@ -96,17 +133,19 @@ def complete_lesson(code: str, slug: str):
 @login_required
 def quiz(code: str):
     session = db_session()
-    course = _course_or_404(code)
-    if course.quiz is None:
-        abort(404)
-    if services.get_enrolment(session, user_id=current_user.id, course_id=course.id) is None:
+    course, version = _followed(code)
+    if version is None:
+        if course.quiz is None:
+            abort(404)
         flash(_("Enrol in the course to take its quiz."), "info")
         return redirect(url_for("catalog.course", code=code))
-    attempts = services.attempts_of(session, user_id=current_user.id, quiz_id=course.quiz.id)
+    if version.quiz is None:
+        abort(404)
+    attempts = services.attempts_of(session, user_id=current_user.id, quiz_id=version.quiz.id)
     current = services.open_attempt(attempts, request_now())
     expired = {a.id for a in attempts if a.submitted_at is None and a is not current}
-    return render_template("learn/quiz.html", course=course, quiz=course.quiz, attempts=attempts,
-                           left=services.attempts_left(course.quiz, attempts), current=current,
+    return render_template("learn/quiz.html", course=course, quiz=version.quiz, attempts=attempts,
+                           left=services.attempts_left(version.quiz, attempts), current=current,
                            expired=expired, form=StartAttemptForm())
 
 
@@ -116,11 +155,12 @@ def start_attempt(code: str):
     if not StartAttemptForm().validate_on_submit():
         abort(400)
     session = db_session()
-    course = _course_or_404(code)
-    if course.quiz is None:
+    course, version = _followed(code)
+    quiz = version.quiz if version is not None else course.quiz
+    if quiz is None:
         abort(404)
     try:
-        attempt = services.start_attempt(session, user_id=current_user.id, quiz=course.quiz, now=request_now())
+        attempt = services.start_attempt(session, user_id=current_user.id, quiz=quiz, now=request_now())
     except services.NoAttemptsLeft as exc:
         session.commit()  # keeps the grading of attempts that ran out of time
         flash(_(str(exc)), "error")
@@ -197,4 +237,8 @@ def my_learning():
     in_progress = [r for r in rows if not r.progress.completed_at]
     completed = [r for r in rows if r.progress.completed_at]
     suggested = services.suggestions(session, user_id=current_user.id, staff_category=current_user.staff_category)
-    return render_template("learn/my.html", in_progress=in_progress, completed=completed, suggested=suggested)
+    from lms.enrolment.services import assignments_for_learner  # assigned training (lms.enrolment)
+
+    assigned = assignments_for_learner(session, user_id=current_user.id, today=request_now().date())
+    return render_template("learn/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
+                           assigned=assigned)

@@ -15,7 +15,11 @@ from sqlalchemy import select, text
 
 from lms import create_app
 from lms.auth.services import create_api_token, start_login_session
+from lms.enrolment.services import create_assignments
 from lms.learn import services as learning
+from lms.media.services import store_image
+from tests.authoring.images import png
+from lms.orgs.services import create_unit
 from lms.models import Base
 from lms.web import utcnow
 from tests.builders import make_course, make_user
@@ -36,11 +40,26 @@ def page(ok, others=None):
     return table
 
 
+def staff(ok, admin=None):
+    """A management page: managers and administrators only (learners and authors: 403)."""
+    return {"anonymous": 302, "learner": 403, "other_learner": 403, "author": 403, "manager": ok,
+            "admin": ok if admin is None else admin}
+
+
+def authoring(ok):
+    """Authors and administrators only: the anonymous log in, other roles get 403."""
+    return {"anonymous": 302, "learner": 403, "other_learner": 403, "manager": 403, "author": ok, "admin": ok}
+
+
 def api(ok, others=None):
     table = {"anonymous": 401, **dict.fromkeys(SIGNED_IN, ok)}
     if others is not None:
         table.update(dict.fromkeys(("other_learner", "author", "manager", "admin"), others))
     return table
+
+
+COURSE_FORM = {"title": "养老保险入门（修订）", "skill_type": "social-security", "target_level": "information",
+               "language": "zh_CN", "estimated_minutes": "30", "schemes": "pension", "audience": "staff"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,51 @@ ROUTES = [
     Route("learn.attempt", "GET", "/attempts/{attempt}", page(200, others=404)),
     Route("learn.attempt", "POST", "/attempts/{attempt}", page(302, others=404), data={}),
     Route("learn.my_learning", "GET", "/my", page(200)),
+    Route("learn.move_version", "POST", "/courses/T-101/move", page(302)),
+    Route("media.serve", "GET", "/media/{media}", everyone(200)),
+    Route("authoring.index", "GET", "/authoring/", authoring(200)),
+    Route("authoring.new_course", "GET", "/authoring/new", authoring(200)),
+    Route("authoring.new_course", "POST", "/authoring/new", authoring(302), data=COURSE_FORM | {"code": "NEW-1"}),
+    Route("authoring.import_package", "GET", "/authoring/import", authoring(200)),
+    Route("authoring.import_package", "POST", "/authoring/import", authoring(400), data={}),
+    Route("authoring.course", "GET", "/authoring/courses/T-101", authoring(200)),
+    Route("authoring.metadata", "GET", "/authoring/courses/T-101/metadata", authoring(200)),
+    Route("authoring.metadata", "POST", "/authoring/courses/T-101/metadata", authoring(302), data=COURSE_FORM),
+    Route("authoring.new_lesson", "GET", "/authoring/courses/T-101/lessons/new", authoring(200)),
+    Route("authoring.new_lesson", "POST", "/authoring/courses/T-101/lessons/new", authoring(302),
+          data={"title": "第三课", "slug": "lesson-3", "body": "新的一课。"}),
+    Route("authoring.lesson", "GET", "/authoring/courses/T-101/lessons/lesson-1", authoring(200)),
+    Route("authoring.lesson", "POST", "/authoring/courses/T-101/lessons/lesson-1", authoring(302),
+          data={"title": "第一课", "body": "修改后的内容。", "action": "save"}),
+    Route("authoring.move_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-1/move", authoring(302),
+          data={"direction": "down"}),
+    Route("authoring.delete_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-2/delete", authoring(302)),
+    Route("authoring.preview_lesson", "GET", "/authoring/courses/T-101/versions/1/lessons/lesson-1", authoring(200)),
+    Route("authoring.quiz", "GET", "/authoring/courses/T-101/quiz", authoring(200)),
+    Route("authoring.quiz", "POST", "/authoring/courses/T-101/quiz", authoring(302),
+          data={"title": "测验", "pass_mark": "70", "attempts_allowed": "2", "questions_per_attempt": "2"}),
+    Route("authoring.delete_quiz", "POST", "/authoring/courses/T-101/quiz/delete", authoring(302)),
+    Route("authoring.new_question", "GET", "/authoring/courses/T-101/quiz/questions/new", authoring(200)),
+    Route("authoring.new_question", "POST", "/authoring/courses/T-101/quiz/questions/new", authoring(302),
+          data={"kind": "true_false", "text": "个人账户归个人所有。", "points": "1", "answer": "true"}),
+    Route("authoring.question", "GET", "/authoring/courses/T-101/quiz/questions/1", authoring(200)),
+    Route("authoring.question", "POST", "/authoring/courses/T-101/quiz/questions/1", authoring(302),
+          data={"kind": "single", "text": "最低缴费年限？", "points": "1", "opt-0-text": "15", "opt-0-correct": "y",
+                "opt-1-text": "10"}),
+    Route("authoring.move_question", "POST", "/authoring/courses/T-101/quiz/questions/1/move", authoring(302),
+          data={"direction": "down"}),
+    Route("authoring.delete_question", "POST", "/authoring/courses/T-101/quiz/questions/1/delete", authoring(302)),
+    Route("authoring.gift", "GET", "/authoring/courses/T-101/quiz/gift", authoring(200)),
+    Route("authoring.gift", "POST", "/authoring/courses/T-101/quiz/gift", authoring(200), data={"text": "Q? {=a ~b}"}),
+    Route("authoring.images", "GET", "/authoring/courses/T-101/images", authoring(200)),
+    Route("authoring.images", "POST", "/authoring/courses/T-101/images", authoring(400), data={}),
+    Route("authoring.submit", "POST", "/authoring/courses/T-101/submit", authoring(302)),
+    Route("authoring.review", "GET", "/authoring/courses/T-101/review", authoring(200)),
+    Route("authoring.approve", "POST", "/authoring/courses/T-101/approve", authoring(302), data={"comment": ""}),
+    Route("authoring.return_version", "POST", "/authoring/courses/T-101/return", authoring(302), data={"comment": "x"}),
+    Route("authoring.archive", "POST", "/authoring/courses/T-101/archive", authoring(302)),
+    Route("authoring.discard", "POST", "/authoring/courses/T-101/discard", authoring(302)),
+    Route("authoring.export", "GET", "/authoring/courses/T-101/versions/1/export", authoring(200)),
     Route("api.openapi", "GET", "/api/v1/openapi.json", everyone(200)),
     Route("api.courses", "GET", "/api/v1/courses", everyone(200)),
     Route("api.catalog_matrix", "GET", "/api/v1/catalog/matrix", everyone(200)),
@@ -87,6 +151,60 @@ ROUTES = [
     Route("api.submit_attempt", "POST", "/api/v1/attempts/{attempt}/submission", api(200, others=404), json={"answers": {}}),
     Route("api.me", "GET", "/api/v1/me", api(200)),
     Route("api.my_learning", "GET", "/api/v1/me/learning", api(200)),
+    # org units, people, assigned training (the manager manages the unit {unit}, where the learner is)
+    Route("admin.users", "GET", "/admin/users", staff(200)),
+    Route("admin.user", "GET", "/admin/users/{learner}", staff(200)),
+    Route("admin.user", "POST", "/admin/users/{learner}", staff(200), data={}),
+    Route("admin.deactivate", "POST", "/admin/users/{learner}/deactivate", staff(302)),
+    Route("admin.reset_password", "POST", "/admin/users/{learner}/reset-password", staff(200)),
+    Route("admin.import_users", "GET", "/admin/users/import", staff(403, admin=200)),
+    Route("admin.import_users", "POST", "/admin/users/import", staff(403, admin=200), data={}),
+    Route("admin.settings", "GET", "/admin/settings", staff(403, admin=200)),
+    Route("admin.settings", "POST", "/admin/settings", staff(403, admin=302), data={}),
+    Route("orgs.index", "GET", "/admin/org-units", staff(200)),
+    Route("orgs.new", "GET", "/admin/org-units/new", staff(403, admin=200)),
+    Route("orgs.new", "POST", "/admin/org-units/new", staff(403, admin=200), data={}),
+    Route("orgs.unit", "GET", "/admin/org-units/{unit}", staff(200)),
+    Route("orgs.edit", "POST", "/admin/org-units/{unit}/edit", staff(403, admin=302), data={}),
+    Route("orgs.headcount", "POST", "/admin/org-units/{unit}/headcounts", staff(403, admin=302), data={}),
+    Route("orgs.move", "GET", "/admin/org-units/{unit}/move", staff(403, admin=200)),
+    Route("orgs.move", "POST", "/admin/org-units/{unit}/move", staff(403, admin=302), data={}),
+    Route("orgs.import_units", "GET", "/admin/org-units/import", staff(403, admin=200)),
+    Route("orgs.import_units", "POST", "/admin/org-units/import", staff(403, admin=200), data={}),
+    Route("enrolment.assignments", "GET", "/manage/assignments", staff(200)),
+    Route("enrolment.new_assignment", "GET", "/manage/assignments/new", staff(200)),
+    Route("enrolment.new_assignment", "POST", "/manage/assignments/new", staff(200), data={}),
+    Route("enrolment.assignment", "GET", "/manage/assignments/{assignment}", staff(200)),
+    Route("enrolment.cancel", "POST", "/manage/assignments/{assignment}/cancel", staff(302)),
+    Route("enrolment.registrations", "GET", "/manage/registrations", staff(200)),
+    Route("enrolment.approve", "POST", "/manage/registrations/{pending}/approve", staff(302)),
+    Route("enrolment.reject", "POST", "/manage/registrations/{pending}/reject", staff(302)),
+    # Self-registration is closed by default (404); signed-in people are sent to My learning.
+    Route("registration.register", "GET", "/auth/register", {"anonymous": 404, **dict.fromkeys(SIGNED_IN, 302)}),
+    Route("registration.register", "POST", "/auth/register", {"anonymous": 404, **dict.fromkeys(SIGNED_IN, 302)},
+          data={}),
+    # Reports (issue 5): managers and administrators; the learner's transcript also
+    # for the learner; the report API is bearer-only like the rest of /api/v1.
+    Route("reports.index", "GET", "/reports/", staff(302)),
+    Route("reports.coverage", "GET", "/reports/coverage", staff(200)),
+    Route("reports.coverage", "GET", "/reports/coverage?unit={unit}&start=2026-01&end=2026-03&category=staff", staff(200)),
+    Route("reports.coverage_export", "GET", "/reports/coverage.csv?table=units&unit={unit}", staff(200)),
+    Route("reports.coverage_export", "GET", "/reports/coverage.xlsx?table=matrix", staff(200)),
+    Route("reports.courses", "GET", "/reports/courses?unit={unit}", staff(200)),
+    Route("reports.courses_export", "GET", "/reports/courses.xlsx", staff(200)),
+    Route("reports.course", "GET", "/reports/courses/T-101", staff(200)),
+    Route("reports.course_export", "GET", "/reports/courses/T-101/units.csv", staff(200)),
+    Route("reports.learners", "GET", "/reports/learners?q=learn", staff(200)),
+    Route("reports.learners_export", "GET", "/reports/learners.csv", staff(200)),
+    Route("reports.my_transcript", "GET", "/reports/transcript", page(302)),
+    Route("reports.transcript", "GET", "/reports/learners/{learner}", page(200, others=404) | {"manager": 200, "admin": 200}),
+    Route("reports.transcript_export", "GET", "/reports/learners/{learner}/transcript.xlsx",
+          page(200, others=404) | {"manager": 200, "admin": 200}),
+    Route("reports_api.coverage", "GET", "/api/v1/reports/coverage?unit={unit}", api(403) | {"manager": 200, "admin": 200}),
+    Route("reports_api.courses", "GET", "/api/v1/reports/courses", api(403) | {"manager": 200, "admin": 200}),
+    Route("reports_api.course", "GET", "/api/v1/reports/courses/T-101", api(403) | {"manager": 200, "admin": 200}),
+    Route("reports_api.transcript", "GET", "/api/v1/reports/learners/{learner}/transcript",
+          api(403) | {"manager": 200, "admin": 200}),
 ]
 
 
@@ -110,7 +228,7 @@ def test_every_view_declares_who_may_reach_it(app):
 
 
 @pytest.fixture
-def world(db, now):
+def world(app, db, now):
     learner = make_user(db, username="learner")
     users = {
         "learner": learner,
@@ -121,12 +239,20 @@ def world(db, now):
     }
     course = make_course(db, "T-101")
     learning.enrol(db, user_id=learner.id, course=course, now=now)
+    # The manager manages the org unit of the learner; an assignment and a pending registration there.
+    unit = create_unit(db, code="RT", name="Route-table city", level="city", kind="social_insurance", parent_id=None)
+    learner.org_unit_id = users["manager"].org_unit_id = unit.id
+    assignment = create_assignments(db, course_ids=[course.id], org_unit_id=unit.id, categories=["staff"],
+                                    due_on=now.date(), created_by_id=None, now=now)[0]
+    pending = make_user(db, username="pending", org_unit_id=unit.id, status="pending")
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
+    image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
     real_now = utcnow()  # login sessions age by the server clock
     sessions = {role: start_login_session(db, user=user, now=real_now) for role, user in users.items()}
     tokens = {role: create_api_token(db, user=user, now=real_now) for role, user in users.items()}
     db.commit()
-    return {"attempt": attempt.id, "sessions": sessions, "tokens": tokens}
+    return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
+            "assignment": assignment.id, "pending": pending.id}
 
 
 def _client_for(app, world, role):

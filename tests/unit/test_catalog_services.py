@@ -64,10 +64,10 @@ def test_import_is_idempotent(db):
     assert count(db, Course) == 1
 
 
-def test_update_keeps_completions_of_lessons_whose_slug_remains(db):
+def test_update_is_a_new_version_and_moving_keeps_completions_of_lessons_whose_slug_remains(db):
     learner = make_user(db)
     course = make_course(db, "UP-1", lessons=3, quiz=False)
-    kept_ids = {ls.slug: ls.id for ls in course.lessons}
+    v1_ids = {ls.slug: ls.id for ls in course.lessons}
     learn.enrol(db, user_id=learner.id, course=course, now=NOW)
     for lesson in course.lessons[:2]:  # lessons 1 and 2 done
         learn.complete_lesson(db, user_id=learner.id, lesson=lesson, now=NOW)
@@ -76,20 +76,24 @@ def test_update_keeps_completions_of_lessons_whose_slug_remains(db):
     del files["lessons/02-lesson-2.md"]  # lesson 2 removed
     files["lessons/04-lesson-4.md"] = "# 第四课\n\n新增的一课。\n".encode()
     result = catalog.import_course(db, load_package_from_files(files), now=NOW + timedelta(days=1))
-    assert result.changed and not result.created
+    assert result.changed and not result.created and result.version.number == 2
     db.expire_all()
     course = db.get(Course, course.id)
-    slugs = [ls.slug for ls in course.lessons]
-    assert slugs == ["lesson-1", "lesson-3", "lesson-4"]
-    by_slug = {ls.slug: ls for ls in course.lessons}
-    assert by_slug["lesson-1"].id == kept_ids["lesson-1"]  # same row, so completions stay
-    assert "修订后的内容" in by_slug["lesson-1"].body_html
+    assert [ls.slug for ls in course.lessons] == ["lesson-1", "lesson-3", "lesson-4"]
+    assert "修订后的内容" in course.lessons[0].body_html
     assert course.updated_at == NOW + timedelta(days=1)
-    done = learn.completed_lesson_ids(db, user_id=learner.id, course_id=course.id)
-    assert done == {kept_ids["lesson-1"]}
-    assert count(db, LessonCompletion, LessonCompletion.lesson_id == kept_ids["lesson-2"]) == 0
+    # The learner keeps following version 1, untouched.
+    progress = learn.course_progress(db, user_id=learner.id, course_id=course.id)
+    assert (progress.lessons_done, progress.lessons_total) == (2, 3)
+    assert learn.completed_lesson_ids(db, user_id=learner.id, course_id=course.id) == {v1_ids["lesson-1"], v1_ids["lesson-2"]}
+
+    learn.move_to_latest_version(db, user_id=learner.id, course=course, now=NOW + timedelta(days=2))
+    by_slug = {ls.slug: ls for ls in course.lessons}
+    assert learn.completed_lesson_ids(db, user_id=learner.id, course_id=course.id) == {by_slug["lesson-1"].id}
     progress = learn.course_progress(db, user_id=learner.id, course_id=course.id)
     assert (progress.lessons_done, progress.lessons_total) == (1, 3)
+    # Version 1's history stays as it was.
+    assert count(db, LessonCompletion, LessonCompletion.lesson_id == v1_ids["lesson-2"]) == 1
     assert count(db, Enrolment) == 1
 
 
@@ -103,35 +107,41 @@ def test_update_keeps_course_completion(db):
     assert learn.course_progress(db, user_id=learner.id, course_id=course.id).completed_at == NOW
 
 
-def test_update_keeps_the_editorial_status(db):
+def test_update_of_a_withdrawn_course_waits_as_a_draft(db):
+    """`make run` re-imports the starter catalogue: a course withdrawn in the
+    browser must not come back by itself; the new content waits as a draft."""
     course = make_course(db, "UP-3")
+    course.published_version.status = "archived"
     course.status = "archived"
     db.flush()
-    catalog.import_course(db, load_package_from_files(course_files("UP-3", title="新标题")), now=NOW)
+    result = catalog.import_course(db, load_package_from_files(course_files("UP-3", title="新标题")), now=NOW)
     db.refresh(course)
-    assert course.title == "新标题" and course.status == "archived"
+    assert course.status == "archived" and course.title == "养老保险入门"
+    assert result.version.status == "draft" and result.version.title == "新标题"
 
 
 def test_update_removing_the_quiz(db):
     course = make_course(db, "UP-4")
     catalog.import_course(db, load_package_from_files(course_files("UP-4", quiz=False)), now=NOW)
     db.expire_all()
-    assert db.get(Course, course.id).quiz is None
-    assert count(db, Question) == 0
+    course = db.get(Course, course.id)
+    assert course.quiz is None and course.published_version.quiz is None
+    assert course.published_version.number == 2
+    assert catalog.get_version(db, course.id, 1).quiz is not None  # version 1 is immutable
 
 
 def test_open_attempt_survives_an_update_of_the_quiz(db):
-    """An attempt started before the questions were replaced can still be
-    submitted: answers to removed questions are not graded, nothing crashes."""
+    """An attempt started before a new version was published is graded against
+    the version it was started in (published versions never change)."""
     learner = make_user(db)
     course = make_course(db, "UP-5")
     learn.enrol(db, user_id=learner.id, course=course, now=NOW)
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW)
-    old = {q.id: [str(next(o.id for o in q.options if o.is_correct))] for q in course.quiz.questions}
+    right = {q.id: [str(o.id) for o in q.options if o.is_correct] for q in course.quiz.questions}
     catalog.import_course(db, load_package_from_files(course_files("UP-5", pass_mark=50)), now=NOW)
-    graded = learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id, raw_answers=old, now=NOW)
+    graded = learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id, raw_answers=right, now=NOW)
     assert graded.attempt.submitted_at == NOW
-    assert graded.attempt.points_possible == 0 and graded.attempt.passed is False
+    assert graded.attempt.points_possible == 3 and graded.attempt.passed is True
 
 
 def test_unpublished_course_is_not_found(db):

@@ -1,0 +1,815 @@
+"""Authoring: drafts, edits, review and publication, packages, GIFT, diffs.
+
+Every change goes to a draft version. A published version is never edited:
+the first change after a publication copies the latest version into a new
+draft. Draft -> review -> published -> archived; the reviewer who approves
+must not have worked on the version (checked here, not only in the views).
+Lesson and question HTML is rendered by content.render_markdown when saved.
+Plain functions: a session and explicit arguments (user, now), no Flask."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from content import PackageInvalid, Problem, dump_package, load_package_from_files, render_inline, render_markdown
+from content.export import package_zip
+from content.gift import GiftReport, parse_gift
+from content.spec import (
+    LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, TERMS_FIELDS, TRUE_FALSE_LABELS,
+    CourseSpec, LessonSpec, OptionSpec, QuestionSpec, QuizSpec, TermsOfReference, content_hash,
+)
+from lms.catalog import services as catalog
+from lms.catalog.models import Course, CourseEvent, CourseVersion
+from lms.media.services import MEDIA_LINK_RE, MediaRefused, media_path, store_image
+from lms.msgids import N_
+
+CODE_RE = re.compile(r"^[A-Z0-9-]{2,32}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+MAX_LESSONS = 99
+EDIT_ACTIONS = frozenset({
+    "created", "draft_started", "metadata_edited", "lesson_added", "lesson_edited", "lesson_removed", "lesson_moved",
+    "quiz_edited", "quiz_removed", "question_added", "question_edited", "question_removed", "question_moved",
+    "gift_imported", "package_imported",
+})
+
+
+class AuthoringError(Exception):
+    """A refused authoring action; str() is a msgid, `params` its placeholders,
+    `problems` any package problems (file, line, field)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None, **params) -> None:
+        super().__init__(message)
+        self.params = params
+        self.problems = problems or []
+
+
+# ---- trail -------------------------------------------------------------------------------
+
+def record(session: Session, course: Course, *, action: str, now: datetime, user=None,
+           version: CourseVersion | None = None, detail: str = "") -> CourseEvent:
+    event = CourseEvent(course_id=course.id, version_number=version.number if version is not None else None, at=now,
+                        user_id=getattr(user, "id", None), username=(getattr(user, "username", "") or "")[:80],
+                        action=action, detail=detail[:2000])
+    session.add(event)
+    return event
+
+
+def course_events(session: Session, course_id: int, limit: int = 200) -> list[CourseEvent]:
+    return list(session.scalars(select(CourseEvent).where(CourseEvent.course_id == course_id)
+                                .order_by(CourseEvent.at.desc(), CourseEvent.id.desc()).limit(limit)))
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CourseRow:
+    course: Course
+    live: CourseVersion | None
+    working: CourseVersion | None  # draft or in review
+    last_change: CourseEvent | None
+
+
+def course_list(session: Session) -> list[CourseRow]:
+    courses = list(session.scalars(select(Course).order_by(Course.code)))
+    rows = []
+    for course in courses:
+        last = session.scalar(select(CourseEvent).where(CourseEvent.course_id == course.id)
+                              .order_by(CourseEvent.at.desc(), CourseEvent.id.desc()).limit(1))
+        rows.append(CourseRow(course, catalog.published_version(session, course.id),
+                              catalog.open_version(session, course.id), last))
+    return rows
+
+
+def current_version(session: Session, course: Course) -> CourseVersion:
+    """What an author sees and edits: the open draft/review version, else the latest."""
+    return catalog.open_version(session, course.id) or catalog.latest_version(session, course.id)
+
+
+def contributors(session: Session, version: CourseVersion) -> set[int]:
+    """Everyone who created, changed or submitted this version."""
+    ids = set(session.scalars(select(CourseEvent.user_id).where(
+        CourseEvent.course_id == version.course_id, CourseEvent.version_number == version.number,
+        CourseEvent.action.in_(EDIT_ACTIONS | {"submitted"}), CourseEvent.user_id.is_not(None))))
+    ids |= {i for i in (version.created_by_id, version.submitted_by_id) if i is not None}
+    return ids
+
+
+# ---- drafts ------------------------------------------------------------------------------
+
+def draft_for_edit(session: Session, course: Course, *, user, now: datetime) -> CourseVersion:
+    """The draft to change: the open draft, or a new one copied from the latest version."""
+    working = catalog.open_version(session, course.id)
+    if working is not None:
+        if working.status == "review":
+            raise AuthoringError(N_("This version is in review: it cannot change until the reviewer publishes it "
+                                    "or returns it to the authors."))
+        return working
+    latest = catalog.latest_version(session, course.id)
+    draft = catalog.new_version(session, course, now=now, user_id=user.id, based_on=latest)
+    catalog.fill_version(session, draft, catalog.version_spec(latest))
+    record(session, course, action="draft_started", now=now, user=user, version=draft,
+           detail=f"copied from version {latest.number}")
+    return draft
+
+
+def _save(session: Session, draft: CourseVersion, spec: CourseSpec, *, now: datetime) -> None:
+    catalog.fill_version(session, draft, spec)
+    draft.updated_at = now
+    course = draft.course
+    course.updated_at = now
+    if course.status in ("draft", "review"):  # never published: the catalogue copy follows the draft
+        catalog.sync_course(session, course, draft)
+    session.flush()
+
+
+def _spec(draft: CourseVersion) -> CourseSpec:
+    return catalog.version_spec(draft)
+
+
+def _term_dict(spec: CourseSpec) -> dict[str, str]:
+    return {f: getattr(spec.terms, f) for f in TERMS_FIELDS}
+
+
+@dataclass
+class Metadata:
+    title: str
+    summary: str = ""
+    skill_type: str = "social-security"
+    target_level: str = "information"
+    language: str = "zh_CN"
+    estimated_minutes: int = 0
+    schemes: list[str] = field(default_factory=list)
+    audience: list[str] = field(default_factory=list)
+    terms: dict[str, str] = field(default_factory=dict)
+
+
+def _check_metadata(data: Metadata) -> None:
+    if not data.title.strip() or "\n" in data.title.strip() or len(data.title) > 200:
+        raise AuthoringError(N_("Give the course a title of one line (at most 200 characters)."))
+    if data.skill_type not in SKILL_TYPES or data.target_level not in TARGET_LEVELS or data.language not in LANGUAGES:
+        raise AuthoringError(N_("Choose a skill type, a target level and a language from the lists."))
+    if not set(data.schemes) <= set(SCHEMES) or not set(data.audience) <= set(STAFF_CATEGORIES):
+        raise AuthoringError(N_("Choose schemes and staff categories from the lists."))
+    if not 0 <= data.estimated_minutes <= 10000:
+        raise AuthoringError(N_("The estimated time is in minutes, between 0 and 10000."))
+
+
+def _norm(text: str) -> str:
+    from content import normalise_markdown
+
+    return normalise_markdown(text or "")
+
+
+def create_course(session: Session, *, code: str, data: Metadata, user, now: datetime) -> Course:
+    code = (code or "").strip().upper()
+    if not CODE_RE.fullmatch(code):
+        raise AuthoringError(N_("The code uses capital letters, digits and '-', 2 to 32 characters (e.g. SS-PEN-201)."))
+    if session.scalar(select(Course.id).where(Course.code == code)) is not None:
+        raise AuthoringError(N_("A course with the code %(code)s already exists."), code=code)
+    _check_metadata(data)
+    spec = _metadata_spec(CourseSpec(code=code, title="", summary="", skill_type=data.skill_type,
+                                     target_level=data.target_level, language=data.language, estimated_minutes=0,
+                                     schemes=(), audience=(), terms=TermsOfReference(), lessons=(), quiz=None), data)
+    course = Course(code=code, status="draft", created_at=now, updated_at=now)
+    catalog.copy_metadata(course, catalog._SpecMetadata(spec, content_hash(spec)))
+    session.add(course)
+    session.flush()
+    draft = catalog.new_version(session, course, now=now, user_id=user.id)
+    _save(session, draft, spec, now=now)
+    record(session, course, action="created", now=now, user=user, version=draft, detail=code)
+    return course
+
+
+def _metadata_spec(spec: CourseSpec, data: Metadata) -> CourseSpec:
+    return dataclasses.replace(
+        spec, title=data.title.strip(), summary=_norm(data.summary), skill_type=data.skill_type,
+        target_level=data.target_level, language=data.language, estimated_minutes=data.estimated_minutes or sum(
+            ls.estimated_minutes for ls in spec.lessons),
+        schemes=tuple(sorted(set(data.schemes))), audience=tuple(c for c in STAFF_CATEGORIES if c in data.audience),
+        terms=TermsOfReference(**{f: _norm(data.terms.get(f, "")) for f in TERMS_FIELDS}),
+    )
+
+
+def update_metadata(session: Session, course: Course, *, data: Metadata, user, now: datetime) -> CourseVersion:
+    _check_metadata(data)
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    if spec.quiz is not None and data.language != spec.language:
+        spec = dataclasses.replace(spec, quiz=_relabel_true_false(spec.quiz, data.language))
+    _save(session, draft, _metadata_spec(spec, data), now=now)
+    record(session, course, action="metadata_edited", now=now, user=user, version=draft)
+    return draft
+
+
+def _relabel_true_false(quiz: QuizSpec, language: str) -> QuizSpec:
+    labels = TRUE_FALSE_LABELS[language]
+    questions = tuple(
+        dataclasses.replace(q, options=tuple(dataclasses.replace(o, text_md=label, text_html=render_inline(label))
+                                             for o, label in zip(q.options, labels)))
+        if q.kind == "true_false" else q for q in quiz.questions)
+    return dataclasses.replace(quiz, questions=questions)
+
+
+# ---- lessons -------------------------------------------------------------------------------
+
+def preview(markdown_text: str) -> str:
+    """Exactly what learners will get (and nothing is saved)."""
+    return render_markdown(_norm(markdown_text))
+
+
+def _lesson(title: str, slug: str, body: str, minutes: int | None, position: int) -> LessonSpec:
+    title = (title or "").strip()
+    body = _norm(body)
+    if not title or "\n" in title or len(title) > 200:
+        raise AuthoringError(N_("Give the lesson a title of one line (at most 200 characters)."))
+    if not body:
+        raise AuthoringError(N_("The lesson text is empty."))
+    if minutes is not None and not 1 <= minutes <= 1000:
+        raise AuthoringError(N_("The reading time is in minutes, between 1 and 1000."))
+    minutes = minutes or max(1, -(-len(body) // 400))
+    return LessonSpec(slug=slug, position=position, title=title, body_md=body, body_html=render_markdown(body),
+                      estimated_minutes=minutes)
+
+
+def _renumber(lessons: list[LessonSpec]) -> tuple[LessonSpec, ...]:
+    return tuple(dataclasses.replace(ls, position=i) for i, ls in enumerate(lessons, start=1))
+
+
+def _with_lessons(spec: CourseSpec, lessons: list[LessonSpec], *, keep_minutes: bool) -> CourseSpec:
+    lessons_t = _renumber(lessons)
+    old_sum = sum(ls.estimated_minutes for ls in spec.lessons)
+    minutes = spec.estimated_minutes
+    if not keep_minutes or minutes in (0, old_sum):  # the course time followed its lessons: keep following
+        minutes = sum(ls.estimated_minutes for ls in lessons_t)
+    return dataclasses.replace(spec, lessons=lessons_t, estimated_minutes=minutes)
+
+
+def add_lesson(session: Session, course: Course, *, title: str, slug: str, body: str, minutes: int | None,
+               user, now: datetime) -> LessonSpec:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.fullmatch(slug):
+        raise AuthoringError(N_("The lesson's short name uses small letters, digits and '-' (e.g. contributions)."))
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    if any(ls.slug == slug for ls in spec.lessons):
+        raise AuthoringError(N_("Another lesson already has the short name %(slug)s."), slug=slug)
+    if len(spec.lessons) >= MAX_LESSONS:
+        raise AuthoringError(N_("A course has at most 99 lessons."))
+    lesson = _lesson(title, slug, body, minutes, len(spec.lessons) + 1)
+    _save(session, draft, _with_lessons(spec, [*spec.lessons, lesson], keep_minutes=True), now=now)
+    record(session, course, action="lesson_added", now=now, user=user, version=draft, detail=slug)
+    return lesson
+
+
+def update_lesson(session: Session, course: Course, slug: str, *, title: str, body: str, minutes: int | None,
+                  user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    lessons = list(spec.lessons)
+    index = next((i for i, ls in enumerate(lessons) if ls.slug == slug), None)
+    if index is None:
+        raise AuthoringError(N_("There is no such lesson in the draft."))
+    lessons[index] = _lesson(title, slug, body, minutes, lessons[index].position)
+    if lessons[index] == spec.lessons[index]:
+        return
+    _save(session, draft, _with_lessons(spec, lessons, keep_minutes=True), now=now)
+    record(session, course, action="lesson_edited", now=now, user=user, version=draft, detail=slug)
+
+
+def remove_lesson(session: Session, course: Course, slug: str, *, user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    lessons = [ls for ls in spec.lessons if ls.slug != slug]
+    if len(lessons) == len(spec.lessons):
+        raise AuthoringError(N_("There is no such lesson in the draft."))
+    _save(session, draft, _with_lessons(spec, lessons, keep_minutes=True), now=now)
+    record(session, course, action="lesson_removed", now=now, user=user, version=draft, detail=slug)
+
+
+def move_lesson(session: Session, course: Course, slug: str, *, up: bool, user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    lessons = list(spec.lessons)
+    index = next((i for i, ls in enumerate(lessons) if ls.slug == slug), None)
+    if index is None:
+        raise AuthoringError(N_("There is no such lesson in the draft."))
+    other = index - 1 if up else index + 1
+    if not 0 <= other < len(lessons):
+        return
+    lessons[index], lessons[other] = lessons[other], lessons[index]
+    _save(session, draft, _with_lessons(spec, lessons, keep_minutes=True), now=now)
+    record(session, course, action="lesson_moved", now=now, user=user, version=draft,
+           detail=f"{slug} {'up' if up else 'down'}")
+
+
+# ---- quiz ----------------------------------------------------------------------------------
+
+@dataclass
+class QuizSettings:
+    title: str
+    pass_mark: int = 60
+    attempts_allowed: int = 0
+    shuffle_questions: bool = False
+    shuffle_options: bool = False
+    time_limit_minutes: int | None = None
+    questions_per_attempt: int | None = None
+
+
+@dataclass
+class OptionInput:
+    text: str
+    correct: bool = False
+    feedback: str = ""
+
+
+@dataclass
+class QuestionInput:
+    kind: str
+    text: str
+    feedback: str = ""
+    points: int = 1
+    options: list[OptionInput] = field(default_factory=list)  # single/multiple
+    answer: bool | None = None  # true_false
+    feedback_true: str = ""
+    feedback_false: str = ""
+
+
+def _default_quiz(language: str) -> QuizSpec:
+    return QuizSpec(title="测验" if language == "zh_CN" else "Quiz", pass_mark=60, attempts_allowed=0,
+                    shuffle_questions=False, shuffle_options=False, time_limit_minutes=None,
+                    questions_per_attempt=None, questions=())
+
+
+def _check_settings(settings: QuizSettings, questions: int) -> None:
+    if not settings.title.strip() or "\n" in settings.title.strip() or len(settings.title) > 200:
+        raise AuthoringError(N_("Give the quiz a title of one line (at most 200 characters)."))
+    if not 0 <= settings.pass_mark <= 100:
+        raise AuthoringError(N_("The pass mark is a percentage between 0 and 100."))
+    if settings.attempts_allowed < 0:
+        raise AuthoringError(N_("Attempts allowed cannot be negative (0 means unlimited)."))
+    if settings.time_limit_minutes is not None and settings.time_limit_minutes < 1:
+        raise AuthoringError(N_("The time limit is at least one minute (leave it empty for none)."))
+    if settings.questions_per_attempt is not None and not 1 <= settings.questions_per_attempt <= max(1, questions):
+        raise AuthoringError(N_("Questions per attempt must be between 1 and the number of questions (%(n)s)."),
+                             n=questions)
+
+
+def update_quiz_settings(session: Session, course: Course, *, settings: QuizSettings, user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    if spec.quiz is None:
+        raise AuthoringError(N_("Add a first question to create the quiz."))
+    _check_settings(settings, len(spec.quiz.questions))
+    quiz = dataclasses.replace(spec.quiz, title=settings.title.strip(), pass_mark=settings.pass_mark,
+                               attempts_allowed=settings.attempts_allowed,
+                               shuffle_questions=settings.shuffle_questions, shuffle_options=settings.shuffle_options,
+                               time_limit_minutes=settings.time_limit_minutes,
+                               questions_per_attempt=settings.questions_per_attempt)
+    _save(session, draft, dataclasses.replace(spec, quiz=quiz), now=now)
+    record(session, course, action="quiz_edited", now=now, user=user, version=draft)
+
+
+def remove_quiz(session: Session, course: Course, *, user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    if spec.quiz is None:
+        return
+    _save(session, draft, dataclasses.replace(spec, quiz=None), now=now)
+    record(session, course, action="quiz_removed", now=now, user=user, version=draft)
+
+
+def build_question(data: QuestionInput, language: str) -> QuestionSpec:
+    if data.kind not in QUESTION_KINDS:
+        raise AuthoringError(N_("Choose the kind of question."))
+    text = _norm(data.text)
+    if not text:
+        raise AuthoringError(N_("The question has no text."))
+    if not 1 <= data.points <= 100:
+        raise AuthoringError(N_("A question is worth between 1 and 100 points."))
+    feedback = _norm(data.feedback)
+    if data.kind == "true_false":
+        if data.answer is None:
+            raise AuthoringError(N_("Say whether the statement is true or false."))
+        labels = TRUE_FALSE_LABELS[language]
+        feedbacks = (_norm(data.feedback_true), _norm(data.feedback_false))
+        options = tuple(OptionSpec(label, render_inline(label), data.answer is value, fb, render_markdown(fb))
+                        for label, value, fb in zip(labels, (True, False), feedbacks))
+    else:
+        given = [o for o in data.options if _norm(o.text)]
+        if len(given) < 2:
+            raise AuthoringError(N_("A choice question needs at least 2 options."))
+        correct = sum(bool(o.correct) for o in given)
+        if data.kind == "single" and correct != 1:
+            raise AuthoringError(N_("A single-choice question needs exactly one correct option (%(n)s marked)."),
+                                 n=correct)
+        if data.kind == "multiple" and correct == 0:
+            raise AuthoringError(N_("A multiple-choice question needs at least one correct option."))
+        options = tuple(OptionSpec(_norm(o.text), render_inline(_norm(o.text)), bool(o.correct), _norm(o.feedback),
+                                   render_markdown(_norm(o.feedback))) for o in given)
+    return QuestionSpec(data.kind, text, render_markdown(text), feedback, render_markdown(feedback), data.points, options)
+
+
+def _with_questions(spec: CourseSpec, questions: list[QuestionSpec]) -> CourseSpec:
+    if not questions:
+        return dataclasses.replace(spec, quiz=None)
+    quiz = spec.quiz or _default_quiz(spec.language)
+    per_attempt = quiz.questions_per_attempt
+    if per_attempt is not None and per_attempt > len(questions):
+        per_attempt = len(questions)
+    return dataclasses.replace(spec, quiz=dataclasses.replace(quiz, questions=tuple(questions),
+                                                              questions_per_attempt=per_attempt))
+
+
+def add_question(session: Session, course: Course, *, data: QuestionInput, user, now: datetime) -> int:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    question = build_question(data, spec.language)
+    questions = [*(spec.quiz.questions if spec.quiz else ()), question]
+    _save(session, draft, _with_questions(spec, questions), now=now)
+    record(session, course, action="question_added", now=now, user=user, version=draft, detail=f"#{len(questions)}")
+    return len(questions)
+
+
+def update_question(session: Session, course: Course, number: int, *, data: QuestionInput, user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    questions = list(spec.quiz.questions) if spec.quiz else []
+    if not 1 <= number <= len(questions):
+        raise AuthoringError(N_("There is no such question in the draft."))
+    questions[number - 1] = build_question(data, spec.language)
+    _save(session, draft, _with_questions(spec, questions), now=now)
+    record(session, course, action="question_edited", now=now, user=user, version=draft, detail=f"#{number}")
+
+
+def remove_question(session: Session, course: Course, number: int, *, user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    questions = list(spec.quiz.questions) if spec.quiz else []
+    if not 1 <= number <= len(questions):
+        raise AuthoringError(N_("There is no such question in the draft."))
+    del questions[number - 1]
+    _save(session, draft, _with_questions(spec, questions), now=now)
+    record(session, course, action="question_removed", now=now, user=user, version=draft, detail=f"#{number}")
+
+
+def move_question(session: Session, course: Course, number: int, *, up: bool, user, now: datetime) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    questions = list(spec.quiz.questions) if spec.quiz else []
+    other = number - 2 if up else number
+    if not 1 <= number <= len(questions) or not 0 <= other < len(questions):
+        return
+    questions[number - 1], questions[other] = questions[other], questions[number - 1]
+    _save(session, draft, _with_questions(spec, questions), now=now)
+    record(session, course, action="question_moved", now=now, user=user, version=draft,
+           detail=f"#{number} {'up' if up else 'down'}")
+
+
+def import_gift(session: Session, course: Course, *, data: bytes | str, replace: bool, user,
+                now: datetime) -> GiftReport:
+    """Add (or replace by) the questions of a GIFT file. A malformed file
+    raises AuthoringError with its problems and changes nothing."""
+    language = current_version(session, course).language
+    try:
+        report = parse_gift(data, language=language)
+    except PackageInvalid as exc:
+        raise AuthoringError(N_("The GIFT file has errors; nothing was imported."), problems=exc.problems) from None
+    if not report.questions:
+        raise AuthoringError(N_("The GIFT file holds no question of a kind the platform supports; nothing was imported."),
+                             problems=[Problem("quiz.gift", s.line, s.title or None, f"{s.kind}: not supported")
+                                       for s in report.skipped])
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    kept = [] if replace or spec.quiz is None else list(spec.quiz.questions)
+    _save(session, draft, _with_questions(spec, [*kept, *report.questions]), now=now)
+    record(session, course, action="gift_imported", now=now, user=user, version=draft,
+           detail=f"{len(report.questions)} imported, {len(report.skipped)} not supported"
+                  + (", replacing the questions" if replace else ""))
+    return report
+
+
+# ---- review workflow -----------------------------------------------------------------------
+
+def validate_version(version: CourseVersion) -> list[Problem]:
+    """The problems a package of this version would have (an empty list: publishable)."""
+    try:
+        load_package_from_files(dump_package(catalog.version_spec(version)))
+    except PackageInvalid as exc:
+        return exc.problems
+    except ValueError as exc:
+        return [Problem("(course)", None, None, str(exc))]
+    return []
+
+
+def submit_for_review(session: Session, course: Course, *, user, now: datetime) -> CourseVersion:
+    draft = catalog.open_version(session, course.id)
+    if draft is None or draft.status != "draft":
+        raise AuthoringError(N_("There is no draft to submit."))
+    if not draft.lessons:
+        raise AuthoringError(N_("Add at least one lesson before submitting."))
+    problems = validate_version(draft)
+    if problems:
+        raise AuthoringError(N_("The draft cannot be submitted yet:"), problems=problems)
+    live = catalog.published_version(session, course.id)
+    if live is not None and live.content_hash == draft.content_hash:
+        raise AuthoringError(N_("The draft is the same as the published version: there is nothing to review."))
+    draft.status = "review"
+    draft.submitted_at, draft.submitted_by_id = now, user.id
+    draft.reviewed_at = draft.reviewed_by_id = None
+    draft.review_comment = ""
+    draft.updated_at = now
+    if course.status == "draft":
+        course.status = "review"
+    record(session, course, action="submitted", now=now, user=user, version=draft)
+    session.flush()
+    return draft
+
+
+def _version_in_review(session: Session, course: Course) -> CourseVersion:
+    version = catalog.open_version(session, course.id)
+    if version is None or version.status != "review":
+        raise AuthoringError(N_("There is no version waiting for review."))
+    return version
+
+
+def can_review(session: Session, version: CourseVersion, user) -> bool:
+    return bool(user.role_names & {"author", "admin"}) and user.id not in contributors(session, version)
+
+
+def approve(session: Session, course: Course, *, user, now: datetime, comment: str = "") -> CourseVersion:
+    """Publish the version in review. Its authors cannot approve it themselves."""
+    version = _version_in_review(session, course)
+    if not user.role_names & {"author", "admin"}:
+        raise AuthoringError(N_("Only an author or an administrator can review a course."))
+    if user.id in contributors(session, version):
+        raise AuthoringError(N_("You worked on this version: another author or an administrator must review it."))
+    version.reviewed_at, version.reviewed_by_id = now, user.id
+    version.review_comment = (comment or "").strip()[:2000]
+    catalog.publish_version(session, version, now=now)
+    record(session, course, action="published", now=now, user=user, version=version, detail=version.review_comment)
+    return version
+
+
+def return_to_authors(session: Session, course: Course, *, user, now: datetime, comment: str) -> CourseVersion:
+    version = _version_in_review(session, course)
+    comment = (comment or "").strip()
+    if not comment:
+        raise AuthoringError(N_("Say what must change: a comment is required to return a version."))
+    # Anyone allowed to author may return a version, its own authors included
+    # (withdrawing one's own submission to fix it is legitimate).
+    version.status = "draft"
+    version.reviewed_at, version.reviewed_by_id = now, user.id
+    version.review_comment = comment[:2000]
+    version.updated_at = now
+    if course.status == "review":
+        course.status = "draft"
+    record(session, course, action="returned", now=now, user=user, version=version, detail=comment)
+    session.flush()
+    return version
+
+
+def archive_course(session: Session, course: Course, *, user, now: datetime) -> None:
+    """Withdraw the course from the catalogue (learners enrolled keep reading it)."""
+    live = catalog.published_version(session, course.id)
+    if live is None:
+        raise AuthoringError(N_("Only a published course can be archived."))
+    live.status = "archived"
+    course.status = "archived"
+    course.updated_at = now
+    record(session, course, action="archived", now=now, user=user, version=live)
+    session.flush()
+    session.expire(course, ["lessons", "quiz", "published_version"])
+
+
+def discard_draft(session: Session, course: Course, *, user, now: datetime) -> None:
+    draft = catalog.open_version(session, course.id)
+    if draft is None or draft.status != "draft":
+        raise AuthoringError(N_("There is no draft to discard."))
+    if draft.number == 1 and catalog.latest_version(session, course.id).id == draft.id:
+        raise AuthoringError(N_("The first version of a course cannot be discarded; edit it instead."))
+    number = draft.number
+    session.delete(draft)
+    session.flush()
+    record(session, course, action="draft_discarded", now=now, user=user, detail=f"version {number}")
+    session.expire(course, ["versions"])
+
+
+# ---- packages ------------------------------------------------------------------------------
+
+_PACKAGE_IMAGE_LINK = re.compile(r"(\]\(|src=\")(?:\./|\.\./)?(images/[^)\s\"]+)")
+
+
+def _media_names(spec: CourseSpec) -> list[str]:
+    text = "\n".join(f.decode("utf-8", "replace") for f in dump_package(spec).values())
+    return sorted(set(MEDIA_LINK_RE.findall(text)))
+
+
+def export_version(session: Session, version: CourseVersion, media_folder: str | Path) -> tuple[str, bytes]:
+    """(file name, zip bytes) of a version's package, with the images its text uses."""
+    spec = catalog.version_spec(version)
+    images: dict[str, bytes] = {}
+    for name in _media_names(spec):
+        path = media_path(media_folder, name)
+        if path is not None and path.is_file():
+            images[f"images/{name}"] = path.read_bytes()
+    spec = dataclasses.replace(spec, images=tuple(sorted(images)))
+    folder = f"{version.course.code.lower()}"
+    return f"{folder}-v{version.number}.zip", package_zip(spec, images, folder=folder)
+
+
+def _rewrite_images(spec: CourseSpec, mapping: dict[str, str]) -> CourseSpec:
+    """Point `images/x.png` links of a package at the stored `/media/<name>`."""
+    if not mapping:
+        return spec
+
+    def fix(text: str) -> str:
+        return _PACKAGE_IMAGE_LINK.sub(lambda m: m.group(1) + mapping.get(m.group(2), m.group(2)), text)
+
+    lessons = tuple(dataclasses.replace(ls, body_md=fix(ls.body_md), body_html=render_markdown(fix(ls.body_md)))
+                    for ls in spec.lessons)
+    return dataclasses.replace(spec, lessons=lessons)
+
+
+def import_package(session: Session, spec: CourseSpec, images: dict[str, bytes], *, media_folder: str | Path,
+                   now: datetime, user=None, publish: bool) -> catalog.ImportResult:
+    """Import a validated package and its images. Images named like ours
+    (exported from a platform) keep their name so links stay identical;
+    others get a random name and the lesson links are rewritten.
+    `publish`: trusted CLI imports publish; browser imports make a draft."""
+    import hashlib
+
+    source = hashlib.sha256(content_hash(spec).encode())
+    for path in sorted(images):
+        source.update(path.encode() + b"\0" + hashlib.sha256(images[path]).digest())
+    problems: list[Problem] = []
+    checked: dict[str, bytes] = {}
+    from lms.media.services import check_image
+
+    for path, data in sorted(images.items()):
+        try:
+            check_image(data, path.rsplit("/", 1)[-1])
+            checked[path] = data
+        except MediaRefused as exc:
+            problems.append(Problem(path, None, None, str(exc) % exc.params if exc.params else str(exc)))
+    if problems:
+        raise AuthoringError(N_("The package has errors; nothing was imported."), problems=problems)
+
+    def prepare(course: Course) -> CourseSpec:
+        mapping: dict[str, str] = {}
+        for path, data in checked.items():
+            base = path.rsplit("/", 1)[-1]
+            row = store_image(session, media_folder, data=data, filename=base, now=now,
+                              user_id=getattr(user, "id", None), course_id=course.id, name=base)
+            if row.name != base:
+                mapping[path] = f"/media/{row.name}"
+        return _rewrite_images(spec, mapping)
+
+    try:
+        result = catalog.import_course(session, spec, now=now, status="published" if publish else "draft",
+                                       user_id=getattr(user, "id", None), source_hash=source.hexdigest(),
+                                       prepare=prepare)
+    except catalog.VersionStateError as exc:
+        raise AuthoringError(str(exc)) from None
+    if result.changed:
+        record(session, result.course, action="package_imported", now=now, user=user, version=result.version,
+               detail=("published" if result.version.status == "published" else "draft")
+               + (" (new course)" if result.created else ""))
+    return result
+
+
+# ---- what changed --------------------------------------------------------------------------
+
+def text_diff(old: str, new: str) -> Markup:
+    """A line diff as HTML: every piece of author text is escaped; only our own
+    <ins>/<del>/<span> tags are markup."""
+    old_lines, new_lines = (old or "").split("\n"), (new or "").split("\n")
+    out: list[Markup] = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.extend(Markup('<span class="diff-same">{}</span>').format(line) for line in old_lines[i1:i2])
+            continue
+        out.extend(Markup('<del class="diff-del">{}</del>').format(line) for line in old_lines[i1:i2])
+        out.extend(Markup('<ins class="diff-ins">{}</ins>').format(line) for line in new_lines[j1:j2])
+    return Markup("").join(out)
+
+
+@dataclass
+class LessonChange:
+    slug: str
+    title: str
+    change: str  # added | removed | changed | moved
+    diff: Markup | None = None
+    title_before: str = ""
+
+
+@dataclass
+class QuestionChange:
+    number: int | None
+    text: str
+    change: str  # added | removed | changed
+    details: list[str] = field(default_factory=list)  # msgids already filled
+
+
+@dataclass
+class Diff:
+    base: CourseVersion | None
+    metadata: list[tuple[str, Markup]]  # (field, diff)
+    lessons: list[LessonChange]
+    quiz_settings: list[tuple[str, str, str]]  # (field, before, after)
+    questions: list[QuestionChange]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.metadata or self.lessons or self.quiz_settings or self.questions)
+
+
+_METADATA_FIELDS = ("title", "summary", "skill_type", "target_level", "language", "estimated_minutes", "schemes",
+                    "audience", *TERMS_FIELDS)
+
+
+def _meta_value(spec: CourseSpec, name: str) -> str:
+    if name in TERMS_FIELDS:
+        return getattr(spec.terms, name)
+    value = getattr(spec, name)
+    return ", ".join(value) if isinstance(value, tuple) else str(value)
+
+
+def _options_desc(q: QuestionSpec) -> list[str]:
+    return [f"{'✓' if o.correct else '✗'} {o.text_md}" + (f" — {o.feedback_md}" if o.feedback_md else "")
+            for o in q.options]
+
+
+def version_diff(session: Session, version: CourseVersion) -> Diff:
+    """What `version` changes against the live version (or the latest one before it)."""
+    base = catalog.published_version(session, version.course_id)
+    if base is None or base.id == version.id:
+        base = session.scalar(select(CourseVersion).where(CourseVersion.course_id == version.course_id,
+                                                          CourseVersion.number < version.number)
+                              .order_by(CourseVersion.number.desc()).limit(1))
+    new = catalog.version_spec(version)
+    old = catalog.version_spec(base) if base is not None else dataclasses.replace(
+        new, title="", summary="", estimated_minutes=0, schemes=(), audience=(), terms=TermsOfReference(),
+        lessons=(), quiz=None)
+    metadata = [(name, text_diff(_meta_value(old, name), _meta_value(new, name))) for name in _METADATA_FIELDS
+                if _meta_value(old, name) != _meta_value(new, name)]
+    lessons: list[LessonChange] = []
+    old_lessons = {ls.slug: ls for ls in old.lessons}
+    new_order = [ls.slug for ls in new.lessons]
+    old_order = [ls.slug for ls in old.lessons if ls.slug in set(new_order)]
+    for ls in new.lessons:
+        before = old_lessons.get(ls.slug)
+        if before is None:
+            lessons.append(LessonChange(ls.slug, ls.title, "added", text_diff("", ls.body_md)))
+        elif (before.body_md, before.title, before.estimated_minutes) != (ls.body_md, ls.title, ls.estimated_minutes):
+            lessons.append(LessonChange(ls.slug, ls.title, "changed", text_diff(before.body_md, ls.body_md),
+                                        title_before=before.title if before.title != ls.title else ""))
+    for ls in old.lessons:
+        if ls.slug not in set(new_order):
+            lessons.append(LessonChange(ls.slug, ls.title, "removed", text_diff(ls.body_md, "")))
+    if [s for s in new_order if s in old_lessons] != old_order:
+        lessons.append(LessonChange("", "", "moved"))
+    quiz_settings: list[tuple[str, str, str]] = []
+    questions: list[QuestionChange] = []
+    oq, nq = old.quiz, new.quiz
+    if oq is not None or nq is not None:
+        for name in ("title", "pass_mark", "attempts_allowed", "shuffle_questions", "shuffle_options",
+                     "time_limit_minutes", "questions_per_attempt"):
+            a = "" if oq is None else str(getattr(oq, name) if getattr(oq, name) is not None else "")
+            b = "" if nq is None else str(getattr(nq, name) if getattr(nq, name) is not None else "")
+            if a != b:
+                quiz_settings.append((name, a, b))
+        old_q = {q.text_md: q for q in (oq.questions if oq else ())}
+        new_q = {q.text_md: q for q in (nq.questions if nq else ())}
+        for number, q in enumerate(nq.questions if nq else (), start=1):
+            before = old_q.get(q.text_md)
+            if before is None:
+                questions.append(QuestionChange(number, q.text_md, "added", _options_desc(q)))
+                continue
+            details = []
+            if before.kind != q.kind:
+                details.append(f"kind: {before.kind} → {q.kind}")
+            if before.points != q.points:
+                details.append(f"points: {before.points} → {q.points}")
+            if before.feedback_md != q.feedback_md:
+                details.append(f"feedback: {before.feedback_md or '—'} → {q.feedback_md or '—'}")
+            a, b = _options_desc(before), _options_desc(q)
+            if a != b:
+                details += [f"− {x}" for x in a if x not in b] + [f"+ {x}" for x in b if x not in a]
+                if sorted(a) == sorted(b):
+                    details.append("options reordered")
+            if details:
+                questions.append(QuestionChange(number, q.text_md, "changed", details))
+        for q in (oq.questions if oq else ()):
+            if q.text_md not in new_q:
+                questions.append(QuestionChange(None, q.text_md, "removed", _options_desc(q)))
+    return Diff(base, metadata, lessons, quiz_settings, questions)
+

@@ -1,0 +1,584 @@
+"""Authoring pages (authors and administrators). Every change is a POST with
+a CSRF token; GET pages never write. Views parse forms, call
+lms.authoring.services and commit once."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+
+from content import PackageInvalid, load_package_zip
+from content.loader import MAX_PACKAGE_BYTES
+from lms.authoring import forms, services
+from lms.authoring.services import AuthoringError
+from lms.catalog import services as catalog
+from lms.catalog.models import Course
+from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, media_folder_of, store_image
+from lms.permissions import roles_required
+from lms.web import db_session, request_now
+
+bp = Blueprint("authoring", __name__, url_prefix="/authoring")
+AUTHORS = ("author", "admin")
+
+
+def media_folder() -> str:
+    return media_folder_of(current_app.config, current_app.instance_path)
+
+
+def _course(code: str) -> Course:
+    course = catalog.get_course(db_session(), code)
+    if course is None:
+        abort(404)
+    return course
+
+
+def _message(exc: Exception) -> str:
+    params = getattr(exc, "params", None) or {}
+    return _(str(exc), **params) if params else _(str(exc))
+
+
+def _fail(exc: Exception) -> None:
+    db_session().rollback()
+    flash(_message(exc), "error")
+
+
+def _done(message: str, endpoint: str = "authoring.course", **values):
+    db_session().commit()
+    if message:
+        flash(message, "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def _require_action_form() -> None:
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+
+
+# ---- lists and course page ---------------------------------------------------------------
+
+@bp.route("/")
+@roles_required(*AUTHORS)
+def index():
+    rows = services.course_list(db_session())
+    return render_template("authoring/index.html", rows=rows, package_form=forms.PackageForm())
+
+
+def _metadata_from(form: forms.MetadataForm) -> services.Metadata:
+    return services.Metadata(
+        title=form.title.data or "", summary=form.summary.data or "", skill_type=form.skill_type.data,
+        target_level=form.target_level.data, language=form.language.data,
+        estimated_minutes=form.estimated_minutes.data or 0, schemes=list(form.schemes.data or []),
+        audience=list(form.audience.data or []),
+        terms={f: getattr(form, f).data or "" for f in services.TERMS_FIELDS},
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_course():
+    form = forms.NewCourseForm()
+    if form.validate_on_submit():
+        try:
+            course = services.create_course(db_session(), code=form.code.data, data=_metadata_from(form),
+                                            user=current_user, now=request_now())
+        except AuthoringError as exc:
+            _fail(exc)
+        else:
+            return _done(_("Course created as a draft. Add its lessons."), code=course.code)
+    return render_template("authoring/metadata.html", form=form, course=None, version=None), \
+        (400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<code>")
+@roles_required(*AUTHORS)
+def course(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    live = catalog.published_version(session, course.id)
+    return render_template(
+        "authoring/course.html", course=course, version=version, live=live,
+        versions=list(reversed(course.versions)), events=services.course_events(session, course.id),
+        problems=services.validate_version(version) if version.status == "draft" and version.lessons else [],
+        can_review=version.status == "review" and services.can_review(session, version, current_user),
+        action_form=forms.ActionForm(), review_form=forms.ReviewForm(),
+    )
+
+
+@bp.route("/courses/<code>/metadata", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def metadata(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    if request.method == "GET":
+        form = forms.MetadataForm(data={
+            "title": version.title, "summary": version.summary_md, "skill_type": version.skill_type,
+            "target_level": version.target_level, "language": version.language,
+            "estimated_minutes": version.estimated_minutes, "schemes": version.scheme_names,
+            "audience": version.audience_names, **{f: getattr(version, f"{f}_md") for f in services.TERMS_FIELDS}})
+    else:
+        form = forms.MetadataForm()
+        if form.validate_on_submit():
+            try:
+                services.update_metadata(session, course, data=_metadata_from(form), user=current_user,
+                                         now=request_now())
+            except AuthoringError as exc:
+                _fail(exc)
+            else:
+                return _done(_("Saved in the draft."), code=code)
+    return render_template("authoring/metadata.html", form=form, course=course, version=version), \
+        (400 if request.method == "POST" else 200)
+
+
+# ---- lessons -----------------------------------------------------------------------------
+
+@bp.route("/courses/<code>/lessons/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_lesson(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    form = forms.NewLessonForm()
+    preview = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "preview":
+            preview = Markup(services.preview(form.body.data))  # nosec B704 - content.render_markdown output (nh3)
+        else:
+            try:
+                lesson = services.add_lesson(session, course, title=form.title.data, slug=form.slug.data,
+                                             body=form.body.data, minutes=form.estimated_minutes.data,
+                                             user=current_user, now=request_now())
+            except AuthoringError as exc:
+                _fail(exc)
+            else:
+                return _done(_("Lesson added to the draft."), "authoring.lesson", code=code, slug=lesson.slug)
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template("authoring/lesson.html", form=form, course=course, version=version, lesson=None,
+                           preview=preview, action_form=forms.ActionForm()), status
+
+
+@bp.route("/courses/<code>/lessons/<slug>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def lesson(code: str, slug: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
+    if lesson is None:
+        abort(404)
+    preview = None
+    if request.method == "GET":
+        form = forms.LessonForm(data={"title": lesson.title, "body": lesson.body_md,
+                                      "estimated_minutes": lesson.estimated_minutes})
+    else:
+        form = forms.LessonForm()
+        if form.validate_on_submit():
+            if request.form.get("action") == "preview":
+                preview = Markup(services.preview(form.body.data))  # nosec B704 - content.render_markdown output (nh3)
+            else:
+                try:
+                    services.update_lesson(session, course, slug, title=form.title.data, body=form.body.data,
+                                           minutes=form.estimated_minutes.data, user=current_user, now=request_now())
+                except AuthoringError as exc:
+                    _fail(exc)
+                else:
+                    return _done(_("Lesson saved in the draft."), "authoring.lesson", code=code, slug=slug)
+    status = 400 if request.method == "POST" and preview is None else 200
+    return render_template("authoring/lesson.html", form=form, course=course, version=version, lesson=lesson,
+                           preview=preview, action_form=forms.ActionForm()), status
+
+
+@bp.route("/courses/<code>/lessons/<slug>/move", methods=["POST"])
+@roles_required(*AUTHORS)
+def move_lesson(code: str, slug: str):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.move_lesson(db_session(), course, slug, up=request.form.get("direction") == "up",
+                             user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.course", code=code))
+    return _done("", code=code)
+
+
+@bp.route("/courses/<code>/lessons/<slug>/delete", methods=["POST"])
+@roles_required(*AUTHORS)
+def delete_lesson(code: str, slug: str):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.remove_lesson(db_session(), course, slug, user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.course", code=code))
+    return _done(_("Lesson removed from the draft."), code=code)
+
+
+@bp.route("/courses/<code>/versions/<int:number>/lessons/<slug>")
+@roles_required(*AUTHORS)
+def preview_lesson(code: str, number: int, slug: str):
+    """A saved lesson of any version, exactly as learners get it."""
+    session = db_session()
+    course = _course(code)
+    version = catalog.get_version(session, course.id, number)
+    lesson = next((ls for ls in version.lessons if ls.slug == slug), None) if version else None
+    if lesson is None:
+        abort(404)
+    return render_template("authoring/preview.html", course=course, version=version, lesson=lesson)
+
+
+# ---- quiz --------------------------------------------------------------------------------
+
+@bp.route("/courses/<code>/quiz", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def quiz(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    quiz = version.quiz
+    if request.method == "GET":
+        form = forms.QuizSettingsForm(obj=quiz) if quiz is not None else forms.QuizSettingsForm()
+    else:
+        form = forms.QuizSettingsForm()
+        if form.validate_on_submit():
+            try:
+                services.update_quiz_settings(session, course, settings=services.QuizSettings(
+                    title=form.title.data, pass_mark=form.pass_mark.data, attempts_allowed=form.attempts_allowed.data,
+                    shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
+                    time_limit_minutes=form.time_limit_minutes.data,
+                    questions_per_attempt=form.questions_per_attempt.data), user=current_user, now=request_now())
+            except AuthoringError as exc:
+                _fail(exc)
+            else:
+                return _done(_("Quiz settings saved in the draft."), "authoring.quiz", code=code)
+    return render_template("authoring/quiz.html", form=form, course=course, version=version, quiz=quiz,
+                           action_form=forms.ActionForm()), (400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<code>/quiz/delete", methods=["POST"])
+@roles_required(*AUTHORS)
+def delete_quiz(code: str):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.remove_quiz(db_session(), course, user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.quiz", code=code))
+    return _done(_("Quiz removed from the draft."), code=code)
+
+
+def _question_input(form: forms.QuestionForm) -> services.QuestionInput:
+    options = []
+    for n in range(forms.MAX_OPTIONS):
+        text = request.form.get(f"opt-{n}-text", "")[:5000]
+        if text.strip():
+            options.append(services.OptionInput(text=text, correct=request.form.get(f"opt-{n}-correct") == "y",
+                                                feedback=request.form.get(f"opt-{n}-feedback", "")[:5000]))
+    answer = {"true": True, "false": False}.get(form.answer.data or "")
+    return services.QuestionInput(kind=form.kind.data, text=form.text.data or "", feedback=form.feedback.data or "",
+                                  points=form.points.data or 1, options=options, answer=answer,
+                                  feedback_true=form.feedback_true.data or "", feedback_false=form.feedback_false.data or "")
+
+
+def _option_rows(question=None) -> list[dict]:
+    rows = []
+    if request.method == "POST":
+        for n in range(forms.MAX_OPTIONS):
+            rows.append({"text": request.form.get(f"opt-{n}-text", ""), "correct": request.form.get(f"opt-{n}-correct") == "y",
+                         "feedback": request.form.get(f"opt-{n}-feedback", "")})
+        return rows
+    if question is not None and question.kind != "true_false":
+        rows = [{"text": o.text_md, "correct": o.is_correct, "feedback": o.feedback_md} for o in question.options]
+    return rows + [{"text": "", "correct": False, "feedback": ""}] * (forms.MAX_OPTIONS - len(rows))
+
+
+def _question_page(course, version, form, question, number, status):
+    return render_template("authoring/question.html", form=form, course=course, version=version, question=question,
+                           number=number, rows=_option_rows(question)), status
+
+
+@bp.route("/courses/<code>/quiz/questions/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_question(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    form = forms.QuestionForm()
+    if form.validate_on_submit():
+        try:
+            services.add_question(session, course, data=_question_input(form), user=current_user, now=request_now())
+        except AuthoringError as exc:
+            _fail(exc)
+        else:
+            return _done(_("Question added to the draft."), "authoring.quiz", code=code)
+    return _question_page(course, version, form, None, None, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<code>/quiz/questions/<int:number>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def question(code: str, number: int):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    questions = version.quiz.questions if version.quiz is not None else []
+    if not 1 <= number <= len(questions):
+        abort(404)
+    question = questions[number - 1]
+    if request.method == "GET":
+        data = {"kind": question.kind, "text": question.text_md, "feedback": question.feedback_md,
+                "points": question.points}
+        if question.kind == "true_false":
+            true_option, false_option = question.options
+            data.update(answer="true" if true_option.is_correct else "false",
+                        feedback_true=true_option.feedback_md, feedback_false=false_option.feedback_md)
+        form = forms.QuestionForm(data=data)
+    else:
+        form = forms.QuestionForm()
+        if form.validate_on_submit():
+            try:
+                services.update_question(session, course, number, data=_question_input(form), user=current_user,
+                                         now=request_now())
+            except AuthoringError as exc:
+                _fail(exc)
+            else:
+                return _done(_("Question saved in the draft."), "authoring.quiz", code=code)
+    return _question_page(course, version, form, question, number, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/courses/<code>/quiz/questions/<int:number>/move", methods=["POST"])
+@roles_required(*AUTHORS)
+def move_question(code: str, number: int):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.move_question(db_session(), course, number, up=request.form.get("direction") == "up",
+                               user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.quiz", code=code))
+    return _done("", "authoring.quiz", code=code)
+
+
+@bp.route("/courses/<code>/quiz/questions/<int:number>/delete", methods=["POST"])
+@roles_required(*AUTHORS)
+def delete_question(code: str, number: int):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.remove_question(db_session(), course, number, user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.quiz", code=code))
+    return _done(_("Question removed from the draft."), "authoring.quiz", code=code)
+
+
+@bp.route("/courses/<code>/quiz/gift", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def gift(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    form = forms.GiftForm()
+    report = problems = None
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        data = upload.read(1024 * 1024 + 1) if upload is not None and upload.filename else (form.text.data or "")
+        if not data:
+            flash(_("Choose a GIFT file or paste its text."), "error")
+            status = 400
+        else:
+            try:
+                report = services.import_gift(session, course, data=data, replace=form.replace.data,
+                                              user=current_user, now=request_now())
+            except AuthoringError as exc:
+                _fail(exc)
+                problems = exc.problems
+                status = 422
+            else:
+                session.commit()
+                flash(_("%(n)s questions imported into the draft.", n=len(report.questions)), "success")
+    return render_template("authoring/gift.html", form=form, course=course, version=version, report=report,
+                           problems=problems), status
+
+
+# ---- images ------------------------------------------------------------------------------
+
+@bp.route("/courses/<code>/images", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def images(code: str):
+    session = db_session()
+    course = _course(code)
+    form = forms.UploadForm()
+    status, uploaded = 200, None
+    if request.method == "POST":
+        if (request.content_length or 0) > MAX_IMAGE_BYTES + 64 * 1024:
+            flash(_("The image is larger than 5 MB; make it smaller and upload it again."), "error")
+            status = 413
+        elif not form.validate_on_submit():
+            abort(400)
+        else:
+            upload = request.files.get("file")
+            if upload is None or not upload.filename:
+                flash(_("Choose an image file."), "error")
+                status = 400
+            else:
+                data = upload.read(MAX_IMAGE_BYTES + 1)
+                try:
+                    uploaded = store_image(session, media_folder(), data=data, filename=upload.filename,
+                                           now=request_now(), user_id=current_user.id, course_id=course.id)
+                except MediaRefused as exc:
+                    _fail(exc)
+                    status = 413 if len(data) > MAX_IMAGE_BYTES else 422
+                else:
+                    services.record(session, course, action="image_uploaded", now=request_now(), user=current_user,
+                                    detail=f"{uploaded.name} ({upload.filename[:100]})")
+                    session.commit()
+                    flash(_("Image uploaded. Copy its Markdown into a lesson."), "success")
+    return render_template("authoring/images.html", form=form, course=course, images=images_of_course(session, course.id),
+                           uploaded=uploaded, alt=(form.alt.data or "").replace("]", "").replace("[", "")), status
+
+
+# ---- review workflow ---------------------------------------------------------------------
+
+@bp.route("/courses/<code>/submit", methods=["POST"])
+@roles_required(*AUTHORS)
+def submit(code: str):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.submit_for_review(db_session(), course, user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        for problem in exc.problems[:20]:
+            flash(str(problem), "error")
+        return redirect(url_for("authoring.course", code=code))
+    return _done(_("Submitted for review. Another author or an administrator will review it."), code=code)
+
+
+@bp.route("/courses/<code>/review")
+@roles_required(*AUTHORS)
+def review(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    diff = services.version_diff(session, version)
+    return render_template("authoring/review.html", course=course, version=version, diff=diff,
+                           can_review=version.status == "review" and services.can_review(session, version, current_user),
+                           review_form=forms.ReviewForm())
+
+
+@bp.route("/courses/<code>/approve", methods=["POST"])
+@roles_required(*AUTHORS)
+def approve(code: str):
+    form = forms.ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course = _course(code)
+    try:
+        version = services.approve(db_session(), course, user=current_user, now=request_now(), comment=form.comment.data)
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.course", code=code))
+    return _done(_("Version %(n)s is published.", n=version.number), code=code)
+
+
+@bp.route("/courses/<code>/return", methods=["POST"])
+@roles_required(*AUTHORS)
+def return_version(code: str):
+    form = forms.ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    course = _course(code)
+    try:
+        services.return_to_authors(db_session(), course, user=current_user, now=request_now(), comment=form.comment.data)
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.review", code=code))
+    return _done(_("Returned to the authors with your comment."), code=code)
+
+
+@bp.route("/courses/<code>/archive", methods=["POST"])
+@roles_required(*AUTHORS)
+def archive(code: str):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.archive_course(db_session(), course, user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.course", code=code))
+    return _done(_("The course is withdrawn from the catalogue."), code=code)
+
+
+@bp.route("/courses/<code>/discard", methods=["POST"])
+@roles_required(*AUTHORS)
+def discard(code: str):
+    _require_action_form()
+    course = _course(code)
+    try:
+        services.discard_draft(db_session(), course, user=current_user, now=request_now())
+    except AuthoringError as exc:
+        _fail(exc)
+        return redirect(url_for("authoring.course", code=code))
+    return _done(_("The draft is discarded."), code=code)
+
+
+# ---- packages ----------------------------------------------------------------------------
+
+@bp.route("/courses/<code>/versions/<int:number>/export")
+@roles_required(*AUTHORS)
+def export(code: str, number: int):
+    session = db_session()
+    course = _course(code)
+    version = catalog.get_version(session, course.id, number)
+    if version is None:
+        abort(404)
+    name, data = services.export_version(session, version, media_folder())
+    return Response(data, mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def import_package():
+    session = db_session()
+    form = forms.PackageForm()
+    problems, status = None, 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        upload = request.files.get("file")
+        data = upload.read(MAX_PACKAGE_BYTES + 1) if upload is not None and upload.filename else b""
+        if not data:
+            flash(_("Choose a course package (.zip)."), "error")
+            status = 400
+        else:
+            try:
+                from content.loader import package_images_from_zip
+
+                spec = load_package_zip(data)
+                result = services.import_package(session, spec, package_images_from_zip(data, spec),
+                                                 media_folder=media_folder(), now=request_now(), user=current_user,
+                                                 publish=False)
+            except PackageInvalid as exc:
+                session.rollback()
+                problems, status = exc.problems, 422
+                flash(_("The package has errors; nothing was imported."), "error")
+            except AuthoringError as exc:
+                _fail(exc)
+                problems, status = exc.problems, 422
+            else:
+                if not result.changed:
+                    flash(_("This package is the same as version %(n)s: nothing changed.", n=result.version.number),
+                          "info")
+                    return redirect(url_for("authoring.course", code=result.course.code))
+                return _done(_("Imported as a draft (version %(n)s). Submit it for review to publish it.",
+                               n=result.version.number), code=result.course.code)
+    return render_template("authoring/import.html", form=form, problems=problems), status

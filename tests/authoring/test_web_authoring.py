@@ -1,0 +1,118 @@
+"""Authoring through the test client: permissions, preview never saves,
+the browser zip import's validation report, the GIFT report, learners moving
+to a new version."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlalchemy import func, select
+
+from lms.catalog.models import Course, CourseVersion
+from tests.web.helpers import login, text
+
+
+def _client(app, username):
+    client = app.test_client()
+    login(client, username)
+    return client
+
+
+def _count(query, model):
+    return query(lambda s: s.scalar(select(func.count()).select_from(model)))
+
+
+def test_learners_and_managers_cannot_reach_authoring(app, make_user, make_course):
+    make_course("P-1")
+    make_user(username="pupil")
+    make_user(username="boss", roles=("manager",), staff_category="manager")
+    for name in ("pupil", "boss"):
+        client = _client(app, name)
+        for path in ("/authoring/", "/authoring/courses/P-1", "/authoring/courses/P-1/lessons/lesson-1",
+                     "/authoring/courses/P-1/versions/1/export", "/authoring/import"):
+            assert client.get(path).status_code == 403
+        assert client.post("/authoring/courses/P-1/lessons/lesson-1",
+                           data={"title": "x", "body": "y", "action": "save"}).status_code == 403
+    assert app.test_client().get("/authoring/").headers["Location"].startswith("/auth/login")
+    home = _client(app, "pupil").get("/")
+    assert "/authoring/" not in text(home)
+
+
+def test_preview_renders_through_the_pipeline_and_saves_nothing(app, make_user, make_course, query):
+    make_course("P-2")
+    make_user(username="writer", roles=("author",))
+    client = _client(app, "writer")
+    response = client.post("/authoring/courses/P-2/lessons/lesson-1", data={
+        "title": "第1课", "body": "## 小节\n\n<script>alert(1)</script>[x](javascript:alert(1))", "action": "preview"})
+    page = text(response)
+    assert response.status_code == 200 and "Preview" in page or "预览" in page
+    assert "<h2" in page and "<script>alert(1)</script>" not in page and 'href="javascript:' not in page
+    assert _count(query, CourseVersion) == 1
+
+
+def test_author_writes_submits_and_another_author_publishes(app, make_user, make_course, query):
+    make_user(username="writer", roles=("author",))
+    make_user(username="reviewer", roles=("author",))
+    writer = _client(app, "writer")
+    response = writer.post("/authoring/new", data={"code": "NEW-9", "title": "新课", "skill_type": "transversal",
+                                                    "target_level": "capacity", "language": "zh_CN",
+                                                    "objectives": "学会接待群众。"})
+    assert response.status_code == 302
+    writer.post("/authoring/courses/NEW-9/lessons/new", data={"title": "第一课", "slug": "first", "body": "内容。"})
+    assert writer.post("/authoring/courses/NEW-9/submit").status_code == 302
+    assert "another author" in text(writer.get("/authoring/courses/NEW-9/review")) or \
+        "其他作者" in text(writer.get("/authoring/courses/NEW-9/review"))
+    writer.post("/authoring/courses/NEW-9/approve", data={"comment": ""})
+    assert query(lambda s: s.scalar(select(Course.status).where(Course.code == "NEW-9"))) == "review"
+    reviewer = _client(app, "reviewer")
+    assert "内容。" in text(reviewer.get("/authoring/courses/NEW-9/review"))
+    assert reviewer.post("/authoring/courses/NEW-9/approve", data={"comment": "好"}).status_code == 302
+    assert query(lambda s: s.scalar(select(Course.status).where(Course.code == "NEW-9"))) == "published"
+    page = text(reviewer.get("/authoring/courses/NEW-9"))
+    assert "submitted" in page and "published" in page and "writer" in page and "reviewer" in page
+
+
+def test_browser_zip_import_reports_problems_and_writes_nothing(app, make_user, query):
+    make_user(username="writer", roles=("author",))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bad/course.toml", 'code = "BAD-1"\ntitle = "T"\nskill_type = "nope"\n')
+        archive.writestr("bad/lessons/01-a.md", "# A\n\nBody\n")
+        archive.writestr("bad/quiz.toml", 'title = "Q"\n[[questions]]\nkind = "single"\ntext = "x"\n')
+    response = _client(app, "writer").post("/authoring/import", data={"file": (io.BytesIO(buffer.getvalue()), "bad.zip")},
+                                           content_type="multipart/form-data")
+    page = text(response)
+    assert response.status_code == 422
+    assert "course.toml" in page and "skill_type" in page and "quiz.toml" in page
+    assert _count(query, Course) == 0
+
+
+def test_gift_upload_reports_unsupported_questions(app, make_user, make_course, query):
+    make_course("G-1")
+    make_user(username="writer", roles=("author",))
+    gift = "::A:: Q? {=yes ~no}\n\n::B:: Capital? {=Beijing}\n"
+    response = _client(app, "writer").post("/authoring/courses/G-1/quiz/gift",
+                                           data={"file": (io.BytesIO(gift.encode()), "q.gift")},
+                                           content_type="multipart/form-data")
+    page = text(response)
+    assert response.status_code == 200 and "short answer" in page and "<td>3</td>" in page
+    bad = _client(app, "writer").post("/authoring/courses/G-1/quiz/gift", data={"text": "Q {~a ~b}"})
+    assert bad.status_code == 422 and "no answer is right" in text(bad)
+
+
+def test_learner_is_offered_the_new_version_and_moves(app, make_user, make_course, enrol, build, query):
+    make_course("M-1", lessons=2, quiz=False)
+    make_user(username="pupil")
+    enrol("pupil", "M-1")
+    from content import load_package_from_files
+    from lms.catalog.services import import_course
+    from tests.builders import NOW, course_files
+
+    build(lambda s: import_course(s, load_package_from_files(course_files("M-1", lessons=3, quiz=False)), now=NOW))
+    client = _client(app, "pupil")
+    page = text(client.get("/courses/M-1"))
+    assert "/courses/M-1/move" in page
+    assert "/courses/M-1" in text(client.get("/my"))
+    assert client.post("/courses/M-1/move").status_code == 302
+    page = text(client.get("/courses/M-1"))
+    assert "/courses/M-1/move" not in page and "第3课" in page
