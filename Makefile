@@ -22,7 +22,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile --statistics -d lms/translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o lms/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_pgettext:1c,2 -k lazy_ngettext:1,2 --no-location --sort-output -o lms/translations/messages.pot .
 
 update-messages: extract-messages
 	$(BIN)/pybabel update -N -i lms/translations/messages.pot -d lms/translations

@@ -3,6 +3,7 @@ PostgreSQL when LMS_DATABASE_URL points at it), emptied after every test."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from datetime import datetime
 
 import pytest
@@ -90,3 +91,20 @@ def db(app):
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations():
+    """Compile the message catalogues if they are missing or stale (`make test`
+    does this too; a bare `pytest` should not show English to Chinese users)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[1] / "lms" / "translations"
+    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
+            with po_path.open("rb") as po:
+                catalog = read_po(po)
+            with mo_path.open("wb") as mo:
+                write_mo(mo, catalog)
