@@ -299,7 +299,10 @@ def report(args, runner: Runner, fixture: Fixture | None, locked_total: int | No
     log("")
     log(f"Results: wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds:g}s, gunicorn 2 sync workers, "
         f"{os.cpu_count()} CPUs{base_note}")
-    header = f"{'benchmark':<24} {'req/s':>9} {'% hello':>8} {'target':>7} {'result':>7} {'p50 ms':>8} {'p99 ms':>8}  errors"
+    # Two yardsticks: the hello measured now, and the guide's reference figure
+    # for these machines (3,100 req/s); hello here has measured up to 3x that.
+    header = (f"{'benchmark':<24} {'req/s':>9} {'% hello':>8} {'% 3,100':>8} {'target':>7} {'result':>7} "
+              f"{'p50 ms':>8} {'p99 ms':>8}  errors")
     log(header)
     log("-" * len(header))
     for name in ("hello", "hello-after", *BENCHMARKS[1:]):
@@ -310,7 +313,9 @@ def report(args, runner: Runner, fixture: Fixture | None, locked_total: int | No
         pct = 100 * r.rps / base if base else 0.0
         target = TARGETS.get(name)
         verdict = "" if target is None else ("PASS" if r.rps >= target * base else "BELOW")
-        log(f"{TITLES[name]:<24} {r.rps:>9,.0f} {pct:>7.1f}% {'' if target is None else f'>={target:.0%}':>7} "
+        ref_pct = 100 * r.rps / REFERENCE_HELLO_RPS
+        log(f"{TITLES[name]:<24} {r.rps:>9,.0f} {pct:>7.1f}% {ref_pct:>7.1f}% "
+            f"{'' if target is None else f'>={target:.0%}':>7} "
             f"{verdict:>7} {r.percentiles_ms.get('50', float('nan')):>8.1f} {r.percentiles_ms.get('99', float('nan')):>8.1f}"
             f"  {o.errors_text()}")
     if len(hellos) == 2:

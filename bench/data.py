@@ -127,7 +127,8 @@ def prepare(url: str, n_users: int, secret_key: str, *, log=print) -> Fixture:
             if course.status != "published":
                 raise BenchSetupError(f"course {COURSE_CODE} is {course.status}, not published")
             lesson_slug = course.lessons[0].slug
-            quiz = session.scalar(select(Quiz).where(Quiz.course_id == course.id)
+            version_id = course.published_version.id  # learners follow the live version
+            quiz = session.scalar(select(Quiz).where(Quiz.version_id == version_id)
                                   .options(selectinload(Quiz.questions).selectinload(Question.options)))
             if quiz is None:
                 raise BenchSetupError(f"course {COURSE_CODE} has no quiz")
@@ -151,7 +152,8 @@ def prepare(url: str, n_users: int, secret_key: str, *, log=print) -> Fixture:
             tokens = [secrets.token_urlsafe(32) for _ in names]
             _bulk_insert(conn, UserRole.__table__, [{"user_id": uid, "role": "learner"} for uid in user_ids])
             _bulk_insert(conn, Enrolment.__table__, [
-                {"user_id": uid, "course_id": course_id, "enrolled_at": now, "source": "self"} for uid in user_ids])
+                {"user_id": uid, "course_id": course_id, "version_id": version_id, "enrolled_at": now, "source": "self"}
+                for uid in user_ids])
             _bulk_insert(conn, LoginSession.__table__, [
                 {"token_hash": hashlib.sha256(tok.encode()).hexdigest(), "user_id": uid,
                  "created_at": now, "last_seen_at": now}

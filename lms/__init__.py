@@ -33,6 +33,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(config["COOKIE_SECURE"]),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=int(config["SESSION_MAX_HOURS"])),
+        # Re-sign the cookie only when it changes (lms.auth.login refreshes the
+        # idle clock once a minute): signing it on every response costs time.
+        SESSION_REFRESH_EACH_REQUEST=False,
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
         JSON_SORT_KEYS=False,
@@ -47,6 +50,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         pool_size=int(app.config["DB_POOL_SIZE"]),
         pool_timeout=int(app.config["DB_POOL_TIMEOUT"]),
     )
+    from lms.learn.content_cache import ContentCache
+
+    app.extensions["lms_content"] = ContentCache()
 
     from lms import i18n, web
     from lms.auth import login

@@ -32,6 +32,17 @@ def db_session() -> Session:
     return session
 
 
+def auth_session() -> Session:
+    """A read-only session for identifying the user. Kept apart from the
+    request's session so that a POST takes SQLite's write lock only when the
+    view starts its work, not while the login is being checked."""
+    session = g.get("auth_session")
+    if session is None:
+        session = current_app.extensions["lms_db"].session(write=False)
+        g.auth_session = session
+    return session
+
+
 def utcnow() -> datetime:
     """Naive UTC: every DateTime column stores UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
@@ -50,9 +61,10 @@ def init_app(app: Flask) -> None:
 
     @app.teardown_request
     def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()  # rolls back anything not committed
+        for name in ("db_session", "auth_session"):
+            session = g.pop(name, None)
+            if session is not None:
+                session.close()  # rolls back anything not committed
 
     @app.after_request
     def _security_headers(response):

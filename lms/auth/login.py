@@ -11,7 +11,7 @@ from flask_login import LoginManager, login_user, logout_user
 
 from lms.auth import services
 from lms.auth.models import User
-from lms.web import db_session, request_now
+from lms.web import auth_session, db_session, request_now
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -26,7 +26,7 @@ def _load_user(token: str) -> User | None:
     if time.time() - seen > idle:
         return None
     user = services.user_for_login_session(
-        db_session(), token=token, now=request_now(),
+        auth_session(), token=token, now=request_now(),
         max_age=timedelta(hours=current_app.config["SESSION_MAX_HOURS"]),
     )
     if user is not None:

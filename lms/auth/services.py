@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
@@ -121,12 +121,14 @@ def _with_roles(user: User, roles: str | None) -> User:
     return user
 
 
+# Built once: every request runs it, and SQLAlchemy then reuses its compiled form.
+_LOGIN_LOOKUP = (select(LoginSession.created_at, User, _role_list()).join(User, User.id == LoginSession.user_id)
+                 .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
 def user_for_login_session(session: Session, *, token: str, now: datetime, max_age: timedelta) -> User | None:
     """The active user of a live login session, with roles, in one query (every request runs it)."""
-    row = session.execute(
-        select(LoginSession.created_at, User, _role_list()).join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.token_hash == _digest(token))
-    ).first()
+    row = session.execute(_LOGIN_LOOKUP, {"token_hash": _digest(token)}).first()
     if row is None:
         return None
     created_at, user, roles = row

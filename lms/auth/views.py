@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lms.audit.services import record_event
 from lms.auth import services
+from lms.auth.models import User
 from lms.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
 from lms.auth.login import log_in, log_out
 from lms.permissions import login_required, public
@@ -85,7 +86,7 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         session = db_session()
-        user = current_user._get_current_object()
+        user = session.get(User, current_user.id)  # current_user lives in the read-only auth session
         try:
             services.change_password(session, user=user, current=form.current.data, new=form.new.data)
         except services.AccountError as exc:
@@ -111,7 +112,7 @@ def language():
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     if current_user.is_authenticated:
         session = db_session()
-        user = current_user._get_current_object()
+        user = session.get(User, current_user.id)  # current_user lives in the read-only auth session
         user.language = form.language.data
         session.commit()
     return response

@@ -82,8 +82,9 @@ class Course(CourseMetadata, Base):
         secondaryjoin="Quiz.version_id == CourseVersion.id",
         viewonly=True, uselist=False,
     )
-    schemes: Mapped[list[CourseScheme]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    audiences: Mapped[list[CourseAudience]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # Loaded on demand; listings ask for them with WITH_TAGS (see catalog.services).
+    schemes: Mapped[list[CourseScheme]] = relationship(cascade="all, delete-orphan")
+    audiences: Mapped[list[CourseAudience]] = relationship(cascade="all, delete-orphan")
 
     @property
     def scheme_names(self) -> list[str]:

@@ -288,8 +288,12 @@ def published_courses_query(flt: CatalogFilter):
     return stmt.order_by(Course.skill_type, Course.target_level, Course.code)
 
 
+# Course listings show scheme and audience tags: load them with the courses.
+WITH_TAGS = (selectinload(Course.schemes), selectinload(Course.audiences))
+
+
 def find_courses(session: Session, flt: CatalogFilter) -> list[Course]:
-    return list(session.scalars(published_courses_query(flt)))
+    return list(session.scalars(published_courses_query(flt).options(*WITH_TAGS)))
 
 
 def matrix_counts(session: Session, flt: CatalogFilter | None = None) -> dict[tuple[str, str], int]:

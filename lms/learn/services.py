@@ -2,20 +2,21 @@
 course completion. Completion is recorded once and never regresses."""
 from __future__ import annotations
 
-from lms.msgids import N_
-
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
-from lms.catalog.models import Course, CourseAudience, CourseVersion, Lesson, Question, Quiz
+from lms.catalog.models import Course, CourseAudience, CourseVersion, Lesson, Question, QuestionOption, Quiz
+from lms.catalog.services import WITH_TAGS
 from lms.dbutil import insert_ignoring_duplicates
-from lms.reports import counters as report_counters
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
+from lms.msgids import N_
+from lms.reports import counters as report_counters
 
 # Submissions arriving this long after the deadline still count (network lag).
 DEADLINE_GRACE = timedelta(seconds=30)
@@ -140,10 +141,19 @@ def complete_lesson(session: Session, *, user_id: int, lesson: Lesson, now: date
     enrolment = _require_enrolment(session, user_id, lesson.course_id)
     if enrolment.version_id != lesson.version_id:
         raise NotEnrolled(N_("This lesson belongs to another version of the course than the one you follow."))
-    insert_ignoring_duplicates(session, LessonCompletion, {"user_id": user_id, "lesson_id": lesson.id, "completed_at": now},
+    return record_lesson_done(session, enrolment=enrolment, lesson_id=lesson.id, now=now)
+
+
+def record_lesson_done(session: Session, *, enrolment: Enrolment, lesson_id: int, now: datetime) -> bool:
+    """complete_lesson for a caller that already holds the enrolment and knows the
+    lesson belongs to its version (the lesson page's hot path)."""
+    insert_ignoring_duplicates(session, LessonCompletion,
+                               {"user_id": enrolment.user_id, "lesson_id": lesson_id, "completed_at": now},
                                unique=["user_id", "lesson_id"])
-    enrolment.last_lesson_id = lesson.id
-    return complete_course_if_done(session, user_id=user_id, course_id=lesson.course_id, now=now)
+    if enrolment.last_lesson_id != lesson_id:
+        enrolment.last_lesson_id = lesson_id
+    return complete_course_if_done(session, user_id=enrolment.user_id, course_id=enrolment.course_id, now=now,
+                                   enrolment=enrolment)
 
 
 def _followed_version_id(session: Session, user_id: int, course_id: int) -> int | None:
@@ -179,26 +189,49 @@ class Progress:
         return 100 if self.completed_at else (round(100 * done / steps) if steps else 0)
 
 
-def course_progress(session: Session, *, user_id: int, course_id: int) -> Progress:
+def course_progress(session: Session, *, user_id: int, course_id: int,
+                    enrolment: Enrolment | None = None) -> Progress:
     """Progress against the version the learner follows."""
-    version_id = _followed_version_id(session, user_id, course_id)
-    total = session.scalar(select(func.count()).select_from(Lesson).where(Lesson.version_id == version_id))
-    done = session.scalar(
-        select(func.count()).select_from(LessonCompletion).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-        .where(LessonCompletion.user_id == user_id, Lesson.version_id == version_id)
-    )
-    has_quiz = session.scalar(select(Quiz.id).where(Quiz.version_id == version_id)) is not None
-    enrolment = get_enrolment(session, user_id=user_id, course_id=course_id)
-    completion = session.scalar(select(CourseCompletion).where(CourseCompletion.user_id == user_id,
-                                                               CourseCompletion.course_id == course_id))
-    return Progress(done, total, bool(enrolment and enrolment.quiz_passed_at), has_quiz,
-                    completion.completed_at if completion else None, completion.score if completion else None)
+    if enrolment is None:
+        enrolment = get_enrolment(session, user_id=user_id, course_id=course_id)
+    version_id = enrolment.version_id if enrolment is not None else _followed_version_id(session, user_id, course_id)
+    return progress_with_lesson(session, user_id=user_id, course_id=course_id, version_id=version_id,
+                                quiz_passed=bool(enrolment and enrolment.quiz_passed_at))[0]
 
 
-def complete_course_if_done(session: Session, *, user_id: int, course_id: int, now: datetime) -> bool:
+def _progress_statement():
+    user, course, version, lesson = (bindparam(n) for n in ("user_id", "course_id", "version_id", "lesson_id"))
+    total = select(func.count()).select_from(Lesson).where(Lesson.version_id == version).scalar_subquery()
+    done = (select(func.count()).select_from(LessonCompletion).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+            .where(LessonCompletion.user_id == user, Lesson.version_id == version).scalar_subquery())
+    quiz = select(Quiz.id).where(Quiz.version_id == version).limit(1).scalar_subquery()
+    mine = (CourseCompletion.user_id == user) & (CourseCompletion.course_id == course)
+    completed_at = select(CourseCompletion.completed_at).where(mine).scalar_subquery()
+    score = select(CourseCompletion.score).where(mine).scalar_subquery()
+    this_done = select(LessonCompletion.id).where(LessonCompletion.user_id == user,
+                                                  LessonCompletion.lesson_id == lesson).exists()
+    return select(total, done, quiz, completed_at, score, this_done)
+
+
+# Built once: every lesson page and completion runs it.
+_PROGRESS = _progress_statement()
+
+
+def progress_with_lesson(session: Session, *, user_id: int, course_id: int, version_id: int | None,
+                         quiz_passed: bool, lesson_id: int | None = None) -> tuple[Progress, bool]:
+    """Progress, and whether `lesson_id` is done, in ONE statement."""
+    total_n, done_n, quiz_id, completed, best, is_done = session.execute(
+        _PROGRESS, {"user_id": user_id, "course_id": course_id, "version_id": version_id,
+                    "lesson_id": lesson_id or 0}).one()
+    return Progress(done_n, total_n, quiz_passed, quiz_id is not None, completed, best), bool(is_done)
+
+
+def complete_course_if_done(session: Session, *, user_id: int, course_id: int, now: datetime,
+                            enrolment: Enrolment | None = None) -> bool:
     """Record the course completion when every lesson is done and the quiz (if
     any) is passed. Returns True only when this call recorded it."""
-    progress = course_progress(session, user_id=user_id, course_id=course_id)
+    session.flush()  # the counts below must see this transaction's own writes
+    progress = course_progress(session, user_id=user_id, course_id=course_id, enrolment=enrolment)
     if progress.completed_at or progress.lessons_done < progress.lessons_total:
         return False
     if progress.has_quiz and not progress.quiz_passed:
@@ -278,7 +311,8 @@ def _close_expired(session: Session, attempts: list[QuizAttempt], now: datetime)
     """Attempts left open past their deadline are graded with no answers."""
     for attempt in attempts:
         if attempt.submitted_at is None:
-            _grade(session, attempt, {}, now)
+            pass_mark = session.scalar(select(Quiz.pass_mark).where(Quiz.id == attempt.quiz_id))
+            _record_grade(session, attempt, answer_key(session, attempt.quiz_id), pass_mark, {}, now)
 
 
 def draw_layout(quiz: Quiz, rng: random.Random) -> list:
@@ -298,7 +332,8 @@ def draw_layout(quiz: Quiz, rng: random.Random) -> list:
 
 def get_attempt(session: Session, *, attempt_id: int, user_id: int) -> QuizAttempt | None:
     """An attempt, only if it is this learner's (ids in URLs reveal nothing)."""
-    return session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id))
+    return session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id)
+                          .options(lazyload(QuizAttempt.answers)))
 
 
 @dataclass
@@ -309,7 +344,32 @@ class GradedAttempt:
     messages: list[str] = field(default_factory=list)
 
 
-def parse_answers(attempt: QuizAttempt, questions: dict[int, Question], raw: dict[int, list[str]]) -> dict[int, set[int]]:
+@dataclass(frozen=True)
+class QuestionKey:
+    """What grading needs of a question: never sent to the browser."""
+    kind: str
+    points: int
+    correct: frozenset[int]
+
+
+_ANSWER_KEY = (select(Question.id, Question.kind, Question.points, QuestionOption.id, QuestionOption.is_correct)
+               .join(QuestionOption, QuestionOption.question_id == Question.id)
+               .where(Question.quiz_id == bindparam("quiz_id")))
+
+
+def answer_key(session: Session, quiz_id: int) -> dict[int, QuestionKey]:
+    """The answer key of a quiz, in one query."""
+    kinds: dict[int, tuple[str, int]] = {}
+    correct: dict[int, set[int]] = {}
+    for question_id, kind, points, option_id, is_correct in session.execute(_ANSWER_KEY, {"quiz_id": quiz_id}):
+        kinds[question_id] = (kind, points)
+        bucket = correct.setdefault(question_id, set())
+        if is_correct:
+            bucket.add(option_id)
+    return {qid: QuestionKey(kind, points, frozenset(correct[qid])) for qid, (kind, points) in kinds.items()}
+
+
+def parse_answers(attempt: QuizAttempt, key: dict[int, QuestionKey], raw: dict[int, list[str]]) -> dict[int, set[int]]:
     """Turn submitted form values into option ids, refusing anything that is not
     an option of a question of this attempt."""
     allowed = {qid: set(opts) for qid, opts in attempt.layout}
@@ -323,9 +383,9 @@ def parse_answers(attempt: QuizAttempt, questions: dict[int, Question], raw: dic
             raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz.")) from None
         if not chosen <= allowed[qid]:
             raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz."))
-        if qid not in questions:  # removed by an update of the course since the attempt began: not graded
+        if qid not in key:  # removed by an update of the course since the attempt began: not graded
             continue
-        if questions[qid].kind != "multiple" and len(chosen) > 1:
+        if key[qid].kind != "multiple" and len(chosen) > 1:
             raise InvalidAnswers(N_("Choose only one answer for a single-choice question."))
         answers[qid] = chosen
     return answers
@@ -338,60 +398,64 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
     attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
     if attempt is None or attempt.submitted_at is not None:
         raise AttemptClosed(N_("This attempt has already been submitted."))
-    quiz = session.get(Quiz, attempt.quiz_id)
-    questions = {q.id: q for q in quiz.questions}
+    pass_mark, course_id, version_id = session.execute(
+        select(Quiz.pass_mark, Quiz.course_id, Quiz.version_id).where(Quiz.id == attempt.quiz_id)).one()
+    key = answer_key(session, attempt.quiz_id)
     late = attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
-    answers = {} if late else parse_answers(attempt, questions, raw_answers)
-    # Claim the attempt: of parallel submissions exactly one sees rowcount 1.
-    claimed = session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(submitted_at=now).execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    answers = {} if late else parse_answers(attempt, key, raw_answers)
+    if not _record_grade(session, attempt, key, pass_mark, answers, now):
         raise AttemptClosed(N_("This attempt has already been submitted."))
-    session.refresh(attempt)
-    _grade(session, attempt, answers, now, questions=questions)
     completed = False
     if attempt.passed:
-        enrolment = _require_enrolment(session, user_id, quiz.course_id)
+        enrolment = _require_enrolment(session, user_id, course_id)
         # An attempt begun before the learner moved to a newer version is
         # graded, but passes only the quiz of the version they now follow.
-        if enrolment.quiz_passed_at is None and enrolment.version_id == quiz.version_id:
+        if enrolment.quiz_passed_at is None and enrolment.version_id == version_id:
             enrolment.quiz_passed_at = now
-        session.flush()
-        completed = complete_course_if_done(session, user_id=user_id, course_id=quiz.course_id, now=now)
-    if not completed and attempt.score is not None:
+        completed = complete_course_if_done(session, user_id=user_id, course_id=course_id, now=now,
+                                            enrolment=enrolment)
+    if not completed:
         # Already completed: the recorded score is the best one, it only ever rises.
         session.execute(
             update(CourseCompletion)
-            .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id == quiz.course_id,
+            .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id == course_id,
                    (CourseCompletion.score.is_(None)) | (CourseCompletion.score < attempt.score))
             .values(score=attempt.score).execution_options(synchronize_session="fetch")
         )
     return GradedAttempt(attempt, completed_course=completed, late=late)
 
 
-def _grade(session: Session, attempt: QuizAttempt, answers: dict[int, set[int]], now: datetime,
-           questions: dict[int, Question] | None = None) -> None:
-    quiz = session.get(Quiz, attempt.quiz_id)
-    questions = questions or {q.id: q for q in quiz.questions}
+def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, QuestionKey], pass_mark: int,
+                  answers: dict[int, set[int]], now: datetime) -> bool:
+    """Grade and close the attempt in one UPDATE that only an open attempt
+    matches: of parallel submissions exactly one gets True. The answers go in
+    with one multi-row INSERT."""
+    rows = []
     earned = possible = 0
     for qid, _order in attempt.layout:
-        question = questions.get(qid)
+        question = key.get(qid)
         if question is None:  # removed by a later edit of the course
             continue
         chosen = answers.get(qid, set())
-        correct = {o.id for o in question.options if o.is_correct}
-        right = bool(chosen) and chosen == correct
+        right = bool(chosen) and chosen == question.correct
         possible += question.points
         earned += question.points if right else 0
-        attempt.answers.append(AttemptAnswer(question_id=qid, selected_option_ids=sorted(chosen), is_correct=right,
-                                             points=question.points if right else 0))
-    attempt.submitted_at = attempt.submitted_at or now
-    attempt.points_earned, attempt.points_possible = earned, possible
-    attempt.score = round(100 * earned / possible, 2) if possible else 0.0
-    attempt.passed = attempt.score >= quiz.pass_mark
-    session.flush()
+        rows.append({"attempt_id": attempt.id, "question_id": qid, "selected_option_ids": sorted(chosen),
+                     "is_correct": right, "points": question.points if right else 0})
+    score = round(100 * earned / possible, 2) if possible else 0.0
+    values = {"submitted_at": now, "points_earned": earned, "points_possible": possible, "score": score,
+              "passed": score >= pass_mark}
+    claimed = session.execute(
+        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+        .values(**values).execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        return False
+    if rows:
+        session.execute(insert(AttemptAnswer.__table__), rows)
+    for name, value in values.items():  # the object now says what the row says
+        set_committed_value(attempt, name, value)
+    return True
 
 
 # ---- my learning -----------------------------------------------------------
@@ -417,4 +481,4 @@ def suggestions(session: Session, *, user_id: int, staff_category: str, limit: i
     stmt = (select(Course).where(Course.status == "published", Course.id.not_in(enrolled),
                                  for_category | ~Course.audiences.any())
             .order_by(for_category.desc(), Course.target_level, Course.code).limit(limit))
-    return list(session.scalars(stmt))
+    return list(session.scalars(stmt.options(*WITH_TAGS)))

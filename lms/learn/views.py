@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.audit.services import record_event
 from lms.catalog.models import Course, CourseVersion, Question
 from lms.catalog.services import get_course, get_published_course
 from lms.learn import services
+from lms.learn.models import Enrolment
 from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
 from lms.permissions import login_required
 from lms.web import db_session, request_now
@@ -74,28 +75,51 @@ def move_version(code: str):
     return redirect(url_for("catalog.course", code=code))
 
 
-@bp.route("/courses/<code>/lessons/<slug>")
-@login_required
-def lesson(code: str, slug: str):
+_FOLLOWED = (select(Course, Enrolment, CourseVersion.published_at)
+             .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == bindparam("user_id")))
+             .outerjoin(CourseVersion, CourseVersion.id == Enrolment.version_id)
+             .where(Course.code == bindparam("code")))
+
+
+def _followed_lesson(code: str, slug: str):
+    """(course, enrolment, outline, index) for the signed-in learner, reading
+    only what concerns them: the course content comes from the per-worker cache.
+    Returns a response instead when they are not enrolled."""
     session = db_session()
-    course, version = _followed(code)
-    if version is None:
-        if not any(ls.slug == slug for ls in course.lessons):
+    row = session.execute(_FOLLOWED, {"code": code, "user_id": current_user.id}).first()
+    if row is None or row[0].status not in ("published", "archived"):
+        abort(404)
+    course, enrolment, published_at = row
+    if enrolment is None:
+        if course.status != "published" or not any(ls.slug == slug for ls in course.lessons):
             abort(404)
         flash(_("Enrol in the course to read its lessons."), "info")
         return redirect(url_for("catalog.course", code=code))
-    lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
-    if lesson is None:
+    outline = current_app.extensions["lms_content"].outline(session, enrolment.version_id, published_at)
+    index = outline.index_of(slug)
+    if index is None:
         abort(404)
-    outline = [(ls.slug, ls.title) for ls in version.lessons]
-    index = [s for s, _t in outline].index(slug)
-    previous = outline[index - 1] if index > 0 else None
-    following = outline[index + 1] if index + 1 < len(outline) else None
-    done = services.completed_lesson_ids(session, user_id=current_user.id, course_id=course.id)
-    progress = services.course_progress(session, user_id=current_user.id, course_id=course.id)
-    return render_template("learn/lesson.html", course=course, version=version, lesson=lesson, outline=outline,
-                           index=index, previous=previous, following=following, is_done=lesson.id in done,
-                           progress=progress, form=CompleteLessonForm())
+    return course, enrolment, outline, index, published_at
+
+
+@bp.route("/courses/<code>/lessons/<slug>")
+@login_required
+def lesson(code: str, slug: str):
+    followed = _followed_lesson(code, slug)
+    if not isinstance(followed, tuple):
+        return followed
+    course, enrolment, outline, index, published_at = followed
+    session = db_session()
+    item = outline.lessons[index]
+    body_html = current_app.extensions["lms_content"].lesson_html(session, item.id, published_at)
+    progress, is_done = services.progress_with_lesson(
+        session, user_id=current_user.id, course_id=course.id, version_id=enrolment.version_id,
+        quiz_passed=enrolment.quiz_passed_at is not None, lesson_id=item.id)
+    return render_template("learn/lesson.html", course=course, lesson=item, body_html=body_html, outline=outline,
+                           index=index, previous=outline.lessons[index - 1] if index > 0 else None,
+                           following=outline.lessons[index + 1] if index + 1 < len(outline.lessons) else None,
+                           has_quiz=outline.quiz_id is not None, is_done=is_done, progress=progress,
+                           form=CompleteLessonForm())
 
 
 @bp.route("/courses/<code>/lessons/<slug>/done", methods=["POST"])
@@ -103,28 +127,20 @@ def lesson(code: str, slug: str):
 def complete_lesson(code: str, slug: str):
     if not CompleteLessonForm().validate_on_submit():
         abort(400)
+    followed = _followed_lesson(code, slug)
+    if not isinstance(followed, tuple):
+        return followed
+    course, enrolment, outline, index, _published_at = followed
     session = db_session()
-    course, version = _followed(code)
-    if version is None:
-        flash(_("Enrol in the course first."), "error")
-        return redirect(url_for("catalog.course", code=code))
-    lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
-    if lesson is None:
-        abort(404)
-    try:
-        completed = services.complete_lesson(session, user_id=current_user.id, lesson=lesson, now=request_now())
-    except services.NotEnrolled as exc:
-        flash(_(str(exc)), "error")
-        return redirect(url_for("catalog.course", code=code))
+    completed = services.record_lesson_done(session, enrolment=enrolment, lesson_id=outline.lessons[index].id,
+                                            now=request_now())
     session.commit()
     if completed:
         flash(_("Course completed. Well done!"), "success")
         return redirect(url_for("catalog.course", code=code))
-    lessons = list(version.lessons)
-    position = lessons.index(lesson)
-    if position + 1 < len(lessons):
-        return redirect(url_for("learn.lesson", code=code, slug=lessons[position + 1].slug))
-    if version.quiz is not None:
+    if index + 1 < len(outline.lessons):
+        return redirect(url_for("learn.lesson", code=code, slug=outline.lessons[index + 1].slug))
+    if outline.quiz_id is not None:
         return redirect(url_for("learn.quiz", code=code))
     return redirect(url_for("catalog.course", code=code))
 
@@ -195,7 +211,6 @@ def attempt(attempt_id: int):
     attempt = services.get_attempt(session, attempt_id=attempt_id, user_id=current_user.id)
     if attempt is None:
         abort(404)
-    course = session.get(Course, attempt.quiz.course_id)
     form = StartAttemptForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -220,6 +235,7 @@ def attempt(attempt_id: int):
         if graded.completed_course:
             flash(_("Course completed. Well done!"), "success")
         return redirect(url_for("learn.attempt", attempt_id=attempt.id))
+    course = session.get(Course, attempt.quiz.course_id)
     items = _attempt_view_data(attempt)
     if attempt.submitted_at is None:
         return render_template("learn/attempt.html", course=course, attempt=attempt, items=items, form=form)
