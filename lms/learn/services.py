@@ -392,10 +392,12 @@ def parse_answers(attempt: QuizAttempt, key: dict[int, QuestionKey], raw: dict[i
 
 
 def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answers: dict[int, list[str]],
-                   now: datetime) -> GradedAttempt:
+                   now: datetime, attempt: QuizAttempt | None = None) -> GradedAttempt:
     """Grade on the server. Anything the client claims beyond its choices is
-    ignored; unanswered counts as wrong; a replay is refused and changes nothing."""
-    attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
+    ignored; unanswered counts as wrong; a replay is refused and changes nothing.
+    `attempt` spares a second lookup when the caller has already loaded it."""
+    if attempt is None or attempt.id != attempt_id or attempt.user_id != user_id:
+        attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
     if attempt is None or attempt.submitted_at is not None:
         raise AttemptClosed(N_("This attempt has already been submitted."))
     pass_mark, course_id, version_id = session.execute(

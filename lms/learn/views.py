@@ -221,7 +221,7 @@ def attempt(attempt_id: int):
                 raw[int(key[1:])] = request.form.getlist(key)
         try:
             graded = services.submit_attempt(session, user_id=current_user.id, attempt_id=attempt.id,
-                                             raw_answers=raw, now=request_now())
+                                             raw_answers=raw, now=request_now(), attempt=attempt)
         except services.LearningError as exc:
             session.rollback()
             record_event(session, action="quiz_submission_refused", user=current_user, ip=request.remote_addr or "",
