@@ -22,6 +22,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "LOGIN_MAX_FAILURES": (5, "Failed logins allowed per username and per IP within the throttle window"),
     "LOGIN_WINDOW_MINUTES": (15, "Throttle window for failed logins"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
+    "MEDIA_FOLDER": (None, "Where uploaded images are stored; default: media/ in the instance folder"),
     "SMTP_HOST": ("localhost", "SMTP server for reminder e-mails (`lms send-reminders`)"),
     "SMTP_PORT": (25, "SMTP port"),
     "SMTP_USER": ("", "SMTP login (empty: no authentication)"),

@@ -15,13 +15,14 @@ from content.spec import LANGUAGES, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARG
 from lms.api import errors, serialize
 from lms.api.errors import api_error
 from lms.audit.services import record_event
-from lms.auth.services import user_for_api_token
+from lms.auth.login import login_policy
+from lms.auth.services import login_throttled, record_login_failure, user_for_api_token
 from lms.catalog import services as catalog
 from lms.catalog.models import Course, CourseVersion, Lesson, Question, QuestionOption
 from lms.learn import services as learning
 from lms.learn.models import CourseCompletion, QuizAttempt
 from lms.permissions import login_required, public
-from lms.web import db_session, request_now
+from lms.web import auth_session, db_session, request_now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.register(bp)
@@ -37,6 +38,9 @@ MAX_ID = 2**31 - 1
 
 # ---- authentication ----------------------------------------------------------
 
+_TOKEN_GUESS = "(api token)"  # the "username" under which bad tokens are counted
+
+
 @bp.before_request
 def _authenticate():
     # Never the login cookie: make Flask-Login see an anonymous user for the
@@ -50,10 +54,21 @@ def _authenticate():
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return api_error(401, "Send the API token as 'Authorization: Bearer <token>'.")
+    # Read-only session (as for the login cookie): the request's own session,
+    # and any write lock, start only in the view.
+    session, ip, now = auth_session(), request.remote_addr or "", request_now()
+    policy = login_policy()
+    # Guessing tokens is throttled like guessing passwords, per address, shared by all workers.
+    guesser = f"{_TOKEN_GUESS} {ip}"[:80]
+    if login_throttled(session, username=guesser, ip=ip, now=now, policy=policy):
+        return api_error(429, "Too many invalid API tokens from this address. Wait a few minutes.")
     user = None
     if len(token) <= _MAX_TOKEN and token.isascii():
-        user = user_for_api_token(db_session(), token=token)
+        user = user_for_api_token(session, token=token)
     if user is None:
+        with current_app.extensions["lms_db"].transaction() as writer:  # a short write of its own
+            record_login_failure(writer, username=guesser, ip=ip, now=now, policy=policy)
+            record_event(writer, action="api_token_refused", ip=ip, request_id=g.get("request_id", ""), now=now)
         return api_error(401, "The API token is invalid, revoked, or its account is not active.")
     g.api_user = user
     return None

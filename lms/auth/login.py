@@ -54,5 +54,11 @@ def log_out(user: User | None) -> None:
     session.clear()
 
 
+def login_policy() -> services.LoginPolicy:
+    cfg = current_app.config
+    return services.LoginPolicy(max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
+                                window=timedelta(minutes=int(cfg["LOGIN_WINDOW_MINUTES"])))
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)

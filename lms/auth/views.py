@@ -11,7 +11,7 @@ from lms.audit.services import record_event
 from lms.auth import services
 from lms.auth.models import User
 from lms.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
-from lms.auth.login import log_in, log_out
+from lms.auth.login import log_in, log_out, login_policy
 from lms.permissions import login_required, public
 from lms.web import db_session, request_now
 
@@ -26,12 +26,6 @@ def safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
         return url_for("learn.my_learning")
     return target
-
-
-def login_policy() -> services.LoginPolicy:
-    cfg = current_app.config
-    return services.LoginPolicy(max_failures=int(cfg["LOGIN_MAX_FAILURES"]),
-                                window=timedelta(minutes=int(cfg["LOGIN_WINDOW_MINUTES"])))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from lms import create_app
 from lms.audit.models import AuditEvent
@@ -118,3 +118,18 @@ def test_login_is_throttled_after_repeated_failures(app, db, client):
     # Even the right password is refused while throttled, and the refusal is logged.
     assert _login(client, "qian").status_code == 429
     assert db.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "login_throttled"
+
+
+def test_guessing_api_tokens_is_throttled_per_address(app, db, client):
+    """Bad bearer tokens count like failed logins: after the limit even a
+    valid token from that address waits (and each refusal is logged)."""
+    from lms.auth.services import create_api_token
+
+    user = make_user(db, username="feng")
+    token = create_api_token(db, user=user, now=utcnow())
+    db.commit()
+    limit = app.config["LOGIN_MAX_FAILURES"]  # per address
+    for n in range(limit):
+        assert client.get("/api/v1/me", headers={"Authorization": f"Bearer lms_guess{n}"}).status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 429
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "api_token_refused")) == limit
