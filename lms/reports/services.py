@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -173,19 +174,45 @@ def subtree_ids(prefix: str, session: Session):
     return select(OrgUnit.id).where(path_prefix(session, OrgUnit.path, prefix))
 
 
+_MEMO = "lms_reports_subtree"  # session.info key, set only while one report is built
+
+
 def in_subtree(session: Session, column, unit: OrgUnit):
     """`column` (an org unit id) lies in the unit's subtree. For the root of the
     only tree that is every row: no condition, so the national report reads
-    the counters straight through."""
+    the counters straight through. Within one report (see `_one_report`) the
+    subtree is looked up once and reused by every statement."""
+    memo = session.info.get(_MEMO)
+    condition = memo.get(unit.path) if memo is not None else None
+    if condition is None:
+        condition = _subtree_condition(session, unit)
+        if memo is not None:
+            memo[unit.path] = condition
+    return condition(column)
+
+
+def _subtree_condition(session: Session, unit: OrgUnit):
     if unit.parent_id is None and session.scalar(
             select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id.is_(None))) == 1:
-        return true()
+        return lambda column: true()
     # The ids themselves, not a subquery: both planners then read the counters
     # by primary key with exact estimates (PostgreSQL misjudges LIKE on paths).
     ids = list(session.scalars(subtree_ids(unit.path, session)))
     if len(ids) > 20_000:  # a huge subtree: let the database join instead
-        return column.in_(subtree_ids(unit.path, session))
-    return column.in_(ids)
+        return lambda column: column.in_(subtree_ids(unit.path, session))
+    return lambda column: column.in_(ids)
+
+
+@contextmanager
+def _one_report(session: Session):
+    """Share subtree lookups between the statements of one report."""
+    outer = _MEMO in session.info
+    session.info.setdefault(_MEMO, {})
+    try:
+        yield
+    finally:
+        if not outer:
+            session.info.pop(_MEMO, None)
 
 
 def child_key(session: Session, path_column, prefix: str):
@@ -207,15 +234,14 @@ def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str |
     prefix = unit.path
     figures = _figures_table(categories)  # child path -> category -> Figures
 
-    m = report_unit_months
-    start = period.start or 0
-    if period.start is None and _after_last_month(session, period.end):
-        _all_time(session, unit, figures, category)  # "as of now": the all-time totals, no month rows
-    else:
-        _by_months(session, unit, period, figures, category)
-    for k, cat, n in headcounts_by_child(session, unit, period.end_date, category=category):
-        figures[k][cat].headcount = n
-    return _coverage_report(session, unit, period, category, categories, figures)
+    with _one_report(session):
+        if period.start is None and _after_last_month(session, period.end):
+            _all_time(session, unit, figures, category)  # "as of now": the all-time totals, no month rows
+        else:
+            _by_months(session, unit, period, figures, category)
+        for k, cat, n in headcounts_by_child(session, unit, period.end_date, category=category):
+            figures[k][cat].headcount = n
+        return _coverage_report(session, unit, period, category, categories, figures)
 
 
 def _after_last_month(session: Session, end: int) -> bool:
