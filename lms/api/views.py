@@ -38,7 +38,7 @@ MAX_ID = 2**31 - 1
 
 # ---- authentication ----------------------------------------------------------
 
-_TOKEN_GUESS = "(api token)"  # the "username" under which bad tokens are counted
+_TOKEN_GUESS = "(api token)"  # nosec B105 - a label: the "username" under which bad tokens are counted
 
 
 @bp.before_request
