@@ -47,7 +47,7 @@ front matter between two lines that are exactly ``+++``::
 
 Without a front-matter ``title`` the first line must be a ``# Title`` heading; it
 becomes the title and is removed from the body so it is not shown twice. The
-body must not be empty. ``estimated_minutes`` defaults to ceil(characters / 400),
+body must not be empty. ``estimated_minutes`` defaults to the reading time (Chinese characters / 400 + words / 200),
 at least 1.
 
 ``quiz.toml``::
@@ -140,7 +140,19 @@ __all__ = [
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
-CHARS_PER_MINUTE = 400  # rough Chinese reading speed
+CHARS_PER_MINUTE = 400  # rough Chinese reading speed (characters)
+WORDS_PER_MINUTE = 200  # rough English reading speed (words)
+_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’-][A-Za-z0-9]+)*")
+
+
+def reading_minutes(body: str) -> int:
+    """Minutes to read a lesson: Chinese characters at 400 a minute, other
+    words at 200, so an English lesson is not timed as if each letter were a
+    Chinese character."""
+    cjk = len(_CJK_RE.findall(body))
+    words = len(_WORD_RE.findall(_CJK_RE.sub(" ", body)))
+    return max(1, math.ceil(cjk / CHARS_PER_MINUTE + words / WORDS_PER_MINUTE))
 
 COURSE_FILE = "course.toml"
 QUIZ_FILE = "quiz.toml"
@@ -428,7 +440,7 @@ def _parse_lesson(problems: list[Problem], name: str, position: int, slug: str, 
     if not title or not body:
         return None
     if minutes is None:
-        minutes = max(1, math.ceil(len(body) / CHARS_PER_MINUTE))
+        minutes = reading_minutes(body)
     return LessonSpec(
         slug=slug, position=position, title=title, body_md=body, body_html=render_markdown(body), estimated_minutes=minutes
     )

@@ -543,3 +543,12 @@ def test_round_trip_with_generated_text(files: dict[str, bytes]) -> None:
     again = load_package_from_files(dump_package(spec))
     assert content_hash(again) == content_hash(spec)
     assert again == spec
+
+
+def test_reading_time_counts_chinese_characters_and_english_words() -> None:
+    from content.loader import reading_minutes
+
+    assert reading_minutes("字" * 800) == 2
+    english = " ".join(["pension"] * 1000)  # 1,000 words, 7,999 characters
+    assert reading_minutes(english) == 5
+    assert reading_minutes("养老保险 " * 200 + "contribution base " * 100) == 3  # 800 characters + 200 words
