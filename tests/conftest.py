@@ -89,32 +89,6 @@ def db(app):
 
 
 @pytest.fixture
-def build(app):
-    """build(fn) runs fn(session) in a transaction that commits; returns its result.
-    The data is committed and the session closed before the app serves a request."""
-
-    def run(fn):
-        with app.extensions["lms_db"].transaction() as session:
-            return fn(session)
-
-    return run
-
-
-@pytest.fixture
-def query(app):
-    """query(fn) runs fn(session) in a read-only session and closes it."""
-
-    def run(fn):
-        session = app.extensions["lms_db"].session()
-        try:
-            return fn(session)
-        finally:
-            session.close()
-
-    return run
-
-
-@pytest.fixture
 def now() -> datetime:
     return NOW
 

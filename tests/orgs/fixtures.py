@@ -65,6 +65,27 @@ def build_world(session) -> World:
 
 
 @pytest.fixture
+def build(app):
+    def run(fn):
+        with app.extensions["lms_db"].transaction() as session:
+            return fn(session)
+
+    return run
+
+
+@pytest.fixture
+def query(app):
+    def run(fn):
+        session = app.extensions["lms_db"].session()
+        try:
+            return fn(session)
+        finally:
+            session.close()
+
+    return run
+
+
+@pytest.fixture
 def world(build) -> World:
     return build(build_world)
 
