@@ -3,7 +3,7 @@
 `run(database_url=None, ...)` generates the load data set (`lms generate-load`:
 by default 200,000 learners, 3,000 org units, 1,000,000 completions) in a fresh
 temporary SQLite database, or in the EMPTY PostgreSQL database given, then
-measures in one run (median of `repeats` runs each):
+measures in one run (median of `repeats` interleaved runs each):
 
 - S: one full scan of the completions table;
 - the coverage drill-down of one province (the one with the most people);
@@ -14,6 +14,7 @@ and prints the ratios against the targets (province <= 0.1 x S, national
 <= 1.5 x S). A benchmark, not a test: it never fails on timings.
 
     python -m bench.reports [--learners N --units N --completions N] [URL]
+    python -m bench.reports --reuse URL    # measure again, on the data set left there
 """
 from __future__ import annotations
 
@@ -29,17 +30,22 @@ from sqlalchemy import func, select, text
 TARGETS = {"province": 0.1, "national": 1.5}
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    times = []
+def _medians(fns: dict, repeats: int) -> dict[str, float]:
+    """Median seconds of each function, run in interleaved rounds so that a
+    machine that speeds up or slows down during the run shifts every figure
+    alike and leaves the ratios fair."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        for name, fn in fns.items():
+            started = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def run(database_url: str | None = None, *, learners: int = 200_000, units: int = 3000,
-        completions: int = 1_000_000, seed: int = 2026, repeats: int = 5, out=sys.stdout) -> dict:
+        completions: int = 1_000_000, seed: int = 2026, repeats: int = 9, reuse: bool = False,
+        out=sys.stdout) -> dict:
     from lms.db import Database
     from lms.migrate import upgrade
     from lms.orgs.models import OrgUnit
@@ -52,10 +58,14 @@ def run(database_url: str | None = None, *, learners: int = 200_000, units: int 
         database_url = "sqlite:///" + os.path.join(tmp, "reports.sqlite3")
     upgrade(database_url)
     db = Database(database_url, pool_size=2)
-    with db.transaction() as session:
-        load = generate_load(session, learners=learners, units=units, completions=completions, seed=seed)
-    print(f"load: {load.units} units, {load.learners} learners, {load.enrolments} enrolments, "
-          f"{load.completions} completions, generated in {load.seconds:.1f} s", file=out)
+    load = None
+    if reuse:
+        print("load: the data set already in the database", file=out)
+    else:
+        with db.transaction() as session:
+            load = generate_load(session, learners=learners, units=units, completions=completions, seed=seed)
+        print(f"load: {load.units} units, {load.learners} learners, {load.enrolments} enrolments, "
+              f"{load.completions} completions, generated in {load.seconds:.1f} s", file=out)
 
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE"))  # fresh statistics, as a maintained database has
@@ -84,8 +94,7 @@ def run(database_url: str | None = None, *, learners: int = 200_000, units: int 
 
     for fn in (s_scan, province_report, national_report):  # warm the caches once
         fn()
-    figures = {"S": _median_seconds(s_scan, repeats), "province": _median_seconds(province_report, repeats),
-               "national": _median_seconds(national_report, repeats)}
+    figures = _medians({"S": s_scan, "province": province_report, "national": national_report}, repeats)
     ratios = {k: figures[k] / figures["S"] for k in ("province", "national")}
     backend = "PostgreSQL" if not db.is_sqlite else "SQLite"
     print(f"reports on {backend} (median of {repeats}):", file=out)
@@ -100,7 +109,7 @@ def run(database_url: str | None = None, *, learners: int = 200_000, units: int 
         import shutil
 
         shutil.rmtree(tmp, ignore_errors=True)
-    return {"backend": backend, "seconds": figures, "ratios": ratios, "load": load.__dict__}
+    return {"backend": backend, "seconds": figures, "ratios": ratios, "load": load.__dict__ if load else None}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,10 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--units", type=int, default=3000)
     p.add_argument("--completions", type=int, default=1_000_000)
     p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--repeats", type=int, default=9)
+    p.add_argument("--reuse", action="store_true", help="measure the data set a previous run left in DATABASE_URL")
     args = p.parse_args(argv)
+    if args.reuse and not args.database_url:
+        p.error("--reuse needs the URL of the database an earlier run filled")
     run(args.database_url, learners=args.learners, units=args.units, completions=args.completions, seed=args.seed,
-        repeats=args.repeats)
+        repeats=args.repeats, reuse=args.reuse)
     return 0
 
 

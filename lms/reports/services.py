@@ -21,19 +21,19 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, func, or_, select, true
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.catalog.models import Course, Quiz
 from lms.enums import STAFF_CATEGORIES
 from lms.learn.models import CourseCompletion, Enrolment, QuizAttempt
-from lms.orgs.models import Headcount, OrgUnit
-from lms.reports.models import CELL_COLUMNS, CELLS, report_unit_months, report_unit_people
+from lms.orgs.models import OrgUnit
+from lms.reports import coverage_sql as sql
+from lms.reports.models import CELL_COLUMNS, CELLS
 
 try:  # assignments (issue 4); the report says "not tracked" when they are absent
     from lms.enrolment.models import Assignment, AssignmentMember
@@ -160,146 +160,68 @@ def _dialect(session: Session) -> str:
 
 
 def path_prefix(session: Session, column, prefix: str):
-    """`column` starts with `prefix`, as a bound parameter so the statement is
-    compiled once and cached: GLOB on SQLite (served by the plain index on
-    org_units.path), LIKE elsewhere. Paths hold only digits and '/'."""
-    if not prefix or any(ch not in "0123456789/" for ch in prefix):
-        raise ValueError(f"not an org-unit path: {prefix!r}")
-    if _dialect(session) == "sqlite":
-        return column.op("GLOB")(prefix + "*")
-    return column.like(prefix + "%")
-
-
-def subtree_ids(prefix: str, session: Session):
-    return select(OrgUnit.id).where(path_prefix(session, OrgUnit.path, prefix))
-
-
-_MEMO = "lms_reports_subtree"  # session.info key, set only while one report is built
-
-
-def in_subtree(session: Session, column, unit: OrgUnit):
-    """`column` (an org unit id) lies in the unit's subtree. For the root of the
-    only tree that is every row: no condition, so the national report reads
-    the counters straight through. Within one report (see `_one_report`) the
-    subtree is looked up once and reused by every statement."""
-    memo = session.info.get(_MEMO)
-    condition = memo.get(unit.path) if memo is not None else None
-    if condition is None:
-        condition = _subtree_condition(session, unit)
-        if memo is not None:
-            memo[unit.path] = condition
-    return condition(column)
-
-
-def _subtree_condition(session: Session, unit: OrgUnit):
-    if unit.parent_id is None and session.scalar(
-            select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id.is_(None))) == 1:
-        return lambda column: true()
-    # The ids themselves, not a subquery: both planners then read the counters
-    # by primary key with exact estimates (PostgreSQL misjudges LIKE on paths).
-    ids = list(session.scalars(subtree_ids(unit.path, session)))
-    if len(ids) > 20_000:  # a huge subtree: let the database join instead
-        return lambda column: column.in_(subtree_ids(unit.path, session))
-    return lambda column: column.in_(ids)
-
-
-@contextmanager
-def _one_report(session: Session):
-    """Share subtree lookups between the statements of one report."""
-    outer = _MEMO in session.info
-    session.info.setdefault(_MEMO, {})
-    try:
-        yield
-    finally:
-        if not outer:
-            session.info.pop(_MEMO, None)
+    """`column` starts with `prefix` (a bound parameter, so the statement is compiled once)."""
+    dialect = _dialect(session)
+    return sql.path_match(dialect, column, sql.path_pattern(dialect, prefix))
 
 
 def child_key(session: Session, path_column, prefix: str):
     """The path of the child of `prefix` that `path_column` lies under (or
     `prefix` itself for the unit's own rows)."""
-    plen = len(prefix)
-    rest = func.substr(path_column, plen + 1)
-    slash = func.strpos(rest, "/") if _dialect(session) == "postgresql" else func.instr(rest, "/")
-    return func.substr(path_column, 1, plen + slash)
+    return sql.child_key(_dialect(session), path_column, len(prefix))
 
 
-def _figures_table(categories):
-    return defaultdict(lambda: {c: Figures() for c in categories})
+@dataclass(frozen=True)
+class Scope:
+    """The org units a coverage report sums over, as statement parameters (see lms.reports.coverage_sql)."""
+
+    kind: str
+    params: dict
+
+
+HUGE_SUBTREE = 20_000  # more units than this: the database matches the paths itself
+
+
+def report_scope(session: Session, unit: OrgUnit) -> Scope:
+    """For the root of the only tree, every row (no condition: the national
+    report reads the counters straight through). Otherwise the subtree's ids
+    themselves, looked up once per report: both planners then read the
+    counters by key with exact estimates (PostgreSQL misjudges LIKE on paths)."""
+    dialect = _dialect(session)
+    conn = session.connection()
+    if unit.parent_id is None and conn.execute(sql.ROOT_COUNT).scalar_one() == 1:
+        return Scope("all", {})
+    pattern = sql.path_pattern(dialect, unit.path)
+    ids = list(conn.execute(sql.subtree_ids(dialect), {"scope_pattern": pattern}).scalars())
+    if len(ids) > HUGE_SUBTREE:
+        return Scope("pattern", {"scope_pattern": pattern})
+    return Scope("ids", {"scope_ids": ids})
 
 
 def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str | None = None) -> CoverageReport:
     """Coverage of `unit`'s subtree, per category, per cell and per child unit."""
     categories = [category] if category else list(STAFF_CATEGORIES)
-    prefix = unit.path
+    dialect = _dialect(session)
+    conn = session.connection()
+    scope = report_scope(session, unit)
+    params = {**scope.params, "prefix_length": len(unit.path), "on_date": period.end_date}
+    if category:
+        params["category"] = category
+    # "As of now" (no start, nothing counted after the end) reads the all-time
+    # counters; any other period sums the month counters up to its end.
+    last = conn.execute(sql.LAST_COUNTED_MONTH).scalar()
+    all_time = period.start is None and (last is None or last <= period.end)
+    if not all_time:
+        params.update(start_month=period.start or 0, end_month=period.end)
+
     figures = _figures_table(categories)  # child path -> category -> Figures
-
-    with _one_report(session):
-        if period.start is None and _after_last_month(session, period.end):
-            _all_time(session, unit, figures, category)  # "as of now": the all-time totals, no month rows
-        else:
-            _by_months(session, unit, period, figures, category)
-        for k, cat, n in headcounts_by_child(session, unit, period.end_date, category=category):
-            figures[k][cat].headcount = n
-        return _coverage_report(session, unit, period, category, categories, figures)
-
-
-def _after_last_month(session: Session, end: int) -> bool:
-    last = session.scalar(select(func.max(report_unit_months.c.month)))
-    return last is None or last <= end
-
-
-def _all_time(session: Session, unit: OrgUnit, figures, category: str | None) -> None:
-    p = report_unit_people
-    key = child_key(session, OrgUnit.path, unit.path).label("k")
-    names = ["registered", "enrolled", "completed", "completions", *CELL_COLUMNS]
-    stmt = select(key, p.c.staff_category, *[func.sum(p.c[n]) for n in names]) \
-        .join(OrgUnit, OrgUnit.id == p.c.org_unit_id).where(in_subtree(session, p.c.org_unit_id, unit))
-    if category:
-        stmt = stmt.where(p.c.staff_category == category)
-    for k, cat, *values in session.execute(stmt.group_by(key, p.c.staff_category)):
+    statement = sql.figures_by_child(dialect, scope.kind, bool(category), all_time)
+    for k, cat, *values in conn.execute(statement, params):
         f = figures[k][cat]
-        f.registered, f.enrolled, f.completed, f.completions_in_period = (int(v or 0) for v in values[:4])
-        f.trained_in_period = f.completed
-        f.cells = {col: int(v or 0) for col, v in zip(CELL_COLUMNS, values[4:], strict=True)}
+        (f.headcount, f.registered, f.enrolled, f.completed, f.trained_in_period,
+         f.completions_in_period) = (int(v or 0) for v in values[:6])
+        f.cells = {col: int(v or 0) for col, v in zip(CELL_COLUMNS, values[6:], strict=True)}
 
-
-def _by_months(session: Session, unit: OrgUnit, period: Period, figures, category: str | None) -> None:
-    prefix = unit.path
-    m = report_unit_months
-    start = period.start or 0
-    cols = [
-        func.sum(m.c.first_any).label("completed"),
-        func.sum(case((m.c.month >= start, m.c.first_any), else_=0)).label("trained_in_period"),
-        func.sum(case((m.c.month >= start, m.c.completions), else_=0)).label("completions_in_period"),
-        *[func.sum(m.c[col]).label(col) for col in CELL_COLUMNS],
-    ]
-    inner = select(m.c.org_unit_id, m.c.staff_category, *cols).where(
-        m.c.month <= period.end, in_subtree(session, m.c.org_unit_id, unit))
-    if category:
-        inner = inner.where(m.c.staff_category == category)
-    inner = inner.group_by(m.c.org_unit_id, m.c.staff_category).subquery("a")
-    key = child_key(session, OrgUnit.path, prefix).label("k")
-    names = ["completed", "trained_in_period", "completions_in_period", *CELL_COLUMNS]
-    stmt = select(key, inner.c.staff_category, *[func.sum(inner.c[n]) for n in names]) \
-        .join(OrgUnit, OrgUnit.id == inner.c.org_unit_id).group_by(key, inner.c.staff_category)
-    for k, cat, *values in session.execute(stmt):
-        f = figures[k][cat]
-        f.completed, f.trained_in_period, f.completions_in_period = (int(v or 0) for v in values[:3])
-        f.cells = {col: int(v or 0) for col, v in zip(CELL_COLUMNS, values[3:], strict=True)}
-
-    p = report_unit_people
-    key = child_key(session, OrgUnit.path, prefix).label("k")
-    stmt = select(key, p.c.staff_category, func.sum(p.c.registered), func.sum(p.c.enrolled)) \
-        .join(OrgUnit, OrgUnit.id == p.c.org_unit_id).where(in_subtree(session, p.c.org_unit_id, unit))
-    if category:
-        stmt = stmt.where(p.c.staff_category == category)
-    for k, cat, registered, enrolled in session.execute(stmt.group_by(key, p.c.staff_category)):
-        figures[k][cat].registered, figures[k][cat].enrolled = int(registered or 0), int(enrolled or 0)
-
-
-def _coverage_report(session: Session, unit: OrgUnit, period: Period, category, categories, figures) -> CoverageReport:
-    prefix = unit.path
     by_category = {c: Figures() for c in categories}
     for per_cat in figures.values():
         for c, f in per_cat.items():
@@ -307,19 +229,21 @@ def _coverage_report(session: Session, unit: OrgUnit, period: Period, category, 
     total = Figures()
     for f in by_category.values():
         total.add(f)
-
-    children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)))
-    with_children = set(session.scalars(
-        select(OrgUnit.parent_id).where(OrgUnit.parent_id.in_([c.id for c in children])).distinct())) if children else set()
-    rows = []
-    own = _sum(figures.get(prefix), categories)
-    rows.append(UnitRow(unit, own=True, has_children=False, figures=own))
-    for child in children:
-        rows.append(UnitRow(child, own=False, has_children=child.id in with_children,
-                            figures=_sum(figures.get(child.path), categories)))
+    rows = [UnitRow(unit, own=True, has_children=False, figures=_sum(figures.get(unit.path), categories))]
+    rows += [UnitRow(child, own=False, has_children=has_children, figures=_sum(figures.get(child.path), categories))
+             for child, has_children in children_of(session, unit)]
     return CoverageReport(unit=unit, period=period, category=category, categories=categories,
                           by_category=by_category, total=total, rows=rows,
-                          months=completions_per_month(session, unit, period, category=category))
+                          months=completions_per_month(session, unit, period, category=category, scope=scope))
+
+
+def children_of(session: Session, unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
+    """The unit's children by code, each with whether it has children itself."""
+    return [(child, bool(has)) for child, has in session.execute(sql.CHILDREN, {"unit_id": unit.id})]
+
+
+def _figures_table(categories):
+    return defaultdict(lambda: {c: Figures() for c in categories})
 
 
 def _sum(per_cat: dict | None, categories) -> Figures:
@@ -330,37 +254,15 @@ def _sum(per_cat: dict | None, categories) -> Figures:
     return total
 
 
-def headcounts_by_child(session: Session, unit: OrgUnit, on_date: date, *, category: str | None = None):
-    """(child path, category, headcount in force on `on_date`) over the subtree."""
-    prefix = unit.path
-    latest = select(Headcount.org_unit_id, Headcount.staff_category,
-                    func.max(Headcount.valid_from).label("valid_from")) \
-        .where(Headcount.valid_from <= on_date, in_subtree(session, Headcount.org_unit_id, unit))
-    if category:
-        latest = latest.where(Headcount.staff_category == category)
-    latest = latest.group_by(Headcount.org_unit_id, Headcount.staff_category).subquery("l")
-    key = child_key(session, OrgUnit.path, prefix).label("k")
-    stmt = select(key, Headcount.staff_category, func.sum(Headcount.headcount)) \
-        .join(latest, and_(Headcount.org_unit_id == latest.c.org_unit_id,
-                           Headcount.staff_category == latest.c.staff_category,
-                           Headcount.valid_from == latest.c.valid_from)) \
-        .join(OrgUnit, OrgUnit.id == Headcount.org_unit_id).group_by(key, Headcount.staff_category)
-    return [(k, cat, int(n or 0)) for k, cat, n in session.execute(stmt)]
-
-
-def completions_per_month(session: Session, unit: OrgUnit, period: Period, *, category: str | None = None) -> list[MonthPoint]:
+def completions_per_month(session: Session, unit: OrgUnit, period: Period, *, category: str | None = None,
+                          scope: Scope | None = None) -> list[MonthPoint]:
     months = period.chart_months()
-    m = report_unit_months
-    where = in_subtree(session, m.c.org_unit_id, unit)
-    # A subtree is read through the primary key (unit first); "+ 0" keeps SQLite
-    # from choosing the month index for it, which only pays for the whole tree.
-    whole = isinstance(where, type(true()))
-    month = m.c.month if whole or _dialect(session) != "sqlite" else m.c.month + 0
-    stmt = select(m.c.month, func.sum(m.c.completions), func.sum(m.c.first_any)).where(
-        month >= months[0], month <= months[-1], where)
+    scope = scope or report_scope(session, unit)
+    params = {**scope.params, "first_month": months[0], "last_month": months[-1]}
     if category:
-        stmt = stmt.where(m.c.staff_category == category)
-    found = {month: (int(c or 0), int(t or 0)) for month, c, t in session.execute(stmt.group_by(m.c.month))}
+        params["category"] = category
+    statement = sql.completions_per_month(_dialect(session), scope.kind, bool(category))
+    found = {month: (int(c or 0), int(t or 0)) for month, c, t in session.connection().execute(statement, params)}
     return [MonthPoint(month, *found.get(month, (0, 0))) for month in months]
 
 
@@ -524,12 +426,9 @@ def course_by_unit(session: Session, unit: OrgUnit, course: Course, period: Peri
     as_of = as_of_moment(period, now)
     total = _course_figures(session, unit.path, as_of, course_id=course.id, by_child=False).get((course.id,), CourseFigures())
     split = _course_figures(session, unit.path, as_of, course_id=course.id, by_child=True)
-    children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)))
-    with_children = set(session.scalars(
-        select(OrgUnit.parent_id).where(OrgUnit.parent_id.in_([c.id for c in children])).distinct())) if children else set()
     rows = [CourseUnitRow(unit, True, False, split.get((course.id, unit.path), CourseFigures()))]
-    rows += [CourseUnitRow(c, False, c.id in with_children, split.get((course.id, c.path), CourseFigures()))
-             for c in children]
+    rows += [CourseUnitRow(c, False, has_children, split.get((course.id, c.path), CourseFigures()))
+             for c, has_children in children_of(session, unit)]
     return total, rows
 
 

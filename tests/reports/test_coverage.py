@@ -5,7 +5,12 @@ from __future__ import annotations
 import random
 from datetime import date, datetime
 
+import pytest
+from sqlalchemy import select
+
+from lms.orgs.models import OrgUnit
 from lms.orgs.services import set_headcount
+from lms.reports import coverage_sql as sql
 from lms.reports import services
 from lms.reports.models import cell_column
 from lms.reports.services import Period
@@ -109,3 +114,36 @@ def test_parent_is_sum_of_children_plus_own_on_a_generated_tree(db):
         assert summed == report.total, u.code
         checked += len(report.rows) > 1
     assert checked >= 5
+
+
+
+def _figures_of(report):
+    return ({c: (f.as_dict(), f.cells) for c, f in report.by_category.items()},
+            [(r.unit.code, r.own, r.has_children, r.figures.as_dict(), r.figures.cells) for r in report.rows],
+            [(p.month, p.completions, p.trained) for p in report.months])
+
+
+@pytest.mark.parametrize("kind", ["ids", "pattern", "all"])
+def test_every_way_of_scoping_a_subtree_gives_the_same_figures(db, tree, monkeypatch, kind):
+    """A report is scoped by the subtree's unit ids, by its path pattern (a huge
+    subtree) or, for the only root, by nothing at all: the same figures each way."""
+    cases = [(tree["n"], Period(end=202612), None), (tree["n"], Period(start=202604, end=202606), "manager"),
+             (tree["p"], Period(end=202604), None), (tree["p"], Period(start=202603, end=202606), "staff"),
+             (tree["c1"], Period(end=202612), None)]
+    expected = [_figures_of(services.coverage(db, u, period, category=cat)) for u, period, cat in cases]
+    assert all(sum(f["completed"] for f, _ in e[0].values()) for e in expected), "a vacuous comparison"
+
+    def forced(session, unit):
+        if kind == "all":  # the whole tree: only right for the root
+            return services.Scope("all", {})
+        dialect = session.get_bind().dialect.name
+        if kind == "pattern":
+            return services.Scope("pattern", {"scope_pattern": sql.path_pattern(dialect, unit.path)})
+        ids = list(session.scalars(select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))))
+        return services.Scope("ids", {"scope_ids": ids})
+
+    monkeypatch.setattr(services, "report_scope", forced)
+    for (u, period, category), want in zip(cases, expected, strict=True):
+        if kind == "all" and u is not tree["n"]:
+            continue
+        assert _figures_of(services.coverage(db, u, period, category=category)) == want, (u.code, period, category)
