@@ -89,6 +89,33 @@ def db(app):
 
 
 @pytest.fixture
+def build(app):
+    """build(fn) runs fn(session) in a transaction that commits and returns its
+    result: data the app's requests can see (never build through `db`: on
+    SQLite its open write transaction would lock the requests out)."""
+
+    def run(fn):
+        with app.extensions["lms_db"].transaction() as session:
+            return fn(session)
+
+    return run
+
+
+@pytest.fixture
+def query(app):
+    """query(fn) runs fn(session) in a read-only session and closes it."""
+
+    def run(fn):
+        session = app.extensions["lms_db"].session()
+        try:
+            return fn(session)
+        finally:
+            session.close()
+
+    return run
+
+
+@pytest.fixture
 def now() -> datetime:
     return NOW
 

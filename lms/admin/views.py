@@ -14,10 +14,9 @@ from lms.auth.models import User
 from lms.auth.services import AccountError
 from lms.enums import STAFF_CATEGORIES
 from lms.orgs import csv_import
-from lms.orgs.forms import ImportForm
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import require_unit_in_scope, require_user_in_scope
-from lms.orgs.views import audit, current_scope, import_errors
+from lms.orgs.views import audit, csv_import_page, current_scope
 from lms.permissions import deny, roles_required
 from lms.web import db_session, request_now
 
@@ -141,23 +140,10 @@ def reset_password(user_id: int):
 def import_users():
     from flask import current_app
 
-    form = ImportForm()
-    errors: list[str] = []
-    result = None
-    if form.validate_on_submit():
-        session = db_session()
-        try:
-            result = csv_import.import_users(session, form.file.data.read(), now=request_now(),
-                                             default_language=str(current_app.config["DEFAULT_LANGUAGE"]))
-        except csv_import.ImportInvalid as exc:
-            session.rollback()
-            errors = import_errors(exc)
-        else:
-            audit("users_imported", str(result))
-            session.commit()
-    status = 422 if errors else 200
-    return render_template("orgs/import.html", form=form, errors=errors, result=result,
-                           columns=csv_import.USER_COLUMNS, kind="users"), status
+    language = str(current_app.config["DEFAULT_LANGUAGE"])
+    return csv_import_page(lambda session, data: csv_import.import_users(session, data, now=request_now(),
+                                                                         default_language=language),
+                           action="users_imported", columns=csv_import.USER_COLUMNS, kind="users")
 
 
 @bp.route("/settings", methods=["GET", "POST"])

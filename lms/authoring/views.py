@@ -55,6 +55,22 @@ def _require_action_form() -> None:
         abort(400)
 
 
+def _course_action(code: str, action, message, *, back: str = "authoring.course", done: str = "authoring.course"):
+    """Run `action(session, course)`, a step the services may refuse. Refused:
+    say why (and list any package problems) and go back to `back`. Done:
+    commit, flash `message` (text, or a function of what the action returned)
+    and go to `done`."""
+    course = _course(code)
+    try:
+        result = action(db_session(), course)
+    except AuthoringError as exc:
+        _fail(exc)
+        for problem in exc.problems[:20]:
+            flash(str(problem), "error")
+        return redirect(url_for(back, code=code))
+    return _done(message(result) if callable(message) else message, done, code=code)
+
+
 # ---- lists and course page ---------------------------------------------------------------
 
 @bp.route("/")
@@ -194,27 +210,17 @@ def lesson(code: str, slug: str):
 @roles_required(*AUTHORS)
 def move_lesson(code: str, slug: str):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.move_lesson(db_session(), course, slug, up=request.form.get("direction") == "up",
-                             user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.course", code=code))
-    return _done("", code=code)
+    up = request.form.get("direction") == "up"
+    return _course_action(code, lambda session, course: services.move_lesson(
+        session, course, slug, up=up, user=current_user, now=request_now()), "")
 
 
 @bp.route("/courses/<code>/lessons/<slug>/delete", methods=["POST"])
 @roles_required(*AUTHORS)
 def delete_lesson(code: str, slug: str):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.remove_lesson(db_session(), course, slug, user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.course", code=code))
-    return _done(_("Lesson removed from the draft."), code=code)
+    return _course_action(code, lambda session, course: services.remove_lesson(
+        session, course, slug, user=current_user, now=request_now()), _("Lesson removed from the draft."))
 
 
 @bp.route("/courses/<code>/versions/<int:number>/lessons/<slug>")
@@ -262,13 +268,8 @@ def quiz(code: str):
 @roles_required(*AUTHORS)
 def delete_quiz(code: str):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.remove_quiz(db_session(), course, user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.quiz", code=code))
-    return _done(_("Quiz removed from the draft."), code=code)
+    return _course_action(code, lambda session, course: services.remove_quiz(
+        session, course, user=current_user, now=request_now()), _("Quiz removed from the draft."), back="authoring.quiz")
 
 
 def _question_input(form: forms.QuestionForm) -> services.QuestionInput:
@@ -353,27 +354,19 @@ def question(code: str, number: int):
 @roles_required(*AUTHORS)
 def move_question(code: str, number: int):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.move_question(db_session(), course, number, up=request.form.get("direction") == "up",
-                               user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.quiz", code=code))
-    return _done("", "authoring.quiz", code=code)
+    up = request.form.get("direction") == "up"
+    return _course_action(code, lambda session, course: services.move_question(
+        session, course, number, up=up, user=current_user, now=request_now()), "",
+        back="authoring.quiz", done="authoring.quiz")
 
 
 @bp.route("/courses/<code>/quiz/questions/<int:number>/delete", methods=["POST"])
 @roles_required(*AUTHORS)
 def delete_question(code: str, number: int):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.remove_question(db_session(), course, number, user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.quiz", code=code))
-    return _done(_("Question removed from the draft."), "authoring.quiz", code=code)
+    return _course_action(code, lambda session, course: services.remove_question(
+        session, course, number, user=current_user, now=request_now()), _("Question removed from the draft."),
+        back="authoring.quiz", done="authoring.quiz")
 
 
 @bp.route("/courses/<code>/quiz/gift", methods=["GET", "POST"])
@@ -451,15 +444,9 @@ def images(code: str):
 @roles_required(*AUTHORS)
 def submit(code: str):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.submit_for_review(db_session(), course, user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        for problem in exc.problems[:20]:
-            flash(str(problem), "error")
-        return redirect(url_for("authoring.course", code=code))
-    return _done(_("Submitted for review. Another author or an administrator will review it."), code=code)
+    return _course_action(code, lambda session, course: services.submit_for_review(
+        session, course, user=current_user, now=request_now()),
+        _("Submitted for review. Another author or an administrator will review it."))
 
 
 @bp.route("/courses/<code>/review")
@@ -480,13 +467,9 @@ def approve(code: str):
     form = forms.ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    course = _course(code)
-    try:
-        version = services.approve(db_session(), course, user=current_user, now=request_now(), comment=form.comment.data)
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.course", code=code))
-    return _done(_("Version %(n)s is published.", n=version.number), code=code)
+    return _course_action(code, lambda session, course: services.approve(
+        session, course, user=current_user, now=request_now(), comment=form.comment.data),
+        lambda version: _("Version %(n)s is published.", n=version.number))
 
 
 @bp.route("/courses/<code>/return", methods=["POST"])
@@ -495,39 +478,25 @@ def return_version(code: str):
     form = forms.ReviewForm()
     if not form.validate_on_submit():
         abort(400)
-    course = _course(code)
-    try:
-        services.return_to_authors(db_session(), course, user=current_user, now=request_now(), comment=form.comment.data)
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.review", code=code))
-    return _done(_("Returned to the authors with your comment."), code=code)
+    return _course_action(code, lambda session, course: services.return_to_authors(
+        session, course, user=current_user, now=request_now(), comment=form.comment.data),
+        _("Returned to the authors with your comment."), back="authoring.review")
 
 
 @bp.route("/courses/<code>/archive", methods=["POST"])
 @roles_required(*AUTHORS)
 def archive(code: str):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.archive_course(db_session(), course, user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.course", code=code))
-    return _done(_("The course is withdrawn from the catalogue."), code=code)
+    return _course_action(code, lambda session, course: services.archive_course(
+        session, course, user=current_user, now=request_now()), _("The course is withdrawn from the catalogue."))
 
 
 @bp.route("/courses/<code>/discard", methods=["POST"])
 @roles_required(*AUTHORS)
 def discard(code: str):
     _require_action_form()
-    course = _course(code)
-    try:
-        services.discard_draft(db_session(), course, user=current_user, now=request_now())
-    except AuthoringError as exc:
-        _fail(exc)
-        return redirect(url_for("authoring.course", code=code))
-    return _done(_("The draft is discarded."), code=code)
+    return _course_action(code, lambda session, course: services.discard_draft(
+        session, course, user=current_user, now=request_now()), _("The draft is discarded."))
 
 
 # ---- packages ----------------------------------------------------------------------------

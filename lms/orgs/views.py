@@ -35,6 +35,27 @@ def import_errors(exc: csv_import.ImportInvalid) -> list[str]:
     return [_("line %(line)s: %(reason)s", line=e.line, reason=_(e.message, **e.params)) for e in exc.errors]
 
 
+def csv_import_page(run_import, *, action: str, columns, kind: str):
+    """The CSV import page: on a valid upload, `run_import(session, data)`;
+    any invalid row refuses the whole file (listed, nothing changed, 422),
+    otherwise the import is audited as `action` and committed."""
+    form = ImportForm()
+    errors: list[str] = []
+    result = None
+    if form.validate_on_submit():
+        session = db_session()
+        try:
+            result = run_import(session, form.file.data.read())
+        except csv_import.ImportInvalid as exc:
+            session.rollback()
+            errors = import_errors(exc)
+        else:
+            audit(action, str(result))
+            session.commit()
+    return render_template("orgs/import.html", form=form, errors=errors, result=result, columns=columns,
+                           kind=kind), (422 if errors else 200)
+
+
 @bp.route("")
 @roles_required("manager", "admin")
 def index():
@@ -153,22 +174,8 @@ def move(unit_id: int):
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required("admin")
 def import_units():
-    form = ImportForm()
-    errors: list[str] = []
-    result = None
-    if form.validate_on_submit():
-        session = db_session()
-        try:
-            result = csv_import.import_org_units(session, form.file.data.read(), now=request_now())
-        except csv_import.ImportInvalid as exc:
-            session.rollback()
-            errors = import_errors(exc)
-        else:
-            audit("org_units_imported", str(result))
-            session.commit()
-    status = 422 if errors else 200
-    return render_template("orgs/import.html", form=form, errors=errors, result=result, columns=csv_import.ORG_COLUMNS,
-                           kind="units"), status
+    return csv_import_page(lambda session, data: csv_import.import_org_units(session, data, now=request_now()),
+                           action="org_units_imported", columns=csv_import.ORG_COLUMNS, kind="units")
 
 
 @bp.app_template_global("L_LEVEL")

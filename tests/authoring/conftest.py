@@ -1,2 +1,2 @@
 """The client-test fixtures of tests/web, shared with the authoring tests."""
-from tests.web.conftest import build, enrol, make_course, make_user, query  # noqa: F401
+from tests.web.conftest import enrol, make_course, make_user  # noqa: F401

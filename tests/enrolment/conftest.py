@@ -1,1 +1,1 @@
-from tests.orgs.fixtures import build, course_id, query, world  # noqa: F401 - fixtures
+from tests.orgs.fixtures import course_id, world  # noqa: F401 - fixtures

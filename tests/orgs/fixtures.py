@@ -65,27 +65,6 @@ def build_world(session) -> World:
 
 
 @pytest.fixture
-def build(app):
-    def run(fn):
-        with app.extensions["lms_db"].transaction() as session:
-            return fn(session)
-
-    return run
-
-
-@pytest.fixture
-def query(app):
-    def run(fn):
-        session = app.extensions["lms_db"].session()
-        try:
-            return fn(session)
-        finally:
-            session.close()
-
-    return run
-
-
-@pytest.fixture
 def world(build) -> World:
     return build(build_world)
 
@@ -103,4 +82,4 @@ def unit_id(session, code: str) -> int:
     return session.scalar(select(OrgUnit.id).where(OrgUnit.code == code))
 
 
-__all__ = ["NOW", "World", "build", "build_tree", "build_world", "course_id", "query", "unit_id", "user_id", "world"]
+__all__ = ["NOW", "World", "build_tree", "build_world", "course_id", "unit_id", "user_id", "world"]

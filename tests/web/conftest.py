@@ -23,31 +23,6 @@ class CourseInfo:
 
 
 @pytest.fixture
-def build(app):
-    """build(fn) runs fn(session) in a transaction that commits; returns its result."""
-
-    def run(fn):
-        with app.extensions["lms_db"].transaction() as session:
-            return fn(session)
-
-    return run
-
-
-@pytest.fixture
-def query(app):
-    """query(fn) runs fn(session) in a read-only session and closes it."""
-
-    def run(fn):
-        session = app.extensions["lms_db"].session()
-        try:
-            return fn(session)
-        finally:
-            session.close()
-
-    return run
-
-
-@pytest.fixture
 def make_user(build):
     def make(**kwargs) -> str:
         return build(lambda s: builders.make_user(s, **kwargs).username)
