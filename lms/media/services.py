@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from lms.media.models import MediaFile
@@ -143,10 +143,31 @@ def _write(folder: Path, name: str, data: bytes) -> None:
     os.replace(temp, folder / name)
 
 
+# session.info key: the files this transaction wrote under names it drew at
+# random. Until the transaction commits no row points at them, so if it ends
+# any other way (rollback, failed commit, a closed session) they are removed.
+# A name brought back from a package is never removed: another transaction
+# may hold the same file.
+_WRITTEN = "lms_media_written"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_unclaimed_files(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: after_commit has already claimed a committed one
+        for path in session.info.pop(_WRITTEN, ()):
+            path.unlink(missing_ok=True)
+
+
 def store_image(session: Session, folder: str | Path, *, data: bytes, filename: str, now: datetime,
                 user_id: int | None = None, course_id: int | None = None, name: str | None = None) -> MediaFile:
     """Check and store an image under a random name (or `name`, when an
-    exported package brings back one of ours). Nothing is written if refused."""
+    exported package brings back one of ours). Nothing is written if refused;
+    a file under a random name is removed again unless the transaction commits."""
     checked = check_image(data, filename)
     if name is not None:
         existing = session.scalar(select(MediaFile).where(MediaFile.name == name))
@@ -156,6 +177,7 @@ def store_image(session: Session, folder: str | Path, *, data: bytes, filename: 
             return existing
         if not NAME_RE.fullmatch(name) or not name.endswith("." + checked.kind):
             name = None
+    fresh = name is None
     name = name or f"{secrets.token_hex(16)}.{checked.kind}"
     row = MediaFile(name=name, content_type=checked.content_type, size=len(data), sha256=checked.sha256,
                     original_name=os.path.basename(filename)[:200], course_id=course_id, uploaded_by_id=user_id,
@@ -163,6 +185,8 @@ def store_image(session: Session, folder: str | Path, *, data: bytes, filename: 
     session.add(row)
     session.flush()
     _write(Path(folder), name, data)
+    if fresh:
+        session.info.setdefault(_WRITTEN, []).append(Path(folder) / name)
     return row
 
 

@@ -110,3 +110,23 @@ def test_oversized_upload_answers_413_and_stores_nothing(app, author_client, que
     assert response.status_code == 413
     assert "5 MB" in response.get_data(as_text=True)
     assert _count(query) == 0
+
+
+def test_an_image_whose_transaction_does_not_commit_leaves_no_file(app, tmp_path):
+    """The file is written before the commit; a rollback, a failed commit or a
+    session closed without committing removes it (no unreachable files)."""
+    from lms.media.services import store_image
+    from tests.builders import NOW
+
+    database = app.extensions["lms_db"]
+    written = []
+    for end in ("rollback", "close", "commit"):
+        session = database.session(write=True)
+        row = store_image(session, tmp_path, data=png(), filename="chart.png", now=NOW)
+        path = tmp_path / row.name
+        assert path.exists()
+        getattr(session, end)()
+        session.close()
+        written.append((end, path.exists()))
+    assert written == [("rollback", False), ("close", False), ("commit", True)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # only the committed image remains
