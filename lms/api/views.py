@@ -96,10 +96,12 @@ def _version(course: Course):
     return learning.learning_version(db_session(), user_id=user.id if user else None, course=course)
 
 
-def _lesson(course: Course, slug: str) -> Lesson | None:
-    if not _SLUG_RE.fullmatch(slug):
-        return None
-    return next((lesson for lesson in _version(course).lessons if lesson.slug == slug), None)
+def _course_lesson(code: str, slug: str) -> tuple[Course | None, Lesson | None]:
+    """The published course and its lesson, (None, None) or (course, None) when missing."""
+    course = _course(code)
+    if course is None or not _SLUG_RE.fullmatch(slug):
+        return course, None
+    return course, next((lesson for lesson in _version(course).lessons if lesson.slug == slug), None)
 
 
 def _attempt_items(attempt: QuizAttempt) -> list[tuple[Question, list[QuestionOption]]]:
@@ -222,8 +224,7 @@ def enrolment(code: str):
 @login_required
 def lesson(code: str, slug: str):
     session = db_session()
-    course = _course(code)
-    lesson = _lesson(course, slug) if course is not None else None
+    course, lesson = _course_lesson(code, slug)
     if lesson is None:
         return _not_found("lesson")
     if learning.get_enrolment(session, user_id=_user().id, course_id=course.id) is None:
@@ -245,8 +246,7 @@ def lesson(code: str, slug: str):
 @login_required
 def complete_lesson(code: str, slug: str):
     session = db_session()
-    course = _course(code)
-    lesson = _lesson(course, slug) if course is not None else None
+    course, lesson = _course_lesson(code, slug)
     if lesson is None:
         return _not_found("lesson")
     try:

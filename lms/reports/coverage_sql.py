@@ -79,20 +79,17 @@ def _headcounts_in_force(dialect: str, kind: str, with_category: bool):
     with the latest valid_from on or before it (unique per unit and category)."""
     h = Headcount.__table__
     unit, category = h.c.org_unit_id, h.c.staff_category
+    # Each twice as fast as numbering the rows with a window function (measured on both).
     if dialect == "postgresql":  # DISTINCT ON: the first row of each group, newest first
         rows = select(unit, category, h.c.headcount).distinct(unit, category) \
             .order_by(unit, category, h.c.valid_from.desc())
-    elif dialect == "sqlite":  # with max(), SQLite takes the other columns from the row holding the maximum
+    else:  # SQLite: with max(), the other columns come from the row holding the maximum
         rows = select(unit, category, h.c.headcount, func.max(h.c.valid_from)).group_by(unit, category)
-    else:  # the portable way (twice as slow on both databases above): number the rows newest first
-        newest_first = func.row_number().over(partition_by=(unit, category), order_by=h.c.valid_from.desc())
-        rows = select(unit, category, h.c.headcount, newest_first.label("rn"))
     rows = rows.where(h.c.valid_from <= bindparam("on_date"), in_scope(dialect, kind, unit))
     if with_category:
         rows = rows.where(category == bindparam("category"))
     rows = rows.subquery("h")
-    stmt = select(rows.c.org_unit_id, rows.c.staff_category, *_zero_except({"headcount": rows.c.headcount}))
-    return stmt.where(rows.c.rn == 1) if "rn" in rows.c else stmt
+    return select(rows.c.org_unit_id, rows.c.staff_category, *_zero_except({"headcount": rows.c.headcount}))
 
 
 def _people(dialect: str, kind: str, with_category: bool, *, all_time: bool):

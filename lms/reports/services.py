@@ -234,7 +234,7 @@ def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str |
              for child, has_children in children_of(session, unit)]
     return CoverageReport(unit=unit, period=period, category=category, categories=categories,
                           by_category=by_category, total=total, rows=rows,
-                          months=completions_per_month(session, unit, period, category=category, scope=scope))
+                          months=_completions_per_month(session, scope, period, category))
 
 
 def children_of(session: Session, unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
@@ -254,10 +254,8 @@ def _sum(per_cat: dict | None, categories) -> Figures:
     return total
 
 
-def completions_per_month(session: Session, unit: OrgUnit, period: Period, *, category: str | None = None,
-                          scope: Scope | None = None) -> list[MonthPoint]:
+def _completions_per_month(session: Session, scope: Scope, period: Period, category: str | None) -> list[MonthPoint]:
     months = period.chart_months()
-    scope = scope or report_scope(session, unit)
     params = {**scope.params, "first_month": months[0], "last_month": months[-1]}
     if category:
         params["category"] = category
