@@ -4,9 +4,22 @@ One run: a fresh database (a temporary SQLite file, or LMS_DATABASE_URL, which
 must then be an EMPTY database) with the starter course and many logged-in
 learners; a bare Flask "hello" app and the LMS, each under gunicorn (2 sync
 workers); wrk -t2 -c32 against hello, a lesson page, lesson completion and quiz
-submission. It prints figures and compares them to the targets of the
-developers' guide; it never fails because of a timing (exit 0), only when the
-benchmark could not run (exit 2).
+submission, then hello once more.
+
+Speed is printed only as a ratio to H, the requests per second of the bare
+Flask hello measured in this same run (the mean of its two runs): the LMS
+figures are % of H, never absolute figures or a fixed reference, since they
+only mean something next to what this machine did just now. Without a hello
+run (--only without hello) ratios are unavailable and no target is judged.
+Targets: lesson page >= 45% of H, lesson completion >= 30%, quiz submission
+>= 15%, and no "database is locked" in the LMS log. Latency is in ms.
+
+Memory: the resident set size (VmRSS from /proc/<pid>/status) of each gunicorn
+worker, read after the server's last wrk run, for the LMS and for hello as the
+baseline (LMS / hello ratio).
+
+It never fails because of a timing (exit 0), only when the benchmark could not
+run (exit 2).
 """
 from __future__ import annotations
 
@@ -28,8 +41,7 @@ from bench.server import Gunicorn
 BENCHMARKS = ("hello", "lesson", "complete", "quiz")
 TITLES = {"hello": "hello (bare Flask)", "hello-after": "hello again (after)", "lesson": "lesson page GET", "complete": "lesson completion POST",
           "quiz": "quiz submission POST"}
-TARGETS = {"lesson": 0.45, "complete": 0.30, "quiz": 0.15}  # fraction of hello
-REFERENCE_HELLO_RPS = 3100.0  # the guide's figure for these 2-core machines, used when hello is not run
+TARGETS = {"lesson": 0.45, "complete": 0.30, "quiz": 0.15}  # fraction of H, the hello of the same run
 THREADS, CONNECTIONS = 2, 32
 
 
@@ -112,6 +124,17 @@ class Runner:
         self.servers: list[Gunicorn] = []
         self.outcomes: dict[str, Outcome] = {}
         self.commands: list[str] = []
+        self.memory: dict[str, list[int]] = {}  # server name -> VmRSS KiB of each worker after its last run
+
+    def hello_rps(self) -> float | None:
+        """H: the mean req/s of the hello runs measured so far in this run; None when there is none."""
+        hellos = [o.result.rps for n, o in self.outcomes.items() if n.startswith("hello") and o.result.rps > 0]
+        return sum(hellos) / len(hellos) if hellos else None
+
+    def record_memory(self, server: Gunicorn) -> None:
+        """Read the RSS of the server's workers now (after its last wrk run, before it is stopped)."""
+        self.memory[server.name] = kib = server.worker_rss_kib()
+        log(f"  {server.name} worker RSS after run: {rss_text(kib)}")
 
     # -- servers ---------------------------------------------------------------
     def start(self, server: Gunicorn, ready_path: str) -> Gunicorn:
@@ -143,7 +166,12 @@ class Runner:
         outcome = Outcome(name, result, warm, locked, unavailable, tracebacks, expected_status)
         self.outcomes[name] = outcome
         r = result
-        log(f"  {name}: {r.rps:,.0f} req/s, {r.requests} requests, latency avg {r.latency_avg_ms:.1f} ms "
+        if name.startswith("hello"):
+            speed = f"{r.rps:,.0f} req/s (a hello run: H is their mean)"
+        else:
+            h = self.hello_rps()
+            speed = "ratio unavailable (hello not measured)" if h is None else f"{ratio(r.rps, h)} of H so far"
+        log(f"  {name}: {speed}, {r.requests} requests, latency avg {r.latency_avg_ms:.1f} ms "
             f"p99 {r.percentiles_ms.get('99', float('nan')):.1f} ms, errors: {outcome.errors_text()}")
         return outcome
 
@@ -217,6 +245,7 @@ def _run(args: argparse.Namespace, runner: Runner, workdir: Path, started: float
         log("hello: starting gunicorn with bench/hello.py ...")
         hello = runner.start(Gunicorn("bench.hello:app", workdir=workdir, name="hello"), "/")
         runner.measure("hello", hello, hello.base_url + "/")
+        runner.record_memory(hello)
         hello.stop()
 
     if need_lms:
@@ -226,6 +255,7 @@ def _run(args: argparse.Namespace, runner: Runner, workdir: Path, started: float
         lms = runner.start(Gunicorn("app:app", workdir=workdir, name="lms",
                                     env=app_environ(fixture.url, fixture.secret_key)), "/healthz")
         run_lms_benchmarks(args, runner, lms, fixture, jar, reader, pool, workdir)
+        runner.record_memory(lms)
         lms.stop()
         locked_total = _count_log(lms.log_text())[0]
         if "hello" in args.selected:
@@ -233,6 +263,7 @@ def _run(args: argparse.Namespace, runner: Runner, workdir: Path, started: float
             log("hello again (the base is the mean of both hello runs) ...")
             hello = runner.start(Gunicorn("bench.hello:app", workdir=workdir, name="hello-after"), "/")
             runner.measure("hello-after", hello, hello.base_url + "/")
+            runner.record_memory(hello)
             hello.stop()
     else:
         locked_total = None
@@ -290,18 +321,31 @@ def run_lms_benchmarks(args, runner: Runner, lms: Gunicorn, fixture: Fixture, ja
             f"requests sent: {o.result.sent}")
 
 
+def ratio(rps: float, base: float | None) -> str:
+    return "n/a" if not base else f"{100 * rps / base:.1f}%"
+
+
+def rss_text(kib: list[int]) -> str:
+    if not kib:
+        return "unavailable (no worker found under /proc)"
+    return (f"{len(kib)} worker{'s' if len(kib) != 1 else ''}, max {max(kib) / 1024:.0f} MiB, "
+            f"mean {sum(kib) / len(kib) / 1024:.0f} MiB")
+
+
 def report(args, runner: Runner, fixture: Fixture | None, locked_total: int | None, elapsed: float) -> None:
     outs = runner.outcomes
-    hello = outs.get("hello")
     hellos = [o.result.rps for n, o in outs.items() if n.startswith("hello") and o.result.rps > 0]
-    base = sum(hellos) / len(hellos) if hellos else REFERENCE_HELLO_RPS
-    base_note = "" if hello else f" (hello not run: % are of the guide's reference {REFERENCE_HELLO_RPS:,.0f} req/s)"
+    base = runner.hello_rps()  # H
     log("")
-    log(f"Results: wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds:g}s, gunicorn 2 sync workers, "
-        f"{os.cpu_count()} CPUs{base_note}")
-    # Two yardsticks: the hello measured now, and the guide's reference figure
-    # for these machines (3,100 req/s); hello here has measured up to 3x that.
-    header = (f"{'benchmark':<24} {'req/s':>9} {'% hello':>8} {'% 3,100':>8} {'target':>7} {'result':>7} "
+    log(f"Results: wrk -t{THREADS} -c{CONNECTIONS} -d{args.seconds:g}s, gunicorn 2 sync workers, {os.cpu_count()} CPUs")
+    if base is None:
+        log("H: hello was not measured in this run, so ratios are unavailable and no speed target is judged "
+            "(run with hello in --only)")
+    else:
+        runs = "the mean of its two runs" if len(hellos) == 2 else "one run"
+        log(f"H = the bare Flask hello measured in this run ({runs}): {base:,.0f} req/s. "
+            f"Every other speed figure is a ratio to H.")
+    header = (f"{'benchmark':<24} {'% of H':>8} {'target':>7} {'result':>7} "
               f"{'p50 ms':>8} {'p99 ms':>8}  errors")
     log(header)
     log("-" * len(header))
@@ -310,30 +354,34 @@ def report(args, runner: Runner, fixture: Fixture | None, locked_total: int | No
         if o is None:
             continue
         r = o.result
-        pct = 100 * r.rps / base if base else 0.0
         target = TARGETS.get(name)
-        verdict = "" if target is None else ("PASS" if r.rps >= target * base else "BELOW")
-        ref_pct = 100 * r.rps / REFERENCE_HELLO_RPS
-        log(f"{TITLES[name]:<24} {r.rps:>9,.0f} {pct:>7.1f}% {ref_pct:>7.1f}% "
+        if target is None:
+            verdict = ""
+        elif base is None:
+            verdict = "n/a"
+        else:
+            verdict = "PASS" if r.rps >= target * base else "BELOW"
+        log(f"{TITLES[name]:<24} {ratio(r.rps, base):>8} "
             f"{'' if target is None else f'>={target:.0%}':>7} "
             f"{verdict:>7} {r.percentiles_ms.get('50', float('nan')):>8.1f} {r.percentiles_ms.get('99', float('nan')):>8.1f}"
             f"  {o.errors_text()}")
-    if len(hellos) == 2:
+    if len(hellos) == 2 and base:
         spread = abs(hellos[0] - hellos[1]) / base
-        log(f"{'hello mean = 100%':<24} {base:>9,.0f}" + (
-            f"   the two hello runs differ by {spread:.0%}: this machine's speed drifted, ratios are uncertain"
-            if spread > 0.15 else ""))
+        if spread > 0.15:
+            log(f"the two hello runs differ by {spread:.0%}: this machine's speed drifted, ratios are uncertain")
     if locked_total is not None:
         verdict = "PASS" if locked_total == 0 else "MISSED"
         label = '"database is locked"'
-        log(f"{label:<24} {locked_total:>9} {'':>8} {'0':>7} {verdict:>7}   (whole LMS server log)")
+        log(f"{label:<24} {locked_total:>8} {'0':>7} {verdict:>7}   (whole LMS server log)")
+    report_memory(runner)
     notes = [(n, o.note) for n, o in outs.items() if o.note]
     for name, o in outs.items():
         if o.expected_status and o.result.statuses:
             codes = ", ".join(f"{s}: {c}" for s, c in sorted(o.result.statuses.items()))
             notes.append((name, f"status codes: {codes}"))
         if o.warmup is not None:
-            notes.append((name, f"warm-up {args.warmup:g}s: {o.warmup.rps:,.0f} req/s, {o.warmup.requests} requests"))
+            notes.append((name, f"warm-up {args.warmup:g}s: {ratio(o.warmup.rps, base)} of H, "
+                                f"{o.warmup.requests} requests"))
     if notes:
         log("")
         for name, note in notes:
@@ -344,6 +392,28 @@ def report(args, runner: Runner, fixture: Fixture | None, locked_total: int | No
         log(f"  {cmd}")
     log("")
     log(f"Total time {elapsed:.0f} s. Figures are measurements, not assertions: this exits 0 even below target.")
+
+
+def report_memory(runner: Runner) -> None:
+    """Worker RSS after the run: the LMS, and hello (both of its runs together) as the baseline."""
+    lms = runner.memory.get("lms")
+    hello = [kib for name, kibs in runner.memory.items() if name.startswith("hello") for kib in kibs]
+    if lms is None and not hello:
+        return
+    log("")
+    log("Memory: resident set size (VmRSS) of each gunicorn worker, read after the server's last run")
+    if lms is not None:
+        line = f"  LMS worker RSS after run: {rss_text(lms)}"
+        if lms and hello:
+            line += (f" = {max(lms) / max(hello):.1f}x / {(sum(lms) / len(lms)) / (sum(hello) / len(hello)):.1f}x "
+                     f"hello (max / mean)")
+        elif lms:
+            line += " (no hello baseline in this run)"
+        log(line)
+    if hello:
+        runs = sum(1 for name in runner.memory if name.startswith("hello"))
+        log(f"  hello worker RSS after run: {rss_text(hello)}" + (f" over {runs} runs" if runs > 1 else "")
+            + " (baseline)")
 
 
 def _redact(url: str) -> str:

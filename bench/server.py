@@ -1,5 +1,6 @@
 """gunicorn servers for the benchmark: started in their own process group,
-always stopped (the whole group) by the caller's finally."""
+always stopped (the whole group) by the caller's finally; the resident memory
+of their workers read from /proc (Linux; no extra dependency)."""
 from __future__ import annotations
 
 import http.client
@@ -79,6 +80,16 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn ({self.name}) did not answer {ready_path} within {timeout:.0f}s "
                            f"({last_error}); log:\n{self.log_tail()}")
 
+    def worker_pids(self) -> list[int]:
+        """The master's child processes (gunicorn's workers), [] when unknown."""
+        if self.proc is None or self.proc.poll() is not None:
+            return []
+        return child_pids(self.proc.pid)
+
+    def worker_rss_kib(self) -> list[int]:
+        """VmRSS of each live worker in KiB (workers that vanish meanwhile are left out)."""
+        return [kib for kib in map(rss_kib, self.worker_pids()) if kib is not None]
+
     def log_text(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
@@ -109,3 +120,37 @@ class Gunicorn:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def child_pids(pid: int) -> list[int]:
+    """Children of pid: /proc/<pid>/task/*/children, else a scan of /proc/*/stat for the ppid."""
+    tasks = Path(f"/proc/{pid}/task")
+    try:
+        found = set()
+        for task in tasks.iterdir():
+            found.update(int(c) for c in (task / "children").read_text().split())
+        return sorted(found)
+    except (FileNotFoundError, PermissionError, ValueError):
+        pass  # kernel without CONFIG_PROC_CHILDREN, or the process is gone
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may contain spaces and parentheses
+        fields = text[text.rfind(")") + 2:].split()
+        if len(fields) > 1 and fields[1] == str(pid):
+            found.add(int(stat.parent.name))
+    return sorted(found)
+
+
+def rss_kib(pid: int) -> int | None:
+    """VmRSS from /proc/<pid>/status, in KiB; None when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])  # "VmRSS:   81234 kB"
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
