@@ -235,8 +235,12 @@ def _run(args: argparse.Namespace, runner: Runner, workdir: Path, started: float
         app = make_app(url, secret_key)
         jar = CookieJar(app)
         reader, writer, *pool = fixture.users
-        problems = verify(app, fixture, jar, reader=reader, writer=writer)
-        app.extensions["lms_db"].dispose()
+        try:
+            problems = verify(app, fixture, jar, reader=reader, writer=writer)
+        except Exception as exc:  # noqa: BLE001 - an app that cannot serve the pages: the bench cannot run (exit 2)
+            raise BenchSetupError(f"the app failed under the Flask test client: {type(exc).__name__}: {exc}") from exc
+        finally:
+            app.extensions["lms_db"].dispose()
         if problems:
             raise BenchSetupError("the forged session cookies do not work with the app:\n  " + "\n  ".join(problems))
         log("  checked with the Flask test client: lesson page 200, completion 302, quiz submission 302 and graded")
