@@ -88,8 +88,8 @@ def prepare(url: str, n_users: int, secret_key: str, *, log=print) -> Fixture:
     from content import PackageInvalid, load_package
     from lms.auth.models import LoginSession, User, UserRole
     from lms.auth.passwords import hash_password
-    from lms.catalog.models import Course, Question, Quiz
-    from lms.catalog.services import import_course
+    from lms.courses.models import Course, Question, Quiz
+    from lms.courses.services import import_course
     from lms.db import Database
     from lms.learn.models import Enrolment, QuizAttempt
     from lms.learn.services import draw_layout

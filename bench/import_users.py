@@ -3,7 +3,7 @@
 `run(seconds=None) -> dict` builds a temporary database migrated to head,
 imports a tree of org units (1 national, 31 provinces, 10 cities each, 5
 districts each), writes a 100,000-row users CSV (UTF-8 with BOM, CRLF, as
-Excel saves it) and times `lms.orgs.csv_import.import_users` (parse, check,
+Excel saves it) and times `lms.people.user_import.import_users` (parse, check,
 bulk write, assignments applied set-based, one of them matching everyone).
 It then times a re-import of the same file (which changes nothing).
 `seconds` is accepted for the bench runner's interface and ignored: the
@@ -47,10 +47,11 @@ def _users_csv(leaves: list[str], rows: int = ROWS) -> bytes:
 def run(seconds: int | None = None) -> dict:
     from sqlalchemy import create_engine
 
+    from lms.assignments.services import create_assignments
     from lms.db import Database
-    from lms.enrolment.services import create_assignments
     from lms.migrate import upgrade
-    from lms.orgs.csv_import import import_org_units, import_users
+    from lms.orgs.csv_import import import_org_units
+    from lms.people.user_import import import_users
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'bench-import.sqlite3'}"

@@ -4,6 +4,7 @@ of their workers read from /proc (Linux; no extra dependency)."""
 from __future__ import annotations
 
 import http.client
+import contextlib
 import os
 import shlex
 import signal
@@ -113,10 +114,8 @@ class Gunicorn:
                 except subprocess.TimeoutExpired:
                     continue
         if proc is not None:
-            try:  # workers left behind by a master that died first
+            with contextlib.suppress(ProcessLookupError, PermissionError):  # workers left behind by a master that died first
                 os.killpg(proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         if self._log is not None:
             self._log.close()
             self._log = None

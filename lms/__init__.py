@@ -9,9 +9,9 @@ from datetime import timedelta
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from lms import models as _models  # noqa: F401 - registers every mapper before first use
 from lms.config import load_config
 from lms.db import Database
-from lms import models as _models  # noqa: F401 - registers every mapper before first use
 
 csrf = CSRFProtect()
 
@@ -66,31 +66,28 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     templating.init_app(app)
 
+    # Subscribers of the record events (lms.events): counters and assignment
+    # members follow every change they depend on.
+    from lms.api.reports import bp as reports_api_bp
     from lms.api.views import bp as api_bp
+    from lms.assignments import services as _assignments  # noqa: F401
+    from lms.assignments.views import bp as assignments_bp
     from lms.auth.views import bp as auth_bp
+    from lms.authoring.views import bp as authoring_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.dashboard.views import bp as dashboard_bp
     from lms.health import bp as health_bp
     from lms.learn.views import bp as learn_bp
-    from lms.admin.views import bp as admin_bp
-    from lms.auth.registration import bp as registration_bp
-    from lms.enrolment.views import bp as enrolment_bp
-    from lms.orgs.views import bp as orgs_bp
-
-    for blueprint in (admin_bp, registration_bp, enrolment_bp, orgs_bp):
-        app.register_blueprint(blueprint)
-    for blueprint in (auth_bp, catalog_bp, learn_bp, health_bp):
-        app.register_blueprint(blueprint)
-    from lms.authoring.views import bp as authoring_bp
     from lms.media.views import bp as media_bp
-
-    app.register_blueprint(authoring_bp)
-    app.register_blueprint(media_bp)
-    app.register_blueprint(api_bp)
-    from lms.reports.api import bp as reports_api_bp
+    from lms.orgs.views import bp as orgs_bp
+    from lms.people.registration import bp as registration_bp
+    from lms.people.views import bp as people_bp
+    from lms.reports import counters as _counters  # noqa: F401
     from lms.reports.views import bp as reports_bp
 
-    app.register_blueprint(reports_bp)
-    app.register_blueprint(reports_api_bp)
+    for blueprint in (people_bp, registration_bp, assignments_bp, orgs_bp, auth_bp, catalog_bp, learn_bp, dashboard_bp,
+                      health_bp, authoring_bp, media_bp, api_bp, reports_bp, reports_api_bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no ambient authority to forge
 

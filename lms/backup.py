@@ -2,7 +2,6 @@
 runs), PostgreSQL through pg_dump's custom format."""
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess  # nosec B404 - runs pg_dump/pg_restore with argument lists, no shell

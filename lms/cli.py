@@ -94,7 +94,7 @@ def export_course_command(code: str, number: int | None, output: Path | None) ->
     import zipfile
 
     from lms.authoring.services import export_version
-    from lms.catalog import services as catalog
+    from lms.courses import services as catalog
 
     with _db().transaction() as session:
         course = catalog.get_course(session, code)
@@ -201,7 +201,7 @@ def restore_command(source: Path) -> None:
     click.echo(f"restored from {source}")
 
 
-# ---- org units, people, reminders (lms.orgs, lms.enrolment) -----------------
+# ---- org units, people, reminders (lms.orgs, lms.assignments) -----------------
 
 def _print_import_errors(exc) -> None:
     for error in exc.errors:
@@ -248,7 +248,7 @@ def import_users_command(file: Path) -> None:
 
 
 def smtp_settings():
-    from lms.enrolment.mail import SmtpSettings
+    from lms.assignments.mail import SmtpSettings
 
     cfg = current_app.config
     return SmtpSettings(host=str(cfg["SMTP_HOST"]), port=int(cfg["SMTP_PORT"]), user=str(cfg["SMTP_USER"]),
@@ -267,7 +267,7 @@ def render_reminder(reminder) -> dict:
             subject = _("Overdue: %(course)s", course=reminder.course_title)
         else:
             subject = _("Due soon: %(course)s", course=reminder.course_title)
-        body = render_template("enrolment/mail/reminder.txt", r=reminder,
+        body = render_template("assignments/mail/reminder.txt", r=reminder,
                                url=str(current_app.config["BASE_URL"]).rstrip("/") + "/my")
     return {"recipient": reminder.email, "subject": subject[:300], "body": body, "kind": reminder.kind,
             "assignment_id": reminder.assignment_id, "user_id": reminder.user_id}
@@ -275,8 +275,8 @@ def render_reminder(reminder) -> dict:
 
 def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     """Queue the reminders now due, then send every unsent outbox row."""
-    from lms.enrolment import services
-    from lms.enrolment.mail import Outgoing, send_all
+    from lms.assignments import services
+    from lms.assignments.mail import Outgoing, send_all
 
     now = now or utcnow()
     db = _db()

@@ -8,8 +8,6 @@ from flask_login import current_user
 
 from lms.enums import LANGUAGES
 
-LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
-
 
 def preferred_language() -> str:
     if current_user and getattr(current_user, "is_authenticated", False):

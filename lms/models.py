@@ -1,15 +1,23 @@
 """Every model, imported once so the metadata (and Alembic) sees all tables."""
-from lms.admin.models import SiteSetting
+from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMember, OutboxMessage
 from lms.audit.models import AuditEvent
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
-from lms.catalog.models import (
-    Course, CourseAudience, CourseEvent, CourseScheme, CourseVersion, Lesson, Question, QuestionOption, Quiz,
+from lms.courses.models import (
+    Course,
+    CourseAudience,
+    CourseEvent,
+    CourseScheme,
+    CourseVersion,
+    Lesson,
+    Question,
+    QuestionOption,
+    Quiz,
 )
 from lms.db import Base
-from lms.enrolment.models import Assignment, AssignmentCategory, AssignmentMember, OutboxMessage
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
+from lms.people.models import SiteSetting
 from lms.reports.models import report_learners, report_unit_months, report_unit_people
 
 __all__ = [

@@ -9,8 +9,7 @@ from functools import wraps
 from flask import abort, current_app, g, request
 from flask_login import current_user
 
-from lms.audit.services import record_event
-from lms.web import db_session, request_now
+from lms.web import record_refusal
 
 PUBLIC = "public"
 
@@ -50,10 +49,7 @@ def roles_required(*roles: str) -> Callable[[Callable], Callable]:
 
 
 def deny(user, reason: str, code: int = 403):
-    """Refuse, and write it to the security log."""
-    session = db_session()
-    session.rollback()
-    record_event(session, action="permission_denied", user=user, ip=request.remote_addr or "",
-                 request_id=g.get("request_id", ""), now=request_now(), detail=f"{request.method} {request.path}: {reason}")
-    session.commit()
+    """Refuse, and write it to the security log (in a transaction of its own:
+    the request's work is rolled back)."""
+    record_refusal("permission_denied", user=user, detail=f"{request.method} {request.path}: {reason}")
     abort(code)

@@ -1,5 +1,13 @@
-"""Per-request plumbing: one database session per request, request ids,
-security headers, and error pages (503 when the database is unreachable)."""
+"""Per-request plumbing: one unit of work per request, request ids, security
+headers, and error pages (503 when the database is unreachable).
+
+The unit of work: a request has one write session (`db_session()`), opened on
+first use. When the view has returned a response below 400, that session is
+committed here, once; on any exception or error status it is rolled back.
+Views, API handlers and services never commit (services flush). A refusal
+that must be remembered although the request fails (a failed login, a denied
+permission) is written by `record_refusal` in a short transaction of its own.
+"""
 from __future__ import annotations
 
 import logging
@@ -7,9 +15,13 @@ import secrets
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g, render_template, request
+from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
+
+from lms.audit.services import record_event
+from lms.json_errors import api_error
 
 log = logging.getLogger("lms")
 
@@ -43,13 +55,35 @@ def auth_session() -> Session:
     return session
 
 
+def audit(action: str, detail: str) -> None:
+    """An audit row for what the current user did, in the request's transaction
+    (committed with the change it describes, or not at all)."""
+    record_event(db_session(), action=action, user=current_user, ip=request.remote_addr or "",
+                 request_id=g.get("request_id", ""), now=request_now(), detail=detail)
+
+
+def record_refusal(action: str, *, user=None, username: str = "", detail: str = "", also=None) -> None:
+    """Remember a refusal although the request will fail: the request's own
+    work is rolled back first (on SQLite that also frees the write lock), then
+    the audit row, and whatever `also(session)` writes (a failed-login count),
+    commit in a short transaction of their own."""
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+    with current_app.extensions["lms_db"].transaction() as own:
+        record_event(own, action=action, user=user, username=username, ip=request.remote_addr or "",
+                     request_id=g.get("request_id", ""), now=request_now(), detail=detail)
+        if also is not None:
+            also(own)
+
+
 def utcnow() -> datetime:
     """Naive UTC: every DateTime column stores UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 def request_now() -> datetime:
-    """The server clock for this request (tests may pin it with LMS_NOW)."""
+    """The server clock for this request (tests may pin it with the NOW setting, a callable)."""
     pinned = current_app.config.get("NOW")
     return pinned() if callable(pinned) else utcnow()
 
@@ -77,9 +111,24 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    def _unavailable(exc: Exception):
-        log.error("database unavailable: %s", type(exc).__name__, extra={"request_id": g.get("request_id")})
-        return _error_page(503)
+    # Registered last so that it runs first: a 503 from a failed commit still gets the headers.
+    @app.after_request
+    def _end_unit_of_work(response):
+        """Commit the request's work after a successful response; roll it back
+        after an error status. (An exception skips this and is rolled back
+        by the teardown below, or comes back here as an error page.)"""
+        session = g.get("db_session")
+        if session is None:
+            return response
+        if response.status_code >= 400:
+            session.rollback()
+            return response
+        try:
+            session.commit()
+        except (OperationalError, PoolTimeout) as exc:
+            session.rollback()
+            return current_app.make_response(_unavailable(exc))
+        return response
 
     app.register_error_handler(OperationalError, _unavailable)
     app.register_error_handler(PoolTimeout, _unavailable)
@@ -87,9 +136,12 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, lambda exc, code=code: _error_page(code))
 
 
+def _unavailable(exc: Exception):
+    log.error("database unavailable: %s", type(exc).__name__, extra={"request_id": g.get("request_id")})
+    return _error_page(503)
+
+
 def _error_page(code: int):
     if request.path.startswith("/api/"):
-        from lms.api.errors import api_error  # the API answers JSON
-
-        return api_error(code)
+        return api_error(code)  # the API answers JSON
     return render_template("errors/error.html", code=code), code

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from content import load_package_from_files
 from lms.auth.passwords import hash_password
 from lms.auth.services import create_user, start_login_session
-from lms.catalog.services import import_course
+from lms.courses.services import import_course
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 3, 2, 9, 0, 0)

@@ -3,8 +3,8 @@ PostgreSQL when LMS_DATABASE_URL points at it), emptied after every test."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text

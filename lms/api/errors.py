@@ -1,39 +1,13 @@
-"""JSON errors for the API: every error under /api/ is {"error", "message"}.
-
-lms.web sends the app-wide error pages (400, 403, 404, 405, 413, 429, 500, 503)
-for /api/ paths here; `register` below makes every other HTTP error raised by an
-API view (401, 409, 415, 422, ...) answer JSON too."""
+"""JSON errors for the API: every error under /api/ is {"error", "message"}
+(lms.json_errors shapes them; lms.web sends the app-wide error pages for
+/api/ paths there). `register` makes every other HTTP error raised by an API
+view (401, 409, 415, 422, ...) answer JSON too."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from flask import Blueprint
+from werkzeug.exceptions import HTTPException
 
-MESSAGES = {400: "bad request", 401: "authentication required", 403: "forbidden", 404: "not found",
-            405: "method not allowed", 409: "conflict", 413: "payload too large", 415: "unsupported media type",
-            422: "unprocessable", 429: "too many requests", 500: "internal error", 503: "service unavailable"}
-
-
-def api_error(code: int, message: str | None = None):
-    body = {"error": MESSAGES.get(code, "error"), "message": message or MESSAGES.get(code, "error")}
-    if g.get("request_id"):
-        body["request_id"] = g.request_id
-    response = jsonify(body)
-    response.status_code = code
-    if code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    elif code == 405:
-        allowed = _allowed_methods()
-        if allowed:
-            response.headers["Allow"] = ", ".join(allowed)
-    return response
-
-
-def _allowed_methods() -> list[str]:
-    try:
-        adapter = current_app.create_url_adapter(request)
-        return sorted(adapter.allowed_methods()) if adapter is not None else []
-    except (NotFound, MethodNotAllowed):  # pragma: no cover - allowed_methods catches these itself
-        return []
+from lms.json_errors import api_error
 
 
 def _http_error(exc: HTTPException):
@@ -46,3 +20,6 @@ def _http_error(exc: HTTPException):
 
 def register(bp: Blueprint) -> None:
     bp.register_error_handler(HTTPException, _http_error)
+
+
+__all__ = ["api_error", "register"]

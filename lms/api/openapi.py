@@ -363,7 +363,7 @@ SCHEMAS.update({
     }, description="Coverage of an org unit's subtree: per staff category, per skill type x target level cell, "
                    "per child unit (the unit's own staff in the row with own_staff), per month."),
     "CourseReport": _obj({
-        "unit": _REPORT_UNIT, "as_of": TIME, "assignments_tracked": BOOL,
+        "unit": _REPORT_UNIT, "as_of": TIME,
         "courses": {"type": "array", "items": _obj({**_COURSE_REF, **_COURSE_FIGURES})},
     }),
     "CourseUnitsReport": _obj({

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from content.spec import TERMS_FIELDS
-from lms.catalog.models import Course, CourseVersion, Lesson, Question, QuestionOption, Quiz
+from lms.courses.models import Course, CourseVersion, Lesson, Question, QuestionOption, Quiz
 from lms.learn.models import Enrolment, QuizAttempt
 from lms.learn.services import DEADLINE_GRACE, Progress
 

@@ -14,15 +14,16 @@ from sqlalchemy import select
 from content.spec import LANGUAGES, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 from lms.api import errors, serialize
 from lms.api.errors import api_error
+from lms.api.openapi import document
 from lms.audit.services import record_event
 from lms.auth.login import login_policy
 from lms.auth.services import login_throttled, record_login_failure, user_for_api_token
-from lms.catalog import services as catalog
-from lms.catalog.models import Course, CourseVersion, Lesson, Question, QuestionOption
+from lms.courses import services as catalog
+from lms.courses.models import Course, CourseVersion, Lesson, Question, QuestionOption
 from lms.learn import services as learning
 from lms.learn.models import CourseCompletion, QuizAttempt
 from lms.permissions import login_required, public
-from lms.web import auth_session, db_session, request_now
+from lms.web import auth_session, db_session, record_refusal, request_now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.register(bp)
@@ -42,7 +43,7 @@ _TOKEN_GUESS = "(api token)"  # nosec B105 - a label: the "username" under which
 
 
 @bp.before_request
-def _authenticate():
+def authenticate():
     # Never the login cookie: make Flask-Login see an anonymous user for the
     # whole API request (lms.permissions falls back to current_user).
     g._login_user = current_app.login_manager.anonymous_user()
@@ -204,7 +205,6 @@ def enrol(code: str):
         session.rollback()
         return api_error(409, str(exc))
     body = _enrolment_json(course)
-    session.commit()
     return jsonify(body), (200 if existed else 201)
 
 
@@ -255,7 +255,6 @@ def complete_lesson(code: str, slug: str):
         session.rollback()
         return api_error(403, str(exc))
     progress = learning.course_progress(session, user_id=_user().id, course_id=course.id)
-    session.commit()
     return jsonify(course_code=course.code, lesson_slug=lesson.slug, completed=True,
                    course_completed=progress.completed_at is not None, progress=serialize.progress(progress))
 
@@ -283,11 +282,10 @@ def start_attempt(code: str):
         session.rollback()
         return api_error(409, str(exc))
     body = _attempt_json(attempt)
-    session.commit()
     return jsonify(body), (200 if attempt.id in before else 201)
 
 
-@bp.get("/attempts/<int(max=%d):attempt_id>" % MAX_ID)
+@bp.get(f"/attempts/<int(max={MAX_ID}):attempt_id>")
 @login_required
 def attempt(attempt_id: int):
     found = learning.get_attempt(db_session(), attempt_id=attempt_id, user_id=_user().id)
@@ -316,15 +314,11 @@ def _parse_answers(body) -> tuple[dict[int, list[str]] | None, str | None]:
 
 def _refuse_submission(attempt_id: int, code: int, message: str):
     """Log a refused submission (security log), change nothing else."""
-    session = db_session()
-    session.rollback()
-    record_event(session, action="quiz_submission_refused", user=_user(), ip=request.remote_addr or "",
-                 request_id=g.get("request_id", ""), now=request_now(), detail=f"api attempt {attempt_id}: {message}")
-    session.commit()
+    record_refusal("quiz_submission_refused", user=_user(), detail=f"api attempt {attempt_id}: {message}")
     return api_error(code, message)
 
 
-@bp.post("/attempts/<int(max=%d):attempt_id>/submission" % MAX_ID)
+@bp.post(f"/attempts/<int(max={MAX_ID}):attempt_id>/submission")
 @login_required
 def submit_attempt(attempt_id: int):
     session = db_session()
@@ -351,7 +345,6 @@ def submit_attempt(attempt_id: int):
     progress = learning.course_progress(session, user_id=_user().id, course_id=graded.attempt.quiz.course_id)
     body = {"attempt": _attempt_json(graded.attempt), "late": graded.late,
             "course_completed": progress.completed_at is not None, "progress": serialize.progress(progress)}
-    session.commit()  # grade, completion and response are one transaction
     return jsonify(body)
 
 
@@ -393,6 +386,4 @@ def my_learning():
 @bp.get("/openapi.json")
 @public
 def openapi():
-    from lms.api.openapi import document
-
     return jsonify(document())

@@ -42,9 +42,6 @@ class User(Base):
             self.cached_role_names = frozenset(r.role for r in self.roles)
         return self.cached_role_names
 
-    def has_role(self, role: str) -> bool:
-        return role in self.role_names
-
     @property
     def is_active(self) -> bool:
         return self.status == "active"

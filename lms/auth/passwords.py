@@ -2,11 +2,11 @@
 and hashing (scrypt through werkzeug)."""
 from __future__ import annotations
 
-from lms.msgids import N_
-
 from importlib import resources
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms.msgids import N_
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128

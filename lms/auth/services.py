@@ -2,8 +2,6 @@
 session, the clock and the request facts they need."""
 from __future__ import annotations
 
-from lms.msgids import N_
-
 import hashlib
 import secrets
 from collections.abc import Iterable
@@ -13,10 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
+from lms import events
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
 from lms.auth.passwords import hash_password, password_problem, verify_password
 from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
-from lms.reports import counters as report_counters
+from lms.msgids import N_
 
 
 class AccountError(ValueError):
@@ -51,7 +50,7 @@ def create_user(
     set_roles(user, roles)
     session.add(user)
     session.flush()
-    report_counters.sync_user(session, user_id=user.id)  # report counters: registered people
+    events.user_changed(session, user_id=user.id)  # report counters: registered people
     return user
 
 
@@ -161,7 +160,7 @@ def set_password(session: Session, *, user: User, password: str) -> None:
 
 def deactivate_user(session: Session, *, user: User) -> None:
     user.status = "deactivated"
-    report_counters.sync_user(session, user_id=user.id)  # report counters: no longer counted
+    events.user_changed(session, user_id=user.id)  # report counters: no longer counted
     end_all_login_sessions(session, user_id=user.id)
     session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, g, make_response, redirect, render_template, request, url_for
@@ -9,11 +8,11 @@ from flask_login import current_user
 
 from lms.audit.services import record_event
 from lms.auth import services
-from lms.auth.models import User
 from lms.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
 from lms.auth.login import log_in, log_out, login_policy
+from lms.auth.models import User
 from lms.permissions import login_required, public
-from lms.web import db_session, request_now
+from lms.web import db_session, record_refusal, request_now
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -21,10 +20,10 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def safe_next(target: str | None) -> str:
     """Only a local path: no scheme, no host, no `//` or backslash tricks."""
     if not target:
-        return url_for("learn.my_learning")
+        return url_for("dashboard.my_learning")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
-        return url_for("learn.my_learning")
+        return url_for("dashboard.my_learning")
     return target
 
 
@@ -39,21 +38,18 @@ def login():
         now = request_now()
         username = form.username.data.strip()
         if services.login_throttled(session, username=username, ip=ip, now=now, policy=login_policy()):
-            record_event(session, action="login_throttled", username=username, ip=ip, request_id=g.request_id, now=now)
-            session.commit()
+            record_refusal("login_throttled", username=username)
             flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(session, username=username, password=form.password.data)
         if user is None:
-            services.record_login_failure(session, username=username, ip=ip, now=now, policy=login_policy())
-            record_event(session, action="login_failed", username=username, ip=ip, request_id=g.request_id, now=now)
-            session.commit()
+            record_refusal("login_failed", username=username, also=lambda own: services.record_login_failure(
+                own, username=username, ip=ip, now=now, policy=login_policy()))
             flash(_("Wrong username or password."), "error")
             status = 401
         else:
             log_in(user)
             record_event(session, action="login", user=user, ip=ip, request_id=g.request_id, now=now)
-            session.commit()
             response = redirect(safe_next(form.next.data))
             response.set_cookie("lang", user.language, max_age=365 * 86400, samesite="Lax", httponly=True,
                                 secure=current_app.config["SESSION_COOKIE_SECURE"])
@@ -69,7 +65,6 @@ def logout():
         record_event(session, action="logout", user=current_user, ip=request.remote_addr or "",
                      request_id=g.request_id, now=request_now())
         log_out(current_user._get_current_object())
-        session.commit()
         flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.index"))
 
@@ -84,14 +79,14 @@ def password():
         try:
             services.change_password(session, user=user, current=form.current.data, new=form.new.data)
         except services.AccountError as exc:
+            session.rollback()
             flash(_(str(exc)), "error")
         else:
             record_event(session, action="password_changed", user=user, ip=request.remote_addr or "",
                          request_id=g.request_id, now=request_now())
             log_in(user)  # every other session ended; keep this one going with a new token
-            session.commit()
             flash(_("Your password is changed. Other sessions were logged out."), "info")
-            return redirect(url_for("learn.my_learning"))
+            return redirect(url_for("dashboard.my_learning"))
     return render_template("auth/password.html", form=form)
 
 
@@ -108,5 +103,4 @@ def language():
         session = db_session()
         user = session.get(User, current_user.id)  # current_user lives in the read-only auth session
         user.language = form.language.data
-        session.commit()
     return response

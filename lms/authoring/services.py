@@ -23,12 +23,25 @@ from content import PackageInvalid, Problem, dump_package, load_package_from_fil
 from content.export import package_zip
 from content.gift import GiftReport, parse_gift
 from content.spec import (
-    LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, TERMS_FIELDS, TRUE_FALSE_LABELS,
-    CourseSpec, LessonSpec, OptionSpec, QuestionSpec, QuizSpec, TermsOfReference, content_hash,
+    LANGUAGES,
+    QUESTION_KINDS,
+    SCHEMES,
+    SKILL_TYPES,
+    STAFF_CATEGORIES,
+    TARGET_LEVELS,
+    TERMS_FIELDS,
+    TRUE_FALSE_LABELS,
+    CourseSpec,
+    LessonSpec,
+    OptionSpec,
+    QuestionSpec,
+    QuizSpec,
+    TermsOfReference,
+    content_hash,
 )
-from lms.catalog import services as catalog
-from lms.catalog.models import Course, CourseEvent, CourseVersion
-from lms.media.services import MEDIA_LINK_RE, MediaRefused, media_path, store_image
+from lms.courses import services as catalog
+from lms.courses.models import Course, CourseEvent, CourseVersion
+from lms.media.services import MEDIA_LINK_RE, MediaRefused, check_image, media_path, store_image
 from lms.msgids import N_
 
 CODE_RE = re.compile(r"^[A-Z0-9-]{2,32}$")
@@ -134,10 +147,6 @@ def _spec(draft: CourseVersion) -> CourseSpec:
     return catalog.version_spec(draft)
 
 
-def _term_dict(spec: CourseSpec) -> dict[str, str]:
-    return {f: getattr(spec.terms, f) for f in TERMS_FIELDS}
-
-
 @dataclass
 class Metadata:
     title: str
@@ -213,7 +222,7 @@ def _relabel_true_false(quiz: QuizSpec, language: str) -> QuizSpec:
     labels = TRUE_FALSE_LABELS[language]
     questions = tuple(
         dataclasses.replace(q, options=tuple(dataclasses.replace(o, text_md=label, text_html=render_inline(label))
-                                             for o, label in zip(q.options, labels)))
+                                             for o, label in zip(q.options, labels, strict=False)))
         if q.kind == "true_false" else q for q in quiz.questions)
     return dataclasses.replace(quiz, questions=questions)
 
@@ -401,7 +410,7 @@ def build_question(data: QuestionInput, language: str) -> QuestionSpec:
         labels = TRUE_FALSE_LABELS[language]
         feedbacks = (_norm(data.feedback_true), _norm(data.feedback_false))
         options = tuple(OptionSpec(label, render_inline(label), data.answer is value, fb, render_markdown(fb))
-                        for label, value, fb in zip(labels, (True, False), feedbacks))
+                        for label, value, fb in zip(labels, (True, False), feedbacks, strict=True))
     else:
         given = [o for o in data.options if _norm(o.text)]
         if len(given) < 2:
@@ -651,8 +660,6 @@ def import_package(session: Session, spec: CourseSpec, images: dict[str, bytes],
         source.update(path.encode() + b"\0" + hashlib.sha256(images[path]).digest())
     problems: list[Problem] = []
     checked: dict[str, bytes] = {}
-    from lms.media.services import check_image
-
     for path, data in sorted(images.items()):
         try:
             check_image(data, path.rsplit("/", 1)[-1])

@@ -12,8 +12,8 @@ from content import PackageInvalid, load_package_zip
 from content.loader import MAX_PACKAGE_BYTES
 from lms.authoring import forms, services
 from lms.authoring.services import AuthoringError
-from lms.catalog import services as catalog
-from lms.catalog.models import Course
+from lms.courses import services as catalog
+from lms.courses.models import Course
 from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, media_folder_of, store_image
 from lms.permissions import roles_required
 from lms.web import db_session, request_now
@@ -44,7 +44,6 @@ def _fail(exc: Exception) -> None:
 
 
 def _done(message: str, endpoint: str = "authoring.course", **values):
-    db_session().commit()
     if message:
         flash(message, "success")
     return redirect(url_for(endpoint, **values))
@@ -395,7 +394,6 @@ def gift(code: str):
                 problems = exc.problems
                 status = 422
             else:
-                session.commit()
                 flash(_("%(n)s questions imported into the draft.", n=len(report.questions)), "success")
     return render_template("authoring/gift.html", form=form, course=course, version=version, report=report,
                            problems=problems), status
@@ -432,7 +430,6 @@ def images(code: str):
                 else:
                     services.record(session, course, action="image_uploaded", now=request_now(), user=current_user,
                                     detail=f"{uploaded.name} ({upload.filename[:100]})")
-                    session.commit()
                     flash(_("Image uploaded. Copy its Markdown into a lesson."), "success")
     return render_template("authoring/images.html", form=form, course=course, images=images_of_course(session, course.id),
                            uploaded=uploaded, alt=(form.alt.data or "").replace("]", "").replace("[", "")), status

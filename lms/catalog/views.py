@@ -3,8 +3,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from lms.catalog import services
 from lms.catalog.forms import CatalogFilterForm
+from lms.courses import services
 from lms.learn import services as learning
 from lms.learn.forms import EnrolForm
 from lms.permissions import public

@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.catalog.models import Lesson, Quiz
+from lms.courses.models import Lesson, Quiz
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lms.catalog.models import Course, CourseAudience, CourseVersion, Lesson, Question, QuestionOption, Quiz
-from lms.catalog.services import WITH_TAGS
+from lms import events
+from lms.courses.models import Course, CourseAudience, CourseVersion, Lesson, Question, QuestionOption, Quiz
+from lms.courses.services import WITH_TAGS
 from lms.dbutil import insert_ignoring_duplicates
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.msgids import N_
-from lms.reports import counters as report_counters
 
 # Submissions arriving this long after the deadline still count (network lag).
 DEADLINE_GRACE = timedelta(seconds=30)
@@ -55,7 +55,7 @@ def enrol(session: Session, *, user_id: int, course: Course, now: datetime, sour
         {"user_id": user_id, "course_id": course.id, "version_id": live.id, "enrolled_at": now, "source": source},
         unique=["user_id", "course_id"],
     )
-    report_counters.sync_user(session, user_id=user_id)  # report counters: enrolled learners
+    events.user_changed(session, user_id=user_id)  # report counters: enrolled learners
     return get_enrolment(session, user_id=user_id, course_id=course.id)
 
 
@@ -243,7 +243,7 @@ def complete_course_if_done(session: Session, *, user_id: int, course_id: int, n
         unique=["user_id", "course_id"],
     )
     if recorded:
-        report_counters.course_completed(session, user_id=user_id, course_id=course_id)  # same transaction
+        events.course_completed(session, user_id=user_id, course_id=course_id)  # same transaction
     return recorded
 
 

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 
-from lms.audit.services import record_event
-from lms.catalog.models import Course, CourseVersion, Question
-from lms.catalog.services import get_course, get_published_course
+from lms.courses.models import Course, CourseVersion, Question
+from lms.courses.services import get_course, get_published_course
 from lms.learn import services
-from lms.learn.models import Enrolment
 from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
+from lms.learn.models import Enrolment
 from lms.permissions import login_required
-from lms.web import db_session, request_now
+from lms.web import db_session, record_refusal, request_now
 
 bp = Blueprint("learn", __name__)
 
@@ -47,7 +46,6 @@ def enrol(code: str):
         abort(400)
     session = db_session()
     enrolment = services.enrol(session, user_id=current_user.id, course=course, now=request_now())
-    session.commit()
     version = session.get(CourseVersion, enrolment.version_id)
     first = version.lessons[0] if version.lessons else None
     if first is None:
@@ -69,7 +67,6 @@ def move_version(code: str):
         session.rollback()
         flash(_(str(exc)), "error")
         return redirect(url_for("catalog.course", code=code))
-    session.commit()
     flash(_("You now follow the latest version of this course. Lessons you had done that still exist are kept."),
           "success")
     return redirect(url_for("catalog.course", code=code))
@@ -134,7 +131,6 @@ def complete_lesson(code: str, slug: str):
     session = db_session()
     completed = services.record_lesson_done(session, enrolment=enrolment, lesson_id=outline.lessons[index].id,
                                             now=request_now())
-    session.commit()
     if completed:
         flash(_("Course completed. Well done!"), "success")
         return redirect(url_for("catalog.course", code=code))
@@ -178,14 +174,12 @@ def start_attempt(code: str):
     try:
         attempt = services.start_attempt(session, user_id=current_user.id, quiz=quiz, now=request_now())
     except services.NoAttemptsLeft as exc:
-        session.commit()  # keeps the grading of attempts that ran out of time
         flash(_(str(exc)), "error")
         return redirect(url_for("learn.quiz", code=code))
     except services.LearningError as exc:
         session.rollback()
         flash(_(str(exc)), "error")
         return redirect(url_for("learn.quiz", code=code))
-    session.commit()
     return redirect(url_for("learn.attempt", attempt_id=attempt.id))
 
 
@@ -223,13 +217,9 @@ def attempt(attempt_id: int):
             graded = services.submit_attempt(session, user_id=current_user.id, attempt_id=attempt.id,
                                              raw_answers=raw, now=request_now(), attempt=attempt)
         except services.LearningError as exc:
-            session.rollback()
-            record_event(session, action="quiz_submission_refused", user=current_user, ip=request.remote_addr or "",
-                         request_id=g.request_id, now=request_now(), detail=f"attempt {attempt_id}: {exc}")
-            session.commit()
+            record_refusal("quiz_submission_refused", user=current_user, detail=f"attempt {attempt_id}: {exc}")
             flash(_(str(exc)), "error")
             return redirect(url_for("learn.attempt", attempt_id=attempt_id))
-        session.commit()
         if graded.late:
             flash(_("The time limit had passed: the answers were not counted."), "error")
         if graded.completed_course:
@@ -243,18 +233,3 @@ def attempt(attempt_id: int):
     attempts = services.attempts_of(session, user_id=current_user.id, quiz_id=attempt.quiz_id)
     return render_template("learn/result.html", course=course, attempt=attempt, items=items, answers=answers,
                            left=services.attempts_left(attempt.quiz, attempts), form=form)
-
-
-@bp.route("/my")
-@login_required
-def my_learning():
-    session = db_session()
-    rows = services.my_learning(session, user_id=current_user.id)
-    in_progress = [r for r in rows if not r.progress.completed_at]
-    completed = [r for r in rows if r.progress.completed_at]
-    suggested = services.suggestions(session, user_id=current_user.id, staff_category=current_user.staff_category)
-    from lms.enrolment.services import assignments_for_learner  # assigned training (lms.enrolment)
-
-    assigned = assignments_for_learner(session, user_id=current_user.id, today=request_now().date())
-    return render_template("learn/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned)

@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.enums import ORG_KINDS, ORG_LEVELS, STAFF_CATEGORIES
-from lms.orgs.labels import KIND_LABELS, LEVEL_LABELS
 from lms.labels import STAFF_CATEGORY_LABELS
+from lms.orgs.labels import KIND_LABELS, LEVEL_LABELS
 
 
 class UnitForm(FlaskForm):
@@ -25,7 +24,3 @@ class HeadcountForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     parent_id = IntegerField(_l("New parent"), validators=[Optional()])
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file (UTF-8)"), validators=[FileRequired()])

@@ -79,14 +79,6 @@ class Scope:
         """A SELECT of the ids of the units in scope (for IN (...))."""
         return select(OrgUnit.id).where(self.unit_condition())
 
-    def user_condition(self, user=User) -> ColumnElement[bool]:
-        """A WHERE condition on a User (or alias): their unit is in scope."""
-        if self.everything:
-            return true()
-        if self.path is None:
-            return false()
-        return user.org_unit_id.in_(self.unit_ids())
-
     def contains_path(self, path: str | None) -> bool:
         if self.everything:
             return True

@@ -9,6 +9,8 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, literal, select, update
 from sqlalchemy.orm import Session
 
+from lms import events
+from lms.auth.models import User
 from lms.enums import ORG_KINDS, ORG_LEVELS, STAFF_CATEGORIES
 from lms.msgids import N_
 from lms.orgs.models import Headcount, OrgUnit
@@ -84,9 +86,8 @@ def move_unit(session: Session, unit: OrgUnit, *, new_parent_id: int | None, now
     session.execute(update(OrgUnit).where(OrgUnit.id == unit.id).values(parent_id=new_parent_id)
                     .execution_options(synchronize_session=False))
     session.expire_all()
-    from lms.enrolment.services import sync_assignments
 
-    sync_assignments(session, now=now)
+    events.org_tree_changed(session, now=now)
     return True
 
 
@@ -152,15 +153,6 @@ def set_headcount(session: Session, unit: OrgUnit, *, staff_category: str, valid
     return "updated"
 
 
-def delete_headcount(session: Session, unit: OrgUnit, headcount_id: int) -> bool:
-    row = session.get(Headcount, headcount_id)
-    if row is None or row.org_unit_id != unit.id:
-        return False
-    session.delete(row)
-    session.flush()
-    return True
-
-
 def headcount_history(session: Session, unit_id: int) -> list[Headcount]:
     return list(session.scalars(select(Headcount).where(Headcount.org_unit_id == unit_id)
                                 .order_by(Headcount.valid_from.desc(), Headcount.staff_category)))
@@ -209,8 +201,6 @@ def tree(session: Session, scope: Scope, *, q: str = "", limit: int = 500) -> tu
     """Units in scope in tree order (by path segments), with people counts.
     With `q`, the units whose code or name matches, and their ancestors within
     scope so the result still reads as a tree. Returns (rows, truncated)."""
-    from lms.auth.models import User
-
     stmt = select(OrgUnit).where(scope.unit_condition())
     if q:
         like = f"%{q.strip()}%"
@@ -259,5 +249,3 @@ def ancestors(session: Session, unit: OrgUnit) -> list[OrgUnit]:
     return [found[i] for i in ids if i in found]
 
 
-def unit_label(unit: OrgUnit | None) -> str:
-    return f"{unit.name} ({unit.code})" if unit is not None else ""

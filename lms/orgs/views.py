@@ -2,58 +2,22 @@
 only), a unit with its headcounts; administrators create, edit, move and import."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.audit.services import record_event
+from lms.csv_upload import csv_import_page
 from lms.orgs import csv_import, services
-from lms.orgs.forms import HeadcountForm, ImportForm, MoveForm, UnitForm
+from lms.orgs.forms import HeadcountForm, MoveForm, UnitForm
+from lms.orgs.labels import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, path_startswith, require_unit_in_scope, scope_for
+from lms.orgs.request_scope import current_scope
+from lms.orgs.scope import path_startswith, require_unit_in_scope
 from lms.permissions import roles_required
-from lms.web import db_session, request_now
+from lms.web import audit, db_session, request_now
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/org-units")
-
-
-def current_scope() -> Scope:
-    """The signed-in user's scope, computed once per request."""
-    if "lms_scope" not in g:
-        g.lms_scope = scope_for(db_session(), current_user)
-    return g.lms_scope
-
-
-def audit(action: str, detail: str) -> None:
-    record_event(db_session(), action=action, user=current_user, ip=request.remote_addr or "",
-                 request_id=g.get("request_id", ""), now=request_now(), detail=detail)
-
-
-def import_errors(exc: csv_import.ImportInvalid) -> list[str]:
-    """Import problems in the reader's language."""
-    return [_("line %(line)s: %(reason)s", line=e.line, reason=_(e.message, **e.params)) for e in exc.errors]
-
-
-def csv_import_page(run_import, *, action: str, columns, kind: str):
-    """The CSV import page: on a valid upload, `run_import(session, data)`;
-    any invalid row refuses the whole file (listed, nothing changed, 422),
-    otherwise the import is audited as `action` and committed."""
-    form = ImportForm()
-    errors: list[str] = []
-    result = None
-    if form.validate_on_submit():
-        session = db_session()
-        try:
-            result = run_import(session, form.file.data.read())
-        except csv_import.ImportInvalid as exc:
-            session.rollback()
-            errors = import_errors(exc)
-        else:
-            audit(action, str(result))
-            session.commit()
-    return render_template("orgs/import.html", form=form, errors=errors, result=result, columns=columns,
-                           kind=kind), (422 if errors else 200)
 
 
 @bp.route("")
@@ -77,10 +41,10 @@ def new():
             unit = services.create_unit(session, code=form.code.data.strip(), name=form.name.data, level=form.level.data,
                                         kind=form.kind.data, parent_id=form.parent_id.data)
         except services.OrgError as exc:
+            session.rollback()
             flash(_(str(exc)), "error")
         else:
             audit("org_unit_created", f"{unit.code} under {parent.code if parent else '-'}")
-            session.commit()
             flash(_("The unit is created."), "success")
             return redirect(url_for("orgs.unit", unit_id=unit.id))
     return render_template("orgs/new.html", form=form, parent=parent)
@@ -123,7 +87,6 @@ def edit(unit_id: int):
         return redirect(url_for("orgs.unit", unit_id=unit_id))
     if changed:
         audit("org_unit_updated", unit.code)
-        session.commit()
         flash(_("The unit is saved."), "success")
     return redirect(url_for("orgs.unit", unit_id=unit.id))
 
@@ -141,7 +104,6 @@ def headcount(unit_id: int):
                                    valid_from=form.valid_from.data, headcount=form.headcount.data)
     if state != "unchanged":
         audit("headcount_" + state, f"{unit.code} {form.staff_category.data} {form.valid_from.data}: {form.headcount.data}")
-        session.commit()
         flash(_("The headcount is recorded."), "success")
     return redirect(url_for("orgs.unit", unit_id=unit.id))
 
@@ -163,7 +125,6 @@ def move(unit_id: int):
             if moved:
                 unit = session.get(OrgUnit, unit_id)
                 audit("org_unit_moved", f"{unit.code}: {old_parent} -> {unit.parent.code if unit.parent else '-'}")
-                session.commit()
                 flash(_("The unit and everything below it moved."), "success")
             return redirect(url_for("orgs.unit", unit_id=unit_id))
     q = request.args.get("q", "").strip()[:100]
@@ -180,20 +141,14 @@ def import_units():
 
 @bp.app_template_global("L_LEVEL")
 def level_label(level: str) -> str:
-    from lms.orgs.labels import LEVEL_LABELS
-
     return str(LEVEL_LABELS.get(level, level))
 
 
 @bp.app_template_global("L_KIND")
 def kind_label(kind: str) -> str:
-    from lms.orgs.labels import KIND_LABELS
-
     return str(KIND_LABELS.get(kind, kind))
 
 
 @bp.app_template_global("L_STATUS")
 def status_label(status: str) -> str:
-    from lms.orgs.labels import STATUS_LABELS
-
     return str(STATUS_LABELS.get(status, status))

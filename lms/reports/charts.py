@@ -9,6 +9,7 @@ from html import escape as _html_escape
 
 from markupsafe import Markup
 
+
 def escape(text: str) -> str:
     """XML-escape text content (& < > and both quotes)."""
     return _html_escape(text, quote=True)

@@ -27,11 +27,19 @@ from sqlalchemy import Integer, and_, case, cast, delete, exists, func, insert, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lms import events
 from lms.auth.models import User
-from lms.catalog.models import Course
+from lms.courses.models import Course
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.reports.models import (
-    CELL_COLUMNS, CELLS, MONTH_COUNTERS, PEOPLE_COUNTERS, cell_column, report_learners, report_unit_months, report_unit_people,
+    CELL_COLUMNS,
+    CELLS,
+    MONTH_COUNTERS,
+    PEOPLE_COUNTERS,
+    cell_column,
+    report_learners,
+    report_unit_months,
+    report_unit_people,
 )
 
 
@@ -285,3 +293,11 @@ def enrolments_added(session: Session, *, user_ids) -> None:
     for unit_id, category, n in sorted(rows):
         _add(session, report_unit_people, {"org_unit_id": unit_id, "staff_category": category}, {"enrolled": n})
     session.execute(rl.update().where(newly).values(enrolled=True))
+
+
+# Follow the record events raised by the features (lms.events).
+events.user_changed.connect(sync_user)
+events.users_changed.connect(users_changed)
+events.enrolments_added.connect(enrolments_added)
+events.course_completed.connect(course_completed)
+events.course_reclassified.connect(course_reclassified)

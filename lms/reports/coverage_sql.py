@@ -18,7 +18,7 @@ No flask here.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from sqlalchemy import Integer, any_, bindparam, case, exists, func, literal_column, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -122,7 +122,7 @@ def _months_until_end(dialect: str, kind: str, with_category: bool):
     return stmt.group_by(m.c.org_unit_id, m.c.staff_category)
 
 
-@lru_cache(maxsize=None)
+@cache
 def figures_by_child(dialect: str, kind: str, with_category: bool, all_time: bool):
     """(child key, category, *FIGURE_COLUMNS) over the scope, in one statement.
 
@@ -141,7 +141,7 @@ def figures_by_child(dialect: str, kind: str, with_category: bool, all_time: boo
     return stmt
 
 
-@lru_cache(maxsize=None)
+@cache
 def completions_per_month(dialect: str, kind: str, with_category: bool):
     """(month, completions, people trained for the first time) for the months
     first_month..last_month over the scope."""
@@ -170,7 +170,7 @@ LAST_COUNTED_MONTH = select(func.max(report_unit_months.c.month))
 ROOT_COUNT = select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id.is_(None))
 
 
-@lru_cache(maxsize=None)
+@cache
 def subtree_ids(dialect: str):
     """The ids of the units whose path matches `scope_pattern`."""
     return select(OrgUnit.id).where(path_match(dialect, OrgUnit.path, bindparam("scope_pattern")))

@@ -20,7 +20,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from lms.auth.models import User, UserRole
-from lms.catalog.models import Course, CourseVersion
+from lms.courses.models import Course, CourseVersion
+from lms.courses.services import import_course
 from lms.enums import SKILL_TYPES, TARGET_LEVELS
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.orgs.models import Headcount, OrgUnit
@@ -77,8 +78,6 @@ def _fix_sequences(session: Session, *models) -> None:
 def _ensure_courses(session: Session, now: datetime) -> tuple[list[tuple[int, int | None]], int]:
     """Published courses in every cell; returns [(course_id, live version id)] and how many were created."""
     from content import load_package_from_files
-    from lms.catalog.services import import_course
-
     created = 0
     for s in SKILL_TYPES:
         for t in TARGET_LEVELS:

@@ -27,20 +27,16 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
+from lms.assignments.models import Assignment, AssignmentMember
 from lms.auth.models import User
-from lms.catalog.models import Course, Quiz
+from lms.courses.models import Course, Quiz
 from lms.enums import STAFF_CATEGORIES
+from lms.learn import services as learning
 from lms.learn.models import CourseCompletion, Enrolment, QuizAttempt
 from lms.orgs.models import OrgUnit
 from lms.reports import coverage_sql as sql
 from lms.reports.models import CELL_COLUMNS, CELLS
 
-try:  # assignments (issue 4); the report says "not tracked" when they are absent
-    from lms.enrolment.models import Assignment, AssignmentMember
-except ImportError:  # pragma: no cover - depends on the features installed
-    Assignment = AssignmentMember = None
-
-ASSIGNMENTS_TRACKED = Assignment is not None
 CHART_MONTHS = 24  # the completions-per-month series when the period has no start
 
 
@@ -389,18 +385,17 @@ def _course_figures(session: Session, prefix: str, as_of: datetime, *, course_id
     for *k, median in session.execute(stmt):
         out[tuple(k)].median_days = float(median) if median is not None else None
 
-    if ASSIGNMENTS_TRACKED:
-        a, am = Assignment.__table__, AssignmentMember.__table__
-        done = select(cc.c.id).where(cc.c.user_id == am.c.user_id, cc.c.course_id == a.c.course_id,
-                                     cc.c.completed_at < as_of).exists()
-        g = group(a.c.course_id)
-        stmt = select(*g, func.count(distinct(am.c.user_id))).select_from(
-            am.join(a, a.c.id == am.c.assignment_id).join(su, su.c.user_id == am.c.user_id)
-        ).where(a.c.cancelled_at.is_(None), a.c.due_on < as_of.date(), ~done)
-        if course_id is not None:
-            stmt = stmt.where(a.c.course_id == course_id)
-        for *k, n in session.execute(stmt.group_by(*g)):
-            out[tuple(k)].overdue = n
+    a, am = Assignment.__table__, AssignmentMember.__table__
+    done = select(cc.c.id).where(cc.c.user_id == am.c.user_id, cc.c.course_id == a.c.course_id,
+                                 cc.c.completed_at < as_of).exists()
+    g = group(a.c.course_id)
+    stmt = select(*g, func.count(distinct(am.c.user_id))).select_from(
+        am.join(a, a.c.id == am.c.assignment_id).join(su, su.c.user_id == am.c.user_id)
+    ).where(a.c.cancelled_at.is_(None), a.c.due_on < as_of.date(), ~done)
+    if course_id is not None:
+        stmt = stmt.where(a.c.course_id == course_id)
+    for *k, n in session.execute(stmt.group_by(*g)):
+        out[tuple(k)].overdue = n
     return out
 
 
@@ -479,8 +474,6 @@ class TranscriptRow:
 
 
 def transcript(session: Session, user: User) -> list[TranscriptRow]:
-    from lms.learn import services as learning
-
     rows = learning.my_learning(session, user_id=user.id)
     attempts = {course_id: (n, best, passed) for course_id, n, best, passed in session.execute(
         select(Quiz.course_id, func.count(), func.max(QuizAttempt.score),

@@ -4,68 +4,25 @@ unit's subtree, administrators and national managers everything
 if it did not exist, for pages and exports alike."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.exceptions import NotFound
 
-from lms.catalog.models import Course
+from lms.courses.models import Course
 from lms.enums import SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 from lms.labels import SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, scope_for
-from lms.permissions import deny, login_required, roles_required
+from lms.orgs.scope import Scope
+from lms.permissions import login_required, roles_required
 from lms.reports import charts, exports, services
-from lms.reports.forms import FilterError, Filters, parse_filters
 from lms.reports.models import cell_column
+from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
 from lms.web import db_session, request_now
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-REPORT_ROLES = ("manager", "admin")
 FORMATS = "any(csv,xlsx)"
 COVERAGE_TABLES = ("categories", "matrix", "units", "months")
-
-
-# ---- scope and filters -----------------------------------------------------------
-
-def viewer():
-    return g.get("api_user") or current_user
-
-
-def report_scope() -> Scope:
-    scope = scope_for(db_session(), viewer())
-    if scope.empty:
-        deny(viewer(), "reports: no org unit in scope")
-    return scope
-
-
-def root_unit(scope: Scope) -> OrgUnit:
-    session = db_session()
-    if scope.unit_id is not None:
-        return session.get(OrgUnit, scope.unit_id)
-    unit = session.scalar(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id).limit(1))
-    if unit is None:
-        abort(404)
-    return unit
-
-
-def filters_or_400() -> Filters:
-    try:
-        return parse_filters(request.args, request_now())
-    except FilterError as exc:
-        abort(400, str(exc))
-
-
-def unit_in_scope(scope: Scope, unit_id: int | None) -> OrgUnit:
-    """The requested unit (default: the top of the scope), or 404 outside the scope."""
-    if unit_id is None:
-        return root_unit(scope)
-    unit = db_session().get(OrgUnit, unit_id)
-    if unit is None or not scope.contains_path(unit.path):
-        deny(viewer(), f"reports: org unit {unit_id} outside scope", code=404)
-    return unit
 
 
 def breadcrumbs(scope: Scope, unit: OrgUnit) -> list[OrgUnit]:
@@ -253,7 +210,7 @@ def _courses():
 def courses():
     scope, flt, unit, rows = _courses()
     return render_template("reports/courses.html", rows=rows, flt=flt, unit=unit, crumbs=breadcrumbs(scope, unit),
-                           table=courses_table(unit, rows), tracked=services.ASSIGNMENTS_TRACKED,
+                           table=courses_table(unit, rows),
                            as_of=services.as_of_moment(flt.period, request_now()))
 
 
@@ -280,7 +237,7 @@ def _course(code: str):
 def course(code: str):
     scope, flt, unit, course, total, rows = _course(code)
     return render_template("reports/course.html", course=course, total=total, rows=rows, flt=flt, unit=unit,
-                           crumbs=breadcrumbs(scope, unit), tracked=services.ASSIGNMENTS_TRACKED,
+                           crumbs=breadcrumbs(scope, unit),
                            as_of=services.as_of_moment(flt.period, request_now()))
 
 
@@ -317,24 +274,6 @@ def learners_export(fmt: str):
     return send(learners_table(unit, rows), fmt)
 
 
-def _transcript(user_id: int):
-    """The learner themselves, or a manager whose scope holds their unit; anyone else: 404."""
-    session = db_session()
-    me = viewer()
-    if me.id == user_id:
-        person = me
-    else:
-        if not (me.role_names & set(REPORT_ROLES)):
-            deny(me, f"transcript of user {user_id}", code=404)
-        from lms.orgs.scope import require_user_in_scope
-
-        try:
-            person = require_user_in_scope(session, me, user_id)
-        except NotFound:
-            deny(me, f"transcript of user {user_id} outside scope", code=404)
-    return person, services.transcript(session, person)
-
-
 @bp.get("/transcript")
 @login_required
 def my_transcript():
@@ -344,7 +283,7 @@ def my_transcript():
 @bp.get("/learners/<int(max=9223372036854775807):user_id>")
 @login_required
 def transcript(user_id: int):
-    person, rows = _transcript(user_id)
+    person, rows = transcript_of(user_id)
     unit = db_session().get(OrgUnit, person.org_unit_id) if person.org_unit_id else None
     return render_template("reports/transcript.html", person=person, unit=unit, rows=rows, now=request_now())
 
@@ -352,5 +291,5 @@ def transcript(user_id: int):
 @bp.get(f"/learners/<int(max=9223372036854775807):user_id>/transcript.<{FORMATS}:fmt>")
 @login_required
 def transcript_export(user_id: int, fmt: str):
-    person, rows = _transcript(user_id)
+    person, rows = transcript_of(user_id)
     return send(transcript_table(person, rows), fmt)

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from content import content_hash, load_package, load_package_zip
 from content.loader import package_images_from_zip
 from lms.authoring import services as authoring
-from lms.media.services import store_image
-from lms.catalog import services as catalog
-from lms.catalog.models import Course, CourseVersion
+from lms.courses import services as catalog
+from lms.courses.models import Course, CourseVersion
 from lms.media.models import MediaFile
+from lms.media.services import store_image
 from tests.authoring.images import png
 from tests.builders import NOW, make_course, make_user
 

@@ -8,7 +8,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
-from lms.catalog.models import Course, CourseVersion
+from lms.courses.models import Course, CourseVersion
 from tests.web.helpers import login, text
 
 
@@ -105,7 +105,7 @@ def test_learner_is_offered_the_new_version_and_moves(app, make_user, make_cours
     make_user(username="pupil")
     enrol("pupil", "M-1")
     from content import load_package_from_files
-    from lms.catalog.services import import_course
+    from lms.courses.services import import_course
     from tests.builders import NOW, course_files
 
     build(lambda s: import_course(s, load_package_from_files(course_files("M-1", lessons=3, quiz=False)), now=NOW))

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from lms.authoring import services as authoring
-from lms.authoring.services import AuthoringError, Metadata, QuestionInput, OptionInput
-from lms.catalog import services as catalog
-from lms.catalog.models import CourseEvent
+from lms.authoring.services import AuthoringError, Metadata, OptionInput, QuestionInput
+from lms.courses import services as catalog
+from lms.courses.models import CourseEvent
 from tests.builders import NOW, make_course, make_user
 
 

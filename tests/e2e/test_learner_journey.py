@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from content import load_package
-from lms.catalog.models import Course
-from lms.catalog.services import import_course
+from lms.courses.models import Course
+from lms.courses.services import import_course
 from tests.builders import NOW, PASSWORD, make_user
 from tests.e2e.conftest import screenshot
 

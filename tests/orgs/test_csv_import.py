@@ -10,9 +10,11 @@ from sqlalchemy import func, select
 
 from lms.auth.models import User, UserRole
 from lms.auth.services import authenticate
-from lms.orgs.csv_import import ImportInvalid, import_org_units, import_users, parse_org_units, parse_users
+from lms.csvfile import ImportInvalid
+from lms.orgs.csv_import import import_org_units, parse_org_units
 from lms.orgs.models import Headcount, OrgUnit
 from lms.orgs.services import headcount_in_force
+from lms.people.user_import import import_users, parse_users
 from tests.builders import NOW
 
 ORG_HEADER = "code,parent_code,name,level,kind,headcount_manager,headcount_professional,headcount_staff,headcount_correspondent,valid_from"

@@ -4,7 +4,7 @@ outside it answers 404 (or 403 for people they may see but not manage)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -71,7 +71,7 @@ def _usernames(page: str) -> set[str]:
 
 
 def test_city_manager_sees_exactly_their_subtree(client, world, build, course_id, query):
-    from lms.enrolment.services import create_assignments
+    from lms.assignments.services import create_assignments
 
     def assign(s):
         a1 = create_assignments(s, course_ids=[course_id], org_unit_id=world.units["XW"], categories=["staff"],
@@ -138,7 +138,7 @@ def test_national_manager_and_admin_see_everyone(client, world):
 
 def test_learner_and_author_cannot_reach_management_pages(client, world):
     login(client, "njauthor")
-    for url in ("/admin/users", "/admin/org-units", "/manage/assignments", "/manage/registrations"):
+    for url in ("/admin/users", "/admin/org-units", "/manage/assignments", "/admin/registrations"):
         assert client.get(url).status_code == 403
 
 

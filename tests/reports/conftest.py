@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from lms.admin.services import UserChanges, update_user
 from lms.learn import services as learning
 from lms.orgs.services import create_unit, set_headcount
+from lms.people.services import UserChanges, update_user
 from tests.builders import make_course, make_user
 
 

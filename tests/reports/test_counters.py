@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
-from lms.orgs.services import headcount_in_force, set_headcount
 from lms.learn import services as learning
+from lms.orgs.services import headcount_in_force, set_headcount
 from lms.reports import counters, services
 from lms.reports.models import CELLS, cell_column, report_learners, report_unit_months, report_unit_people
 from lms.reports.services import Period
@@ -35,7 +35,7 @@ def raw_figures(db, path: str, period: Period, category: str) -> dict:
         "trained_in_period": one(f"""SELECT count(*) {people} AND (SELECT min(c.completed_at) FROM course_completions c
                                      WHERE c.user_id = u.id) >= :start AND (SELECT min(c.completed_at)
                                      FROM course_completions c WHERE c.user_id = u.id) < :end"""),
-        "completions_in_period": one(f"""SELECT count(*) FROM course_completions c JOIN users u ON u.id = c.user_id
+        "completions_in_period": one("""SELECT count(*) FROM course_completions c JOIN users u ON u.id = c.user_id
                                          JOIN org_units o ON o.id = u.org_unit_id WHERE u.status = 'active'
                                          AND u.staff_category = :cat AND o.path LIKE :like
                                          AND c.completed_at >= :start AND c.completed_at < :end"""),

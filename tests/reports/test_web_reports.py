@@ -7,9 +7,9 @@ import io
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
+import jsonschema_rs
 import openpyxl
 import pytest
-import jsonschema_rs
 
 from lms.api.openapi import DOCUMENT
 from lms.auth.services import create_api_token, start_login_session

@@ -54,7 +54,7 @@ def test_parallel_starts_with_a_limit_of_one_give_exactly_one_attempt(app, db, n
     quiz_id, user_id = course.quiz.id, learner.id
 
     def start(session):
-        from lms.catalog.models import Quiz
+        from lms.courses.models import Quiz
 
         return learning.start_attempt(session, user_id=user_id, quiz=session.get(Quiz, quiz_id), now=now).id
 
@@ -96,7 +96,7 @@ def test_parallel_lesson_completions_are_harmless(app, db, now):
     lesson_id, user_id = course.lessons[0].id, learner.id
 
     def complete(session):
-        from lms.catalog.models import Lesson
+        from lms.courses.models import Lesson
 
         return learning.complete_lesson(session, user_id=user_id, lesson=session.get(Lesson, lesson_id), now=now)
 

@@ -11,17 +11,17 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from lms import create_app
+from lms.assignments.services import create_assignments
 from lms.auth.services import create_api_token, start_login_session
-from lms.enrolment.services import create_assignments
 from lms.learn import services as learning
 from lms.media.services import store_image
-from tests.authoring.images import png
-from lms.orgs.services import create_unit
 from lms.models import Base
+from lms.orgs.services import create_unit
 from lms.web import utcnow
+from tests.authoring.images import png
 from tests.builders import make_course, make_user
 
 ROLES = ("anonymous", "learner", "other_learner", "author", "manager", "admin")
@@ -92,7 +92,7 @@ ROUTES = [
     Route("learn.start_attempt", "POST", "/courses/T-101/quiz/start", page(302)),
     Route("learn.attempt", "GET", "/attempts/{attempt}", page(200, others=404)),
     Route("learn.attempt", "POST", "/attempts/{attempt}", page(302, others=404), data={}),
-    Route("learn.my_learning", "GET", "/my", page(200)),
+    Route("dashboard.my_learning", "GET", "/my", page(200)),
     Route("learn.move_version", "POST", "/courses/T-101/move", page(302)),
     Route("media.serve", "GET", "/media/{media}", everyone(200)),
     Route("authoring.index", "GET", "/authoring/", authoring(200)),
@@ -152,15 +152,15 @@ ROUTES = [
     Route("api.me", "GET", "/api/v1/me", api(200)),
     Route("api.my_learning", "GET", "/api/v1/me/learning", api(200)),
     # org units, people, assigned training (the manager manages the unit {unit}, where the learner is)
-    Route("admin.users", "GET", "/admin/users", staff(200)),
-    Route("admin.user", "GET", "/admin/users/{learner}", staff(200)),
-    Route("admin.user", "POST", "/admin/users/{learner}", staff(200), data={}),
-    Route("admin.deactivate", "POST", "/admin/users/{learner}/deactivate", staff(302)),
-    Route("admin.reset_password", "POST", "/admin/users/{learner}/reset-password", staff(200)),
-    Route("admin.import_users", "GET", "/admin/users/import", staff(403, admin=200)),
-    Route("admin.import_users", "POST", "/admin/users/import", staff(403, admin=200), data={}),
-    Route("admin.settings", "GET", "/admin/settings", staff(403, admin=200)),
-    Route("admin.settings", "POST", "/admin/settings", staff(403, admin=302), data={}),
+    Route("people.users", "GET", "/admin/users", staff(200)),
+    Route("people.user", "GET", "/admin/users/{learner}", staff(200)),
+    Route("people.user", "POST", "/admin/users/{learner}", staff(200), data={}),
+    Route("people.deactivate", "POST", "/admin/users/{learner}/deactivate", staff(302)),
+    Route("people.reset_password", "POST", "/admin/users/{learner}/reset-password", staff(200)),
+    Route("people.import_users", "GET", "/admin/users/import", staff(403, admin=200)),
+    Route("people.import_users", "POST", "/admin/users/import", staff(403, admin=200), data={}),
+    Route("people.settings", "GET", "/admin/settings", staff(403, admin=200)),
+    Route("people.settings", "POST", "/admin/settings", staff(403, admin=302), data={}),
     Route("orgs.index", "GET", "/admin/org-units", staff(200)),
     Route("orgs.new", "GET", "/admin/org-units/new", staff(403, admin=200)),
     Route("orgs.new", "POST", "/admin/org-units/new", staff(403, admin=200), data={}),
@@ -171,14 +171,14 @@ ROUTES = [
     Route("orgs.move", "POST", "/admin/org-units/{unit}/move", staff(403, admin=302), data={}),
     Route("orgs.import_units", "GET", "/admin/org-units/import", staff(403, admin=200)),
     Route("orgs.import_units", "POST", "/admin/org-units/import", staff(403, admin=200), data={}),
-    Route("enrolment.assignments", "GET", "/manage/assignments", staff(200)),
-    Route("enrolment.new_assignment", "GET", "/manage/assignments/new", staff(200)),
-    Route("enrolment.new_assignment", "POST", "/manage/assignments/new", staff(200), data={}),
-    Route("enrolment.assignment", "GET", "/manage/assignments/{assignment}", staff(200)),
-    Route("enrolment.cancel", "POST", "/manage/assignments/{assignment}/cancel", staff(302)),
-    Route("enrolment.registrations", "GET", "/manage/registrations", staff(200)),
-    Route("enrolment.approve", "POST", "/manage/registrations/{pending}/approve", staff(302)),
-    Route("enrolment.reject", "POST", "/manage/registrations/{pending}/reject", staff(302)),
+    Route("assignments.assignments", "GET", "/manage/assignments", staff(200)),
+    Route("assignments.new_assignment", "GET", "/manage/assignments/new", staff(200)),
+    Route("assignments.new_assignment", "POST", "/manage/assignments/new", staff(200), data={}),
+    Route("assignments.assignment", "GET", "/manage/assignments/{assignment}", staff(200)),
+    Route("assignments.cancel", "POST", "/manage/assignments/{assignment}/cancel", staff(302)),
+    Route("people.registrations", "GET", "/admin/registrations", staff(200)),
+    Route("people.approve", "POST", "/admin/registrations/{pending}/approve", staff(302)),
+    Route("people.reject", "POST", "/admin/registrations/{pending}/reject", staff(302)),
     # Self-registration is closed by default (404); signed-in people are sent to My learning.
     Route("registration.register", "GET", "/auth/register", {"anonymous": 404, **dict.fromkeys(SIGNED_IN, 302)}),
     Route("registration.register", "POST", "/auth/register", {"anonymous": 404, **dict.fromkeys(SIGNED_IN, 302)},

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from content import load_package_from_files
-from lms.catalog import services as catalog
-from lms.catalog.models import Course, Lesson, Question, QuestionOption
-from lms.catalog.services import CatalogFilter
+from lms.courses import services as catalog
+from lms.courses.models import Course, Lesson, QuestionOption
+from lms.courses.services import CatalogFilter
 from lms.enums import SKILL_TYPES, TARGET_LEVELS
 from lms.learn import services as learn
 from lms.learn.models import CourseCompletion, Enrolment, LessonCompletion

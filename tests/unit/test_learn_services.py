@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.catalog.models import Lesson
 from lms.learn import services as learn
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from tests.builders import NOW, correct_answers, make_course, make_user

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from content import load_package_from_files
 from lms.authoring import services as authoring
-from lms.catalog import services as catalog
-from lms.catalog.models import CourseVersion
+from lms.courses import services as catalog
+from lms.courses.models import CourseVersion
 from lms.learn import services as learn
 from lms.learn.models import CourseCompletion
 from tests.builders import NOW, correct_answers, course_files, make_course, make_user

@@ -53,7 +53,7 @@ def enrol(build):
         from sqlalchemy import select
 
         from lms.auth.models import User
-        from lms.catalog.models import Course
+        from lms.courses.models import Course
 
         def do(session):
             user = session.scalar(select(User).where(User.username == username))

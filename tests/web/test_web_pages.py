@@ -31,7 +31,7 @@ def test_unknown_or_unpublished_course_is_404(client, make_course, build):
     def unpublish(session):
         from sqlalchemy import update
 
-        from lms.catalog.models import Course
+        from lms.courses.models import Course
         session.execute(update(Course).where(Course.code == "WP-2").values(status="draft"))
 
     build(unpublish)

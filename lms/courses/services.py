@@ -1,0 +1,321 @@
+"""The catalogue: importing course packages and finding courses."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from content import render_markdown
+from content.spec import (
+    SKILL_TYPES,
+    TARGET_LEVELS,
+    TERMS_FIELDS,
+    CourseSpec,
+    LessonSpec,
+    OptionSpec,
+    QuestionSpec,
+    QuizSpec,
+    TermsOfReference,
+    content_hash,
+)
+from lms.courses.models import Course, CourseAudience, CourseScheme, CourseVersion, Lesson, Question, QuestionOption, Quiz
+from lms.msgids import N_
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    course: Course
+    created: bool
+    changed: bool
+    version: CourseVersion | None = None
+
+
+def latest_version(session: Session, course_id: int) -> CourseVersion | None:
+    return session.scalar(select(CourseVersion).where(CourseVersion.course_id == course_id)
+                          .order_by(CourseVersion.number.desc()).limit(1))
+
+
+def published_version(session: Session, course_id: int) -> CourseVersion | None:
+    return session.scalar(select(CourseVersion).where(CourseVersion.course_id == course_id,
+                                                      CourseVersion.status == "published"))
+
+
+def open_version(session: Session, course_id: int) -> CourseVersion | None:
+    """The version being worked on (draft or in review), if any."""
+    return session.scalar(select(CourseVersion).where(CourseVersion.course_id == course_id,
+                                                      CourseVersion.status.in_(("draft", "review")))
+                          .order_by(CourseVersion.number.desc()).limit(1))
+
+
+def get_version(session: Session, course_id: int, number: int) -> CourseVersion | None:
+    return session.scalar(select(CourseVersion).where(CourseVersion.course_id == course_id,
+                                                      CourseVersion.number == number))
+
+
+def version_spec(version: CourseVersion, *, images: tuple[str, ...] = ()) -> CourseSpec:
+    """The package description of a stored version (exact inverse of fill_version)."""
+    quiz = None
+    if version.quiz is not None:
+        q = version.quiz
+        quiz = QuizSpec(
+            title=q.title, pass_mark=q.pass_mark, attempts_allowed=q.attempts_allowed,
+            shuffle_questions=q.shuffle_questions, shuffle_options=q.shuffle_options,
+            time_limit_minutes=q.time_limit_minutes, questions_per_attempt=q.questions_per_attempt,
+            questions=tuple(
+                QuestionSpec(kind=item.kind, text_md=item.text_md, text_html=item.text_html,
+                             feedback_md=item.feedback_md, feedback_html=item.feedback_html, points=item.points,
+                             options=tuple(OptionSpec(o.text_md, o.text_html, o.is_correct, o.feedback_md,
+                                                      o.feedback_html) for o in item.options))
+                for item in q.questions),
+        )
+    return CourseSpec(
+        code=version.course.code, title=version.title, summary=version.summary_md, skill_type=version.skill_type,
+        target_level=version.target_level, language=version.language, estimated_minutes=version.estimated_minutes,
+        schemes=tuple(version.schemes or ()), audience=tuple(version.audience or ()),
+        terms=TermsOfReference(**{f: getattr(version, f"{f}_md") for f in TERMS_FIELDS}),
+        lessons=tuple(LessonSpec(slug=ls.slug, position=ls.position, title=ls.title, body_md=ls.body_md,
+                                 body_html=ls.body_html, estimated_minutes=ls.estimated_minutes)
+                      for ls in version.lessons),
+        quiz=quiz, images=images,
+    )
+
+
+def copy_metadata(target, source) -> None:
+    """Copy the descriptive columns between a course and a version (either way)."""
+    for column in METADATA_COLUMNS:
+        setattr(target, column, getattr(source, column))
+
+
+METADATA_COLUMNS = ("title", "summary_md", "summary_html", "skill_type", "target_level", "language",
+                    "estimated_minutes", *(f"{f}_{k}" for f in TERMS_FIELDS for k in ("md", "html")), "content_hash")
+
+
+def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> None:
+    """Set a (new or draft) version's metadata, lessons and quiz from a spec.
+    HTML comes from the spec, which content rendered once at load."""
+    if version.status != "draft":
+        raise VersionStateError(N_("Only a draft can be changed; published versions are never edited."))
+    version.title = spec.title
+    version.summary_md = spec.summary
+    version.summary_html = render_markdown(spec.summary) if spec.summary else ""
+    version.skill_type = spec.skill_type
+    version.target_level = spec.target_level
+    version.language = spec.language
+    version.estimated_minutes = spec.estimated_minutes
+    for field in TERMS_FIELDS:
+        source = getattr(spec.terms, field)
+        setattr(version, f"{field}_md", source)
+        setattr(version, f"{field}_html", render_markdown(source) if source else "")
+    # Kept in the package's order, so export -> import gives the same content hash.
+    version.schemes = list(spec.schemes)
+    version.audience = list(spec.audience)
+    version.content_hash = content_hash(spec)
+    # Replace content rows wholesale; delete first so (version, slug) stays unique.
+    version.lessons.clear()
+    if version.quiz is not None:
+        version.quiz = None
+    session.flush()
+    version.lessons.extend(
+        Lesson(course_id=version.course_id, slug=item.slug, position=item.position, title=item.title,
+               body_md=item.body_md, body_html=item.body_html, estimated_minutes=item.estimated_minutes)
+        for item in spec.lessons)
+    if spec.quiz is not None:
+        q = spec.quiz
+        version.quiz = Quiz(
+            course_id=version.course_id, title=q.title, pass_mark=q.pass_mark, attempts_allowed=q.attempts_allowed,
+            shuffle_questions=q.shuffle_questions, shuffle_options=q.shuffle_options,
+            time_limit_minutes=q.time_limit_minutes, questions_per_attempt=q.questions_per_attempt,
+            questions=[
+                Question(position=i, kind=item.kind, text_md=item.text_md, text_html=item.text_html,
+                         feedback_md=item.feedback_md, feedback_html=item.feedback_html, points=item.points,
+                         options=[QuestionOption(position=j, text_md=o.text_md, text_html=o.text_html,
+                                                 is_correct=o.correct, feedback_md=o.feedback_md,
+                                                 feedback_html=o.feedback_html)
+                                  for j, o in enumerate(item.options, start=1)])
+                for i, item in enumerate(q.questions, start=1)],
+        )
+    session.flush()
+
+
+def sync_course(session: Session, course: Course, version: CourseVersion) -> None:
+    """Make the catalogue's copy of the course match `version`."""
+    copy_metadata(course, version)
+    wanted_schemes, wanted_audience = set(version.schemes or []), set(version.audience or [])
+    # Reconcile by value: replacing the rows wholesale would INSERT the new rows
+    # before DELETEing the old ones and break the unique constraints.
+    course.schemes[:] = [row for row in course.schemes if row.scheme in wanted_schemes]
+    course.audiences[:] = [row for row in course.audiences if row.staff_category in wanted_audience]
+    session.flush()
+    course.schemes.extend(CourseScheme(scheme=s) for s in sorted(wanted_schemes - {r.scheme for r in course.schemes}))
+    course.audiences.extend(CourseAudience(staff_category=c)
+                            for c in sorted(wanted_audience - {r.staff_category for r in course.audiences}))
+    session.flush()
+
+
+def new_version(session: Session, course: Course, *, now: datetime, user_id: int | None,
+                based_on: CourseVersion | None = None) -> CourseVersion:
+    number = (session.scalar(select(func.max(CourseVersion.number)).where(CourseVersion.course_id == course.id)) or 0) + 1
+    version = CourseVersion(course_id=course.id, number=number, status="draft", created_at=now, updated_at=now,
+                            created_by_id=user_id, review_comment="", source_hash="",
+                            based_on=based_on.number if based_on is not None else None)
+    copy_metadata(version, based_on if based_on is not None else course)
+    version.schemes = list(based_on.schemes) if based_on is not None else course.scheme_names
+    version.audience = list(based_on.audience) if based_on is not None else course.audience_names
+    course.versions.append(version)
+    version.course = course
+    session.flush()
+    return version
+
+
+def publish_version(session: Session, version: CourseVersion, *, now: datetime) -> None:
+    """Make `version` the live one: the previous live version is archived (its
+    learners keep following it until they choose to move)."""
+    course = version.course
+    previous = published_version(session, course.id)
+    if previous is not None and previous.id != version.id:
+        previous.status = "archived"
+        session.flush()  # the partial unique index allows one published version
+    version.status = "published"
+    version.published_at = now
+    version.updated_at = now
+    course.status = "published"
+    course.updated_at = now
+    sync_course(session, course, version)
+    session.flush()
+    session.expire(course, ["lessons", "quiz", "published_version"])
+
+
+def import_course(session: Session, spec: CourseSpec, *, now: datetime, status: str = "published",
+                  user_id: int | None = None, source_hash: str | None = None,
+                  prepare: Callable[[Course], CourseSpec] | None = None) -> ImportResult:
+    """Create or update the course `spec.code` from a validated package.
+
+    Idempotent: importing the same package again changes nothing. A changed
+    package becomes a new version: published at once when `status` is
+    "published" (trusted CLI imports), or a draft that goes through review.
+    Learners keep following the version they enrolled in.
+    `prepare(course)` may rewrite the spec (e.g. image links) once the course exists.
+    """
+    digest = content_hash(spec)
+    source = source_hash or digest
+    course = session.scalar(select(Course).where(Course.code == spec.code))
+    created = course is None
+    if course is None:
+        course = Course(code=spec.code, created_at=now, updated_at=now, status="draft")
+        copy_metadata(course, _SpecMetadata(spec, digest))
+        session.add(course)
+        session.flush()
+    else:
+        latest = latest_version(session, course.id)
+        same = [v for v in (published_version(session, course.id), latest) if v is not None
+                and source in (v.source_hash, v.content_hash)
+                and (v.status == "published" or (v is latest and v.status in (status, "archived")))]
+        if same:
+            return ImportResult(course, created=False, changed=False, version=same[0])
+    if prepare is not None:
+        spec = prepare(course)
+    draft = open_version(session, course.id) if status == "draft" else None
+    if draft is not None and draft.status == "review":
+        raise VersionStateError(N_("This course has a version in review; publish or return it before importing."))
+    version = draft or new_version(session, course, now=now, user_id=user_id,
+                                   based_on=latest_version(session, course.id) if not created else None)
+    fill_version(session, version, spec)
+    version.source_hash = source
+    version.updated_at = now
+    if status == "published" and course.status != "archived":
+        publish_version(session, version, now=now)
+    else:
+        # A browser import goes through review; so does new content for a
+        # withdrawn course (re-importing the catalogue must not bring it back).
+        version.status = "draft"
+        if course.status in ("draft", "review"):
+            course.status = "draft"
+            sync_course(session, course, version)
+        course.updated_at = now
+    session.flush()
+    return ImportResult(course, created=created, changed=True, version=version)
+
+
+class VersionStateError(Exception):
+    """An action that the version's state does not allow; the message is a msgid."""
+
+
+class _SpecMetadata:
+    """Adapter so copy_metadata can read a spec like a version."""
+
+    def __init__(self, spec: CourseSpec, digest: str) -> None:
+        self.title, self.summary_md = spec.title, spec.summary
+        self.summary_html = render_markdown(spec.summary) if spec.summary else ""
+        self.skill_type, self.target_level, self.language = spec.skill_type, spec.target_level, spec.language
+        self.estimated_minutes, self.content_hash = spec.estimated_minutes, digest
+        for field in TERMS_FIELDS:
+            source = getattr(spec.terms, field)
+            setattr(self, f"{field}_md", source)
+            setattr(self, f"{field}_html", render_markdown(source) if source else "")
+
+
+@dataclass(frozen=True)
+class CatalogFilter:
+    skill_type: str | None = None
+    target_level: str | None = None
+    scheme: str | None = None
+    audience: str | None = None
+    language: str | None = None
+    keyword: str | None = None
+
+
+def published_courses_query(flt: CatalogFilter):
+    stmt = select(Course).where(Course.status == "published")
+    if flt.skill_type:
+        stmt = stmt.where(Course.skill_type == flt.skill_type)
+    if flt.target_level:
+        stmt = stmt.where(Course.target_level == flt.target_level)
+    if flt.language:
+        stmt = stmt.where(Course.language == flt.language)
+    if flt.scheme:
+        stmt = stmt.where(Course.schemes.any(CourseScheme.scheme == flt.scheme))
+    if flt.audience:
+        # A course with no audience listed is for everyone.
+        stmt = stmt.where(or_(Course.audiences.any(CourseAudience.staff_category == flt.audience), ~Course.audiences.any()))
+    if flt.keyword:
+        # Substring match works for Chinese, which has no word boundaries; ILIKE so
+        # "pension" finds "Pension" on PostgreSQL as it does on SQLite.
+        pattern = "%" + flt.keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        lesson_hit = select(Lesson.id).join(CourseVersion, CourseVersion.id == Lesson.version_id).where(
+            Lesson.course_id == Course.id, CourseVersion.status == "published",
+            or_(Lesson.title.ilike(pattern, escape="\\"), Lesson.body_md.ilike(pattern, escape="\\")),
+        ).exists()
+        stmt = stmt.where(or_(Course.title.ilike(pattern, escape="\\"), Course.summary_md.ilike(pattern, escape="\\"),
+                              Course.code.ilike(pattern, escape="\\"), lesson_hit))
+    return stmt.order_by(Course.skill_type, Course.target_level, Course.code)
+
+
+# Course listings show scheme and audience tags: load them with the courses.
+WITH_TAGS = (selectinload(Course.schemes), selectinload(Course.audiences))
+
+
+def find_courses(session: Session, flt: CatalogFilter) -> list[Course]:
+    return list(session.scalars(published_courses_query(flt).options(*WITH_TAGS)))
+
+
+def matrix_counts(session: Session, flt: CatalogFilter | None = None) -> dict[tuple[str, str], int]:
+    """Published courses per (skill type, target level) cell, all nine cells present."""
+    base = published_courses_query(flt or CatalogFilter()).order_by(None).subquery()
+    rows = session.execute(select(base.c.skill_type, base.c.target_level, func.count()).group_by(base.c.skill_type, base.c.target_level))
+    counts = {(s, t): 0 for s in SKILL_TYPES for t in TARGET_LEVELS}
+    for skill, level, n in rows:
+        counts[(skill, level)] = n
+    return counts
+
+
+def get_course(session: Session, code: str) -> Course | None:
+    return session.scalar(select(Course).where(Course.code == code))
+
+
+def get_published_course(session: Session, code: str) -> Course | None:
+    return session.scalar(
+        select(Course).where(Course.code == code, Course.status == "published").options(selectinload(Course.lessons))
+    )

@@ -1,0 +1,26 @@
+"""My learning: courses in progress and completed, assigned training, and
+suggestions. It sits above the features whose records it shows."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from lms.assignments.services import assignments_for_learner
+from lms.learn import services as learning
+from lms.permissions import login_required
+from lms.web import db_session, request_now
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.route("/my")
+@login_required
+def my_learning():
+    session = db_session()
+    rows = learning.my_learning(session, user_id=current_user.id)
+    in_progress = [r for r in rows if not r.progress.completed_at]
+    completed = [r for r in rows if r.progress.completed_at]
+    suggested = learning.suggestions(session, user_id=current_user.id, staff_category=current_user.staff_category)
+    assigned = assignments_for_learner(session, user_id=current_user.id, today=request_now().date())
+    return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
+                           assigned=assigned)

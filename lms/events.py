@@ -1,0 +1,58 @@
+"""Record events: how a lower package tells the higher ones that a record
+changed, without importing them.
+
+A feature (accounts, learning, org units, assignments, people) calls a hook
+inside its own transaction, right after the change; the packages that keep
+derived figures in step (the report counters in lms.reports.counters, the
+members of assignments in lms.assignments.services) connect to it when they
+are imported, which the app factory does. Subscribers run in the caller's
+transaction, in the order they connected, so a derived figure can never
+disagree with the change it follows.
+
+A hook that nobody listens to raises instead of doing nothing: a counter left
+behind silently would make a report wrong, which is worse than an error.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+Subscriber = Callable[..., Any]
+
+
+class NoSubscriber(RuntimeError):
+    """A record event was raised before the package that follows it was loaded."""
+
+
+class Hook:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._subscribers: list[Subscriber] = []
+
+    def connect(self, subscriber: Subscriber) -> Subscriber:
+        """Subscribe (idempotent: a module imported twice subscribes once)."""
+        if subscriber not in self._subscribers:
+            self._subscribers.append(subscriber)
+        return subscriber
+
+    def __call__(self, session: Session, **kwargs: Any) -> list[Any]:
+        """Run every subscriber; returns what each returned, in order."""
+        if not self._subscribers:
+            raise NoSubscriber(f"no subscriber for the {self.name!r} event; create the app with lms.create_app()")
+        return [subscriber(session, **kwargs) for subscriber in self._subscribers]
+
+
+# A person's row changed (created, enrolled, unit, category, status): user_id=.
+user_changed = Hook("user_changed")
+# Many people changed at once (imports, moves of units): user_ids= (ids or a SELECT of ids).
+users_changed = Hook("users_changed")
+# People were enrolled in bulk: user_ids= (ids or a SELECT of ids).
+enrolments_added = Hook("enrolments_added")
+# A course completion row was just inserted: user_id=, course_id=.
+course_completed = Hook("course_completed")
+# A course now counts in another skill x level cell, or stopped or started counting: course_id=.
+course_reclassified = Hook("course_reclassified")
+# Org units were created or moved (their paths changed): now=.
+org_tree_changed = Hook("org_tree_changed")
