@@ -7,7 +7,7 @@ FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test test-fast bench setup translations extract-messages update-messages clean
+.PHONY: run serve test test-fast lint bench setup translations extract-messages update-messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found %s)" % sys.version.split()[0])'
@@ -42,6 +42,11 @@ serve: setup
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint and type check (ruff, mypy: settings in pyproject.toml; content/ is held to --strict).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-fast: translations
 	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)

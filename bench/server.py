@@ -3,8 +3,8 @@ always stopped (the whole group) by the caller's finally; the resident memory
 of their workers read from /proc (Linux; no extra dependency)."""
 from __future__ import annotations
 
-import http.client
 import contextlib
+import http.client
 import os
 import shlex
 import signal
