@@ -26,13 +26,14 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         static_folder=os.path.join(ROOT, "static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    config = load_config(app.instance_path, environ=(test_config or {}).get("ENVIRON"))
+    environ = (test_config or {}).get("ENVIRON")
+    config = load_config(app.instance_path, environ=environ if isinstance(environ, dict) else None)
     app.config.update(config)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=bool(config["COOKIE_SECURE"]),
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(config["SESSION_MAX_HOURS"])),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=int(str(config["SESSION_MAX_HOURS"]))),
         # Re-sign the cookie only when it changes (lms.auth.login refreshes the
         # idle clock once a minute): signing it on every response costs time.
         SESSION_REFRESH_EACH_REQUEST=False,

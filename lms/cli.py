@@ -1,17 +1,38 @@
 """`flask --app app lms ...` commands."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from content import PackageInvalid, load_package
 from lms.web import utcnow
 
-lms_cli = AppGroup("lms", help="@learning administration commands.")
+# Commands that work on a database that is not (yet) at the latest revision.
+_WITHOUT_SCHEMA = frozenset({"migrate", "restore"})
+
+
+@click.group("lms", cls=AppGroup, help="@learning administration commands.")
+@click.pass_context
+@with_appcontext
+def lms_cli(ctx: click.Context) -> None:
+    """Every command but `migrate` and `restore` needs the latest schema: say
+    what to run rather than fail with a traceback halfway."""
+    if ctx.invoked_subcommand in _WITHOUT_SCHEMA or "--help" in sys.argv[1:]:
+        return
+    from lms.migrate import pending_migrations
+
+    try:
+        behind = pending_migrations(_db().engine)
+    except OperationalError as exc:
+        raise click.ClickException(f"the database cannot be reached ({type(exc).__name__}); check LMS_DATABASE_URL") from None
+    if behind:
+        raise click.ClickException("the database is not at the latest schema; run: flask --app app lms migrate")
 
 
 def _db():
@@ -29,12 +50,16 @@ def migrate_command() -> None:
 
 @lms_cli.command("import-courses")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def import_courses_command(paths: tuple[Path, ...]) -> None:
+@click.option("--force", is_flag=True, help="Publish the package even over a version published on the platform "
+              "(web edits approved after the package was last imported). Without it such a course is skipped.")
+def import_courses_command(paths: tuple[Path, ...], force: bool) -> None:
     """Import or update course packages (folders or .zip files). A folder
     holding several packages (like courses/) imports each of them. An invalid
     package is reported and nothing of it is written. A changed package
     becomes a new published version (CLI imports are trusted); the same
-    package again changes nothing."""
+    package again changes nothing. A course whose live version was published
+    on the platform (edited on the web and approved) is skipped, never
+    replaced, unless --force."""
     from content import load_package_zip
     from content.loader import package_images_from_folder, package_images_from_zip
     from lms.authoring.services import AuthoringError, import_package
@@ -61,10 +86,16 @@ def import_courses_command(paths: tuple[Path, ...]) -> None:
                 spec = load_package(package)
                 images = package_images_from_folder(package, spec)
             with _db().transaction() as session:
-                result = import_package(session, spec, images, media_folder=media, now=utcnow(), publish=True)
+                result = import_package(session, spec, images, media_folder=media, now=utcnow(), publish=True,
+                                        force=force)
                 version = result.version
+                assert version is not None  # an imported package always has a version
                 state = "created" if result.created else ("updated" if result.changed else "unchanged")
                 detail = f"version {version.number}, {version.status}"
+                if result.kept_platform_version:
+                    state = "skipped"
+                    detail = (f"version {version.number} was published on the platform after this package was last "
+                              "imported; kept as it is (--force replaces it)")
         except PackageInvalid as exc:
             failed += 1
             click.echo(f"{package}: invalid package, nothing imported:", err=True)
@@ -233,7 +264,8 @@ def import_users_command(file: Path) -> None:
     """Import or update people from a CSV file. New people get no password:
     they can log in once an administrator resets it (People page)."""
     from lms.audit.services import record_event
-    from lms.orgs.csv_import import ImportInvalid, import_users
+    from lms.csvfile import ImportInvalid
+    from lms.people.user_import import import_users
 
     try:
         with _db().transaction() as session:

@@ -15,8 +15,9 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, Table, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -31,6 +32,24 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+T = TypeVar("T")
+
+
+def must_get(session: Session, model: type[T], ident: Any) -> T:
+    """A row that a foreign key or an earlier check guarantees; its absence
+    is a bug (or a concurrent delete), never the user's input."""
+    row = session.get(model, ident)
+    if row is None:
+        raise LookupError(f"{model.__name__} {ident!r} does not exist")
+    return row
+
+
+def table_of(model: Any) -> Table:
+    """A mapped class's Core table, for bulk insert/update/delete statements
+    (typed as a Table: SQLAlchemy declares `__table__` as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 BUSY_TIMEOUT_MS = 10_000

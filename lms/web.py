@@ -107,8 +107,11 @@ def init_app(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Request-Id"] = g.get("request_id", "")
-        if request.path.startswith(("/auth/", "/my", "/api/")):
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Personal data must not stay in a shared browser's or a proxy's cache:
+        # nothing a signed-in person is shown is stored.
+        if request.path.startswith(("/auth/", "/my", "/api/")) or (
+                not request.path.startswith("/static/") and current_user.is_authenticated):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     # Registered last so that it runs first: a 503 from a failed commit still gets the headers.

@@ -252,7 +252,7 @@ def _param(name: str, where: str, schema: Schema, description: str, example: Any
 CODE = _param("code", "path", {"type": "string", "pattern": "^[A-Z0-9-]{2,32}$"}, "Course code.", "T-101")
 SLUG = _param("slug", "path", {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,79}$"}, "Lesson slug.", "lesson-1")
 ATTEMPT_ID = _param("attempt_id", "path", ID, "Attempt id.", 1)
-PUBLIC = [{}, {"bearerAuth": []}]  # a token is optional; an invalid one is still refused with 401
+PUBLIC: list[dict[str, list[str]]] = [{}, {"bearerAuth": []}]  # a token is optional; an invalid one is still refused with 401
 
 
 def _op(op_id: str, summary: str, responses: Schema, *, tag: str, params=(), body: Schema | None = None,

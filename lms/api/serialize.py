@@ -53,7 +53,7 @@ def quiz_summary(quiz: Quiz | None) -> dict | None:
 def course_detail(course: Course) -> dict:
     return {
         **course_summary(course),
-        "version": course.published_version.number,
+        "version": course.published_version.number if course.published_version else None,
         "terms": {field: getattr(course, f"{field}_html") or "" for field in TERMS_FIELDS},
         "lessons": [lesson_summary(lesson) for lesson in course.lessons],
         "quiz": quiz_summary(course.quiz),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy import select
 
 from content.spec import LANGUAGES, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
@@ -20,6 +20,7 @@ from lms.auth.login import login_policy
 from lms.auth.services import login_throttled, record_login_failure, user_for_api_token
 from lms.courses import services as catalog
 from lms.courses.models import Course, CourseVersion, Lesson, Question, QuestionOption
+from lms.db import must_get
 from lms.learn import services as learning
 from lms.learn.models import CourseCompletion, QuizAttempt
 from lms.permissions import login_required, public
@@ -46,7 +47,7 @@ _TOKEN_GUESS = "(api token)"  # nosec B105 - a label: the "username" under which
 def authenticate():
     # Never the login cookie: make Flask-Login see an anonymous user for the
     # whole API request (lms.permissions falls back to current_user).
-    g._login_user = current_app.login_manager.anonymous_user()
+    g._login_user = current_app.login_manager.anonymous_user()  # type: ignore[attr-defined]
     g.api_user = None
     header = request.headers.get("Authorization")
     if header is None:
@@ -97,10 +98,12 @@ def _version(course: Course):
     return learning.learning_version(db_session(), user_id=user.id if user else None, course=course)
 
 
-def _course_lesson(code: str, slug: str) -> tuple[Course | None, Lesson | None]:
-    """The published course and its lesson, (None, None) or (course, None) when missing."""
+def _course_lesson(code: str, slug: str) -> tuple[Course, Lesson | None]:
+    """The published course and its lesson (None when missing); 404 for an unknown course."""
     course = _course(code)
-    if course is None or not _SLUG_RE.fullmatch(slug):
+    if course is None:
+        abort(404, "No such course.")
+    if not _SLUG_RE.fullmatch(slug):
         return course, None
     return course, next((lesson for lesson in _version(course).lessons if lesson.slug == slug), None)
 
@@ -120,7 +123,7 @@ def _attempt_items(attempt: QuizAttempt) -> list[tuple[Question, list[QuestionOp
 
 
 def _attempt_json(attempt: QuizAttempt) -> dict:
-    course = db_session().get(Course, attempt.quiz.course_id)
+    course = must_get(db_session(), Course, attempt.quiz.course_id)
     items = _attempt_items(attempt)
     if attempt.submitted_at is None:
         return serialize.attempt_open(attempt, course, items, now=request_now())
@@ -134,7 +137,7 @@ def _enrolment_json(course: Course) -> dict | None:
     if row is None:
         return None
     done = learning.completed_lesson_ids(session, user_id=user_id, course_id=course.id)
-    version = session.get(CourseVersion, row.version_id)
+    version = must_get(session, CourseVersion, row.version_id)
     quiz = version.quiz
     attempts = learning.attempts_of(session, user_id=user_id, quiz_id=quiz.id) if quiz else []
     newer = learning.newer_version(session, row)
@@ -334,7 +337,7 @@ def submit_attempt(attempt_id: int):
         return api_error(400, "The body is not valid JSON.")
     raw, problem = _parse_answers(body)
     if raw is None:
-        return _refuse_submission(attempt_id, 422, problem)
+        return _refuse_submission(attempt_id, 422, problem or "The answers are not valid.")
     try:
         graded = learning.submit_attempt(session, user_id=_user().id, attempt_id=attempt_id, raw_answers=raw,
                                          now=request_now())

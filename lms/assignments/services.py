@@ -25,6 +25,7 @@ from lms import events
 from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMember, OutboxMessage
 from lms.auth.models import User
 from lms.courses.models import Course, CourseVersion
+from lms.db import must_get, table_of
 from lms.enums import STAFF_CATEGORIES
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.learn.services import LearningError, enrol
@@ -93,7 +94,7 @@ def cancel_assignment(session: Session, assignment: Assignment, *, now: datetime
 
 def _published_version_id(session: Session, course_id: int) -> int | None:
     """The enrolment's version column, when the catalogue keeps versions."""
-    if "version_id" not in Enrolment.__table__.c:
+    if "version_id" not in table_of(Enrolment).c:
         return None
     return session.scalar(select(CourseVersion.id).where(CourseVersion.course_id == course_id,
                                                          CourseVersion.status == "published"))
@@ -104,7 +105,7 @@ def _enrol_members(session: Session, assignment: Assignment, member_ids, now: da
     course = session.get(Course, assignment.course_id)
     if course is None or course.status != "published":
         return
-    table = Enrolment.__table__
+    table = table_of(Enrolment)
     cols = [table.c.user_id, table.c.course_id, table.c.enrolled_at, table.c.source]
     values = [member_ids.c.user_id, literal(assignment.course_id), literal(now, table.c.enrolled_at.type),
               literal("assigned")]
@@ -132,9 +133,9 @@ def sync_assignments(session: Session, *, now: datetime, assignment_ids: Sequenc
     if assignment_ids is not None:
         stmt = stmt.where(Assignment.id.in_(list(assignment_ids)))
     added = 0
-    members = AssignmentMember.__table__
+    members = table_of(AssignmentMember)
     for assignment in session.scalars(stmt).all():
-        unit = session.get(OrgUnit, assignment.org_unit_id)
+        unit = must_get(session, OrgUnit, assignment.org_unit_id)
         cats = assignment.category_names
         matching = (select(User.id.label("user_id"))
                     .join(OrgUnit, OrgUnit.id == User.org_unit_id)
@@ -169,7 +170,7 @@ def apply_assignments_to_user(session: Session, user_id: int, now: datetime) -> 
     user = session.get(User, user_id)
     if user is None:
         return 0
-    members = AssignmentMember.__table__
+    members = table_of(AssignmentMember)
     active = select(Assignment.id).where(Assignment.cancelled_at.is_(None))
     unit = session.get(OrgUnit, user.org_unit_id) if user.org_unit_id is not None else None
     if user.status != "active" or unit is None:
@@ -191,7 +192,7 @@ def apply_assignments_to_user(session: Session, user_id: int, now: datetime) -> 
                                                          assigned_at=now)
                         .on_conflict_do_nothing(index_elements=["assignment_id", "user_id"]))
         added += 1
-        course = session.get(Course, assignment.course_id)
+        course = must_get(session, Course, assignment.course_id)
         with contextlib.suppress(LearningError):  # the course was withdrawn since: nothing to enrol in
             enrol(session, user_id=user_id, course=course, now=now, source="assigned")
     session.flush()
@@ -341,7 +342,7 @@ def queue_messages(session: Session, messages: Iterable[dict], *, now: datetime)
     user_id); a row already queued for (assignment, user, kind) is skipped.
     Returns how many were queued."""
     queued = 0
-    table = OutboxMessage.__table__
+    table = table_of(OutboxMessage)
     for message in messages:
         row = {**message, "created_at": now, "attempts": 0, "last_error": ""}
         stmt = _insert(session, table).values(**row).on_conflict_do_nothing(

@@ -76,12 +76,11 @@ def new_assignment():
             if len(created) == 1:
                 return redirect(url_for("assignments.assignment", assignment_id=created[0].id))
             return redirect(url_for("assignments.assignments"))
-    unit = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
-    if unit is not None and not scope.contains_path(unit.path):
-        unit = None
+    chosen = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
+    shown = chosen if chosen is not None and scope.contains_path(chosen.path) else None
     unit_q = request.args.get("unit_q", "").strip()[:100]
     unit_matches = search_units(session, unit_q, scope=scope, limit=30) if unit_q else []
-    return render_template("assignments/new.html", form=form, unit=unit, unit_q=unit_q, unit_matches=unit_matches,
+    return render_template("assignments/new.html", form=form, unit=shown, unit_q=unit_q, unit_matches=unit_matches,
                            courses=courses)
 
 

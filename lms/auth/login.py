@@ -6,8 +6,9 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import Flask, current_app, session
-from flask_login import LoginManager, login_user, logout_user
+from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from lms.auth import services
 from lms.auth.models import User
@@ -60,5 +61,21 @@ def login_policy() -> services.LoginPolicy:
                                 window=timedelta(minutes=int(cfg["LOGIN_WINDOW_MINUTES"])))
 
 
+# What a person whose password was set by someone else may still reach before
+# choosing their own: the password form, logging out, the language switch, static files.
+_ALLOWED_BEFORE_PASSWORD_CHANGE = frozenset({"auth.password", "auth.logout", "auth.language", "static", "health.healthz"})
+
+
+def _require_own_password():
+    """A password set by an administrator or manager must be changed at first login."""
+    if request.blueprint in ("api", "reports_api") or request.endpoint in _ALLOWED_BEFORE_PASSWORD_CHANGE:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        flash(_("Your password was set by an administrator. Choose your own password to continue."), "info")
+        return redirect(url_for("auth.password"))
+    return None
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(_require_own_password)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base
@@ -28,6 +28,10 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A password set by an administrator or manager: the person must choose their own at first login.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Created through self-registration: only such an account, never approved, may be rejected (deleted).
+    self_registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
     org_unit = relationship("OrgUnit")
@@ -50,7 +54,9 @@ class User(Base):
     # token set by lms.auth.login, never the user id.
     is_authenticated = True
     is_anonymous = False
-    login_token = None
+    # Not a column: the login session's token for this request (Flask-Login's id).
+    __allow_unmapped__ = True
+    login_token: str | None = None
 
     def get_id(self) -> str | None:
         return self.login_token

@@ -77,7 +77,7 @@ def login_throttled(session: Session, *, username: str, ip: str, now: datetime, 
     by_user = session.scalar(select(func.count()).where(LoginFailure.username == username.lower(), LoginFailure.at >= since))
     by_ip = session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since))
     # An IP is shared by a whole office behind NAT: allow it more room than one account.
-    return by_user >= policy.max_failures or by_ip >= policy.max_failures * 10
+    return (by_user or 0) >= policy.max_failures or (by_ip or 0) >= policy.max_failures * 10
 
 
 def record_login_failure(session: Session, *, username: str, ip: str, now: datetime, policy: LoginPolicy) -> None:
@@ -147,15 +147,22 @@ def end_all_login_sessions(session: Session, *, user_id: int) -> None:
 def change_password(session: Session, *, user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current):
         raise AccountError(N_("The current password is wrong."))
+    if verify_password(user.password_hash, new):
+        raise AccountError(N_("Choose a password different from the current one."))
     set_password(session, user=user, password=new)
 
 
-def set_password(session: Session, *, user: User, password: str) -> None:
+def set_password(session: Session, *, user: User, password: str, set_by_other: bool = False) -> None:
+    """A new password ends every login session and revokes every API token of
+    the person. `set_by_other` (a reset by an administrator or manager): the
+    person must change it at their next login."""
     problem = password_problem(password, username=user.username)
     if problem:
         raise AccountError(problem)
     user.password_hash = hash_password(password)
+    user.must_change_password = set_by_other
     end_all_login_sessions(session, user_id=user.id)
+    session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
 
 
 def deactivate_user(session: Session, *, user: User) -> None:

@@ -11,6 +11,7 @@ from lms.auth import services
 from lms.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
 from lms.auth.login import log_in, log_out, login_policy
 from lms.auth.models import User
+from lms.db import must_get
 from lms.permissions import login_required, public
 from lms.web import db_session, record_refusal, request_now
 
@@ -75,7 +76,7 @@ def password():
     form = PasswordForm()
     if form.validate_on_submit():
         session = db_session()
-        user = session.get(User, current_user.id)  # current_user lives in the read-only auth session
+        user = must_get(session, User, current_user.id)  # current_user lives in the read-only auth session
         try:
             services.change_password(session, user=user, current=form.current.data, new=form.new.data)
         except services.AccountError as exc:
@@ -101,6 +102,6 @@ def language():
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
     if current_user.is_authenticated:
         session = db_session()
-        user = session.get(User, current_user.id)  # current_user lives in the read-only auth session
+        user = must_get(session, User, current_user.id)  # current_user lives in the read-only auth session
         user.language = form.language.data
     return response

@@ -103,7 +103,9 @@ def course_list(session: Session) -> list[CourseRow]:
 
 def current_version(session: Session, course: Course) -> CourseVersion:
     """What an author sees and edits: the open draft/review version, else the latest."""
-    return catalog.open_version(session, course.id) or catalog.latest_version(session, course.id)
+    version = catalog.open_version(session, course.id) or catalog.latest_version(session, course.id)
+    assert version is not None  # a course is created with its first version
+    return version
 
 
 def contributors(session: Session, version: CourseVersion) -> set[int]:
@@ -112,7 +114,7 @@ def contributors(session: Session, version: CourseVersion) -> set[int]:
         CourseEvent.course_id == version.course_id, CourseEvent.version_number == version.number,
         CourseEvent.action.in_(EDIT_ACTIONS | {"submitted"}), CourseEvent.user_id.is_not(None))))
     ids |= {i for i in (version.created_by_id, version.submitted_by_id) if i is not None}
-    return ids
+    return {i for i in ids if i is not None}
 
 
 # ---- drafts ------------------------------------------------------------------------------
@@ -126,6 +128,7 @@ def draft_for_edit(session: Session, course: Course, *, user, now: datetime) -> 
                                     "or returns it to the authors."))
         return working
     latest = catalog.latest_version(session, course.id)
+    assert latest is not None  # a course is created with its first version
     draft = catalog.new_version(session, course, now=now, user_id=user.id, based_on=latest)
     catalog.fill_version(session, draft, catalog.version_spec(latest))
     record(session, course, action="draft_started", now=now, user=user, version=draft,
@@ -188,7 +191,7 @@ def create_course(session: Session, *, code: str, data: Metadata, user, now: dat
                                      target_level=data.target_level, language=data.language, estimated_minutes=0,
                                      schemes=(), audience=(), terms=TermsOfReference(), lessons=(), quiz=None), data)
     course = Course(code=code, status="draft", created_at=now, updated_at=now)
-    catalog.copy_metadata(course, catalog._SpecMetadata(spec, content_hash(spec)))
+    catalog.copy_metadata(course, catalog.SpecMetadata(spec, content_hash(spec)))
     session.add(course)
     session.flush()
     draft = catalog.new_version(session, course, now=now, user_id=user.id)
@@ -602,7 +605,8 @@ def discard_draft(session: Session, course: Course, *, user, now: datetime) -> N
     draft = catalog.open_version(session, course.id)
     if draft is None or draft.status != "draft":
         raise AuthoringError(N_("There is no draft to discard."))
-    if draft.number == 1 and catalog.latest_version(session, course.id).id == draft.id:
+    latest = catalog.latest_version(session, course.id)
+    if draft.number == 1 and latest is not None and latest.id == draft.id:
         raise AuthoringError(N_("The first version of a course cannot be discarded; edit it instead."))
     number = draft.number
     session.delete(draft)
@@ -648,11 +652,12 @@ def _rewrite_images(spec: CourseSpec, mapping: dict[str, str]) -> CourseSpec:
 
 
 def import_package(session: Session, spec: CourseSpec, images: dict[str, bytes], *, media_folder: str | Path,
-                   now: datetime, user=None, publish: bool) -> catalog.ImportResult:
+                   now: datetime, user=None, publish: bool, force: bool = False) -> catalog.ImportResult:
     """Import a validated package and its images. Images named like ours
     (exported from a platform) keep their name so links stay identical;
     others get a random name and the lesson links are rewritten.
-    `publish`: trusted CLI imports publish; browser imports make a draft."""
+    `publish`: trusted CLI imports publish; browser imports make a draft.
+    `force`: publish even over a version the platform published itself."""
     import hashlib
 
     source = hashlib.sha256(content_hash(spec).encode())
@@ -682,10 +687,11 @@ def import_package(session: Session, spec: CourseSpec, images: dict[str, bytes],
     try:
         result = catalog.import_course(session, spec, now=now, status="published" if publish else "draft",
                                        user_id=getattr(user, "id", None), source_hash=source.hexdigest(),
-                                       prepare=prepare)
+                                       prepare=prepare, force=force)
     except catalog.VersionStateError as exc:
         raise AuthoringError(str(exc)) from None
     if result.changed:
+        assert result.version is not None
         record(session, result.course, action="package_imported", now=now, user=user, version=result.version,
                detail=("published" if result.version.status == "published" else "draft")
                + (" (new course)" if result.created else ""))
@@ -797,21 +803,22 @@ def version_diff(session: Session, version: CourseVersion) -> Diff:
         old_q = {q.text_md: q for q in (oq.questions if oq else ())}
         new_q = {q.text_md: q for q in (nq.questions if nq else ())}
         for number, q in enumerate(nq.questions if nq else (), start=1):
-            before = old_q.get(q.text_md)
-            if before is None:
+            earlier = old_q.get(q.text_md)
+            if earlier is None:
                 questions.append(QuestionChange(number, q.text_md, "added", _options_desc(q)))
                 continue
             details = []
-            if before.kind != q.kind:
-                details.append(f"kind: {before.kind} → {q.kind}")
-            if before.points != q.points:
-                details.append(f"points: {before.points} → {q.points}")
-            if before.feedback_md != q.feedback_md:
-                details.append(f"feedback: {before.feedback_md or '—'} → {q.feedback_md or '—'}")
-            a, b = _options_desc(before), _options_desc(q)
-            if a != b:
-                details += [f"− {x}" for x in a if x not in b] + [f"+ {x}" for x in b if x not in a]
-                if sorted(a) == sorted(b):
+            if earlier.kind != q.kind:
+                details.append(f"kind: {earlier.kind} → {q.kind}")
+            if earlier.points != q.points:
+                details.append(f"points: {earlier.points} → {q.points}")
+            if earlier.feedback_md != q.feedback_md:
+                details.append(f"feedback: {earlier.feedback_md or '—'} → {q.feedback_md or '—'}")
+            options_before, options_after = _options_desc(earlier), _options_desc(q)
+            if options_before != options_after:
+                details += [f"− {x}" for x in options_before if x not in options_after]
+                details += [f"+ {x}" for x in options_after if x not in options_before]
+                if sorted(options_before) == sorted(options_after):
                     details.append("options reordered")
             if details:
                 questions.append(QuestionChange(number, q.text_md, "changed", details))

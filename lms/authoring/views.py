@@ -541,6 +541,7 @@ def import_package():
                 _fail(exc)
                 problems, status = exc.problems, 422
             else:
+                assert result.version is not None  # an imported package always has a version
                 if not result.changed:
                     flash(_("This package is the same as version %(n)s: nothing changed.", n=result.version.number),
                           "info")

@@ -21,6 +21,7 @@ from content.spec import (
     TermsOfReference,
     content_hash,
 )
+from lms import events
 from lms.courses.models import Course, CourseAudience, CourseScheme, CourseVersion, Lesson, Question, QuestionOption, Quiz
 from lms.msgids import N_
 
@@ -31,6 +32,9 @@ class ImportResult:
     created: bool
     changed: bool
     version: CourseVersion | None = None
+    # Set when the package was not imported because the platform published the
+    # course itself after the package was last imported (see import_course).
+    kept_platform_version: bool = False
 
 
 def latest_version(session: Session, course_id: int) -> CourseVersion | None:
@@ -141,7 +145,10 @@ def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> 
 
 
 def sync_course(session: Session, course: Course, version: CourseVersion) -> None:
-    """Make the catalogue's copy of the course match `version`."""
+    """Make the catalogue's copy of the course match `version`. A course that
+    lands in another skill type x target level cell takes its completions
+    along in the report counters (lms.events.course_reclassified)."""
+    cell = (course.skill_type, course.target_level)
     copy_metadata(course, version)
     wanted_schemes, wanted_audience = set(version.schemes or []), set(version.audience or [])
     # Reconcile by value: replacing the rows wholesale would INSERT the new rows
@@ -153,6 +160,8 @@ def sync_course(session: Session, course: Course, version: CourseVersion) -> Non
     course.audiences.extend(CourseAudience(staff_category=c)
                             for c in sorted(wanted_audience - {r.staff_category for r in course.audiences}))
     session.flush()
+    if course.id is not None and cell != (course.skill_type, course.target_level):
+        events.course_reclassified(session, course_id=course.id)
 
 
 def new_version(session: Session, course: Course, *, now: datetime, user_id: int | None,
@@ -190,7 +199,7 @@ def publish_version(session: Session, version: CourseVersion, *, now: datetime) 
 
 def import_course(session: Session, spec: CourseSpec, *, now: datetime, status: str = "published",
                   user_id: int | None = None, source_hash: str | None = None,
-                  prepare: Callable[[Course], CourseSpec] | None = None) -> ImportResult:
+                  prepare: Callable[[Course], CourseSpec] | None = None, force: bool = False) -> ImportResult:
     """Create or update the course `spec.code` from a validated package.
 
     Idempotent: importing the same package again changes nothing. A changed
@@ -198,6 +207,11 @@ def import_course(session: Session, spec: CourseSpec, *, now: datetime, status: 
     "published" (trusted CLI imports), or a draft that goes through review.
     Learners keep following the version they enrolled in.
     `prepare(course)` may rewrite the spec (e.g. image links) once the course exists.
+
+    A published import never replaces what the platform itself published
+    (authored on the web and approved) after the package was last imported:
+    the course is left as it is and the result says so (`kept_platform_version`),
+    unless `force` (an administrator who means it).
     """
     digest = content_hash(spec)
     source = source_hash or digest
@@ -205,7 +219,7 @@ def import_course(session: Session, spec: CourseSpec, *, now: datetime, status: 
     created = course is None
     if course is None:
         course = Course(code=spec.code, created_at=now, updated_at=now, status="draft")
-        copy_metadata(course, _SpecMetadata(spec, digest))
+        copy_metadata(course, SpecMetadata(spec, digest))
         session.add(course)
         session.flush()
     else:
@@ -215,6 +229,11 @@ def import_course(session: Session, spec: CourseSpec, *, now: datetime, status: 
                 and (v.status == "published" or (v is latest and v.status in (status, "archived")))]
         if same:
             return ImportResult(course, created=False, changed=False, version=same[0])
+        live = published_version(session, course.id)
+        # Published on the platform: approved in review (web edits, browser imports) or made there.
+        platform_made = live is not None and (live.reviewed_at is not None or not live.source_hash)
+        if status == "published" and not force and platform_made:
+            return ImportResult(course, created=False, changed=False, version=live, kept_platform_version=True)
     if prepare is not None:
         spec = prepare(course)
     draft = open_version(session, course.id) if status == "draft" else None
@@ -243,7 +262,7 @@ class VersionStateError(Exception):
     """An action that the version's state does not allow; the message is a msgid."""
 
 
-class _SpecMetadata:
+class SpecMetadata:
     """Adapter so copy_metadata can read a spec like a version."""
 
     def __init__(self, spec: CourseSpec, digest: str) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -14,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from lms import events
 from lms.courses.models import Course, CourseAudience, CourseVersion, Lesson, Question, QuestionOption, Quiz
 from lms.courses.services import WITH_TAGS
+from lms.db import table_of
 from lms.dbutil import insert_ignoring_duplicates
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.msgids import N_
@@ -56,7 +58,7 @@ def enrol(session: Session, *, user_id: int, course: Course, now: datetime, sour
         unique=["user_id", "course_id"],
     )
     events.user_changed(session, user_id=user_id)  # report counters: enrolled learners
-    return get_enrolment(session, user_id=user_id, course_id=course.id)
+    return _require_enrolment(session, user_id, course.id)
 
 
 def _live_version(session: Session, course_id: int) -> CourseVersion | None:
@@ -114,6 +116,7 @@ def move_to_latest_version(session: Session, *, user_id: int, course: Course, no
     if live is None:
         raise LearningError(N_("You already follow the latest version of this course."))
     old = session.get(CourseVersion, enrolment.version_id)
+    assert old is not None  # enrolments.version_id is a foreign key
     done = session.execute(
         select(Lesson.slug, LessonCompletion.completed_at).join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
         .where(LessonCompletion.user_id == user_id, Lesson.version_id == old.id)
@@ -200,7 +203,7 @@ def course_progress(session: Session, *, user_id: int, course_id: int,
 
 
 def _progress_statement():
-    user, course, version, lesson = (bindparam(n) for n in ("user_id", "course_id", "version_id", "lesson_id"))
+    user, course, version, lesson = (bindparam(n, type_=Integer) for n in ("user_id", "course_id", "version_id", "lesson_id"))
     total = select(func.count()).select_from(Lesson).where(Lesson.version_id == version).scalar_subquery()
     done = (select(func.count()).select_from(LessonCompletion).join(Lesson, Lesson.id == LessonCompletion.lesson_id)
             .where(LessonCompletion.user_id == user, Lesson.version_id == version).scalar_subquery())
@@ -311,7 +314,7 @@ def _close_expired(session: Session, attempts: list[QuizAttempt], now: datetime)
     """Attempts left open past their deadline are graded with no answers."""
     for attempt in attempts:
         if attempt.submitted_at is None:
-            pass_mark = session.scalar(select(Quiz.pass_mark).where(Quiz.id == attempt.quiz_id))
+            pass_mark = session.scalar(select(Quiz.pass_mark).where(Quiz.id == attempt.quiz_id)) or 0
             _record_grade(session, attempt, answer_key(session, attempt.quiz_id), pass_mark, {}, now)
 
 
@@ -447,14 +450,14 @@ def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, Questio
     score = round(100 * earned / possible, 2) if possible else 0.0
     values = {"submitted_at": now, "points_earned": earned, "points_possible": possible, "score": score,
               "passed": score >= pass_mark}
-    claimed = session.execute(
+    claimed = cast(CursorResult[Any], session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(**values).execution_options(synchronize_session=False)
-    ).rowcount
+    )).rowcount
     if claimed != 1:
         return False
     if rows:
-        session.execute(insert(AttemptAnswer.__table__), rows)
+        session.execute(insert(table_of(AttemptAnswer)), rows)
     for name, value in values.items():  # the object now says what the row says
         set_committed_value(attempt, name, value)
     return True

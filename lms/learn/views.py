@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, select
 
 from lms.courses.models import Course, CourseVersion, Question
 from lms.courses.services import get_course, get_published_course
+from lms.db import must_get
 from lms.learn import services
 from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
 from lms.learn.models import Enrolment
@@ -46,7 +47,7 @@ def enrol(code: str):
         abort(400)
     session = db_session()
     enrolment = services.enrol(session, user_id=current_user.id, course=course, now=request_now())
-    version = session.get(CourseVersion, enrolment.version_id)
+    version = must_get(session, CourseVersion, enrolment.version_id)
     first = version.lessons[0] if version.lessons else None
     if first is None:
         return redirect(url_for("catalog.course", code=code))
@@ -79,7 +80,7 @@ _FOLLOWED = (select(Course, Enrolment, CourseVersion.published_at)
 
 
 def _followed_lesson(code: str, slug: str):
-    """(course, enrolment, outline, index) for the signed-in learner, reading
+    """(course, enrolment, outline, index, published_at) for the signed-in learner, reading
     only what concerns them: the course content comes from the per-worker cache.
     Returns a response instead when they are not enrolled."""
     session = db_session()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from lms import events
 from lms.auth.models import User
+from lms.db import table_of
 from lms.enums import ORG_KINDS, ORG_LEVELS, STAFF_CATEGORIES
 from lms.msgids import N_
 from lms.orgs.models import Headcount, OrgUnit
@@ -124,7 +125,7 @@ def rebuild_paths(session: Session) -> int:
         from sqlalchemy import bindparam
 
         session.connection().execute(
-            update(OrgUnit.__table__).where(OrgUnit.__table__.c.id == bindparam("b_id"))
+            update(table_of(OrgUnit)).where(table_of(OrgUnit).c.id == bindparam("b_id"))
             .values(path=bindparam("b_path")), changes)
         session.expire_all()
     return len(changes)
@@ -212,9 +213,9 @@ def tree(session: Session, scope: Scope, *, q: str = "", limit: int = 500) -> tu
     units = list(session.scalars(stmt.limit(limit + 1)))
     truncated = len(units) > limit
     units = units[:limit]
-    counts = dict(session.execute(
+    counts: dict[int | None, int] = {unit_id: n for unit_id, n in session.execute(
         select(User.org_unit_id, func.count()).where(User.org_unit_id.in_([u.id for u in units]))
-        .group_by(User.org_unit_id)).all()) if units else {}
+        .group_by(User.org_unit_id))} if units else {}
     top = min((u.path.count("/") for u in units), default=0)
 
     def key(u: OrgUnit):

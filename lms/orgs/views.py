@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.csv_upload import csv_import_page
+from lms.db import must_get
 from lms.orgs import csv_import, services
 from lms.orgs.forms import HeadcountForm, MoveForm, UnitForm
 from lms.orgs.labels import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS
@@ -123,7 +124,7 @@ def move(unit_id: int):
             flash(_(str(exc)), "error")
         else:
             if moved:
-                unit = session.get(OrgUnit, unit_id)
+                unit = must_get(session, OrgUnit, unit_id)
                 audit("org_unit_moved", f"{unit.code}: {old_parent} -> {unit.parent.code if unit.parent else '-'}")
                 flash(_("The unit and everything below it moved."), "success")
             return redirect(url_for("orgs.unit", unit_id=unit_id))

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -14,6 +14,7 @@ from lms.assignments.services import apply_assignments_to_user
 from lms.auth.models import User
 from lms.auth.services import AccountError, create_user, deactivate_user, set_password, set_roles
 from lms.enums import LANGUAGES, STAFF_CATEGORIES
+from lms.learn.models import CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope, path_startswith
@@ -107,6 +108,9 @@ def update_user(session: Session, target: User, changes: UserChanges, *, now: da
         raise AccountError(N_("Unknown language."))
     if changes.status not in ("active", "deactivated", "pending"):
         raise AccountError(N_("Unknown status."))
+    if changes.status == "pending" and target.status != "pending":
+        # "pending" is a self-registration waiting for approval, never a state to put someone back into.
+        raise AccountError(N_("Only a self-registration waits for approval; deactivate the account instead."))
     changed = []
     for name in ("full_name", "email", "org_unit_id", "staff_category", "language"):
         if getattr(target, name) != getattr(changes, name):
@@ -139,9 +143,10 @@ def deactivate(session: Session, target: User, *, now: datetime) -> bool:
 
 def reset_password(session: Session, target: User) -> str:
     """Set a new random password and return it (shown once to the admin, never
-    stored in clear). Every session of the person ends."""
+    stored in clear). Every session and API token of the person ends, and they
+    must choose their own password at their next login."""
     password = "-".join(secrets.token_urlsafe(4).replace("-", "x").replace("_", "y") for _ in range(3))
-    set_password(session, user=target, password=password)
+    set_password(session, user=target, password=password, set_by_other=True)
     return password
 
 
@@ -153,9 +158,12 @@ def register(session: Session, *, username: str, password: str, full_name: str, 
     manager of the unit (or of an ancestor) approves it."""
     if session.get(OrgUnit, org_unit_id) is None:
         raise AccountError(N_("Choose your org unit."))
-    return create_user(session, username=username, password=password, staff_category=staff_category,
+    user = create_user(session, username=username, password=password, staff_category=staff_category,
                        full_name=full_name.strip(), email=email.strip(), org_unit_id=org_unit_id,
                        language=language, roles=("learner",), status="pending", now=now)
+    user.self_registered = True
+    session.flush()
+    return user
 
 
 def pending_registrations(session: Session, scope: Scope) -> list[User]:
@@ -174,9 +182,19 @@ def approve(session: Session, target: User, *, now: datetime) -> int:
     return apply_assignments_to_user(session, target.id, now)
 
 
+def has_training_history(session: Session, user_id: int) -> bool:
+    """Any record of training: an enrolment, a completed lesson, a quiz attempt, a completion."""
+    return any(session.scalar(select(exists().where(model.user_id == user_id)))
+               for model in (Enrolment, LessonCompletion, QuizAttempt, CourseCompletion))
+
+
 def reject(session: Session, target: User) -> None:
-    """Delete a pending account (its username becomes free again)."""
+    """Delete a self-registration that was never approved (its username
+    becomes free again). Nobody else is ever deleted: training history is
+    kept, and an account that should not log in is deactivated."""
     if target.status != "pending":
         raise AccountError(N_("This account is not waiting for approval."))
+    if not target.self_registered or has_training_history(session, target.id):
+        raise AccountError(N_("This account has a training history; deactivate it instead of rejecting it."))
     session.delete(target)
     session.flush()

@@ -67,6 +67,8 @@ def user(user_id: int):
     target = _managed_user(user_id)
     is_admin = "admin" in current_user.role_names
     form = UserEditForm(obj=target)
+    if target.status != "pending":  # only a self-registration waits for approval
+        form.status.choices = [(value, label) for value, label in form.status.choices if value != "pending"]
     if request.method == "GET":
         form.roles.data = sorted(target.role_names - {"learner"})
     if form.validate_on_submit():

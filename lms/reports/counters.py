@@ -1,19 +1,27 @@
 """Keep the report counters (lms.reports.models) in step with the raw rows.
 
-Every hook runs inside the caller's transaction, so a counter can never
-disagree with the change it counts:
+The counters follow the record events of lms.events; every subscriber runs
+inside the caller's transaction, so a counter can never disagree with the
+change it counts:
 
 - `course_completed(session, user_id=, course_id=)`: right after a course
   completion row was inserted (lms.learn.services.complete_course_if_done);
-- `sync_user(session, user_id=)`: after a user is created, enrolled, moved to
-  another unit, given another staff category, deactivated or reactivated.
+- `sync_user(session, user_id=)` (event `user_changed`): after a user is
+  created, enrolled, moved to another unit, given another staff category,
+  deactivated or reactivated;
+- `users_changed(session, user_ids=)`: the same for many people at once
+  (imports);
+- `enrolments_added(session, user_ids=)`: people enrolled in bulk
+  (assignments);
+- `course_reclassified(session, course_id=)`: a course now counts in another
+  skill type x target level cell.
 
-Both work the same way: lock the user's row of report_learners (what was
+All work the same way: lock the user's row of report_learners (what was
 counted for them), compute what must be counted now from their own raw rows
 (a handful of indexed rows), and add the difference to the counters. So a hook
 called twice, or for a change that does not matter to reports, changes
 nothing. `rebuild(session)` recomputes all of it from the raw rows in a few
-set-based statements (after bulk imports; `flask lms rebuild-report-counters`).
+set-based statements (after restores; `flask lms rebuild-report-counters`).
 
 No flask here.
 """
@@ -30,6 +38,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.auth.models import User
 from lms.courses.models import Course
+from lms.db import table_of
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.reports.models import (
     CELL_COLUMNS,
@@ -85,9 +94,9 @@ class _State:
             months[(*key, month)]["completions"] += n
         if self.first_month is not None:
             months[(*key, self.first_month)]["first_any"] += 1
-        for column, month in self.cells.items():
-            if month is not None:
-                months[(*key, month)][column] += 1
+        for column, cell_month in self.cells.items():
+            if cell_month is not None:
+                months[(*key, cell_month)][column] += 1
         return people, months
 
 
@@ -200,15 +209,15 @@ def rebuild(session: Session) -> dict[str, int]:
     for table in (report_unit_months, report_unit_people, report_learners):
         session.execute(delete(table))
 
-    cc, c = CourseCompletion.__table__, Course.__table__
+    cc, c = table_of(CourseCompletion), table_of(Course)
     firsts = (
         select(cc.c.user_id, func.min(cc.c.completed_at).label("first_any"),
                *[func.min(case((and_(c.c.skill_type == s, c.c.target_level == t), cc.c.completed_at))).label(cell_column(s, t))
                  for s, t in CELLS])
         .select_from(cc.join(c, c.c.id == cc.c.course_id)).group_by(cc.c.user_id).subquery("f")
     )
-    u = User.__table__
-    enrolled = exists().where(Enrolment.__table__.c.user_id == u.c.id)
+    u = table_of(User)
+    enrolled = exists().where(table_of(Enrolment).c.user_id == u.c.id)
     source = (
         select(u.c.id, u.c.org_unit_id, u.c.staff_category,
                and_(u.c.status == "active", u.c.org_unit_id.is_not(None)),
@@ -256,7 +265,7 @@ def rebuild(session: Session) -> dict[str, int]:
     p, m = report_unit_people, report_unit_months
     session.execute(p.update().values(completions=select(func.coalesce(func.sum(m.c.completions), 0)).where(
         m.c.org_unit_id == p.c.org_unit_id, m.c.staff_category == p.c.staff_category).scalar_subquery()))
-    return {t.name: session.scalar(select(func.count()).select_from(t))
+    return {t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
             for t in (report_learners, report_unit_people, report_unit_months)}
 
 
@@ -281,7 +290,7 @@ def enrolments_added(session: Session, *, user_ids) -> None:
     """Enrolments were inserted set-based (assignments) for these users (a
     SELECT of ids or a list): count the newly enrolled, set-based."""
     session.flush()
-    rl, e = report_learners, Enrolment.__table__
+    rl, e = report_learners, table_of(Enrolment)
     if not hasattr(user_ids, "subquery"):
         user_ids = list(user_ids)
     newly = and_(rl.c.user_id.in_(user_ids), rl.c.enrolled.is_(False), exists().where(e.c.user_id == rl.c.user_id))

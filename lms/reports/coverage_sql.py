@@ -20,10 +20,11 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Integer, any_, bindparam, case, exists, func, literal_column, select, true, union_all
+from sqlalchemy import Integer, Select, any_, bindparam, case, exists, func, literal_column, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
+from lms.db import table_of
 from lms.orgs.models import Headcount, OrgUnit
 from lms.reports.models import CELL_COLUMNS, report_unit_months, report_unit_people
 
@@ -77,7 +78,7 @@ def _zero_except(values: dict) -> list:
 def _headcounts_in_force(dialect: str, kind: str, with_category: bool):
     """Per unit and category the Headcount row in force on `on_date`: the one
     with the latest valid_from on or before it (unique per unit and category)."""
-    h = Headcount.__table__
+    h = table_of(Headcount)
     unit, category = h.c.org_unit_id, h.c.staff_category
     # Each twice as fast as numbering the rows with a window function (measured on both).
     if dialect == "postgresql":  # DISTINCT ON: the first row of each group, newest first
@@ -88,8 +89,8 @@ def _headcounts_in_force(dialect: str, kind: str, with_category: bool):
     rows = rows.where(h.c.valid_from <= bindparam("on_date"), in_scope(dialect, kind, unit))
     if with_category:
         rows = rows.where(category == bindparam("category"))
-    rows = rows.subquery("h")
-    return select(rows.c.org_unit_id, rows.c.staff_category, *_zero_except({"headcount": rows.c.headcount}))
+    latest = rows.subquery("h")
+    return select(latest.c.org_unit_id, latest.c.staff_category, *_zero_except({"headcount": latest.c.headcount}))
 
 
 def _people(dialect: str, kind: str, with_category: bool, *, all_time: bool):
@@ -156,7 +157,7 @@ def completions_per_month(dialect: str, kind: str, with_category: bool):
     return stmt.group_by(m.c.month)
 
 
-def _children() -> object:
+def _children() -> Select[tuple[OrgUnit, bool]]:
     child = aliased(OrgUnit)
     has_children = exists().where(child.parent_id == OrgUnit.id)
     return select(OrgUnit, has_children).where(OrgUnit.parent_id == bindparam("unit_id")).order_by(OrgUnit.code)

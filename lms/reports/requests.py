@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from lms.db import must_get
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope, require_user_in_scope, scope_for
 from lms.permissions import deny
@@ -32,7 +33,7 @@ def report_scope() -> Scope:
 def root_unit(scope: Scope) -> OrgUnit:
     session = db_session()
     if scope.unit_id is not None:
-        return session.get(OrgUnit, scope.unit_id)
+        return must_get(session, OrgUnit, scope.unit_id)
     unit = session.scalar(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id).limit(1))
     if unit is None:
         abort(404)

@@ -147,3 +147,45 @@ def test_cli_reports_an_invalid_package_and_writes_nothing(app, tmp_path):
     (tmp_path / "bad" / "course.toml").write_text('code = "bad code"\n', encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["lms", "import-courses", str(tmp_path / "bad")])
     assert result.exit_code != 0 and "course.toml:1: code" in result.output
+
+
+def test_cli_import_never_replaces_what_the_platform_published_since(app, tmp_path):
+    """make run re-imports courses/ at every start: a course edited on the web
+    and approved since must stay as it is, unless an administrator forces it."""
+    runner = app.test_cli_runner()
+    package = tmp_path / "pkg"
+    (package / "lessons").mkdir(parents=True)
+    (package / "course.toml").write_text('code = "CLI-2"\ntitle = "CLI"\nskill_type = "transversal"\n'
+                                         'target_level = "information"\nlanguage = "en"\n', encoding="utf-8")
+    (package / "lessons" / "01-a.md").write_text("# A\n\nBody.\n", encoding="utf-8")
+    assert "CLI-2: created (version 1, published" in runner.invoke(args=["lms", "import-courses", str(package)]).output
+
+    with app.extensions["lms_db"].transaction() as session:  # an author edits, an administrator approves
+        author = make_user(session, roles=("learner", "author"))
+        admin = make_user(session, roles=("learner", "admin"))
+        course = session.scalar(select(Course).where(Course.code == "CLI-2"))
+        authoring.update_lesson(session, course, "a", title="A", body="Edited on the web.", minutes=None,
+                                user=author, now=NOW)
+        authoring.submit_for_review(session, course, user=author, now=NOW)
+        assert authoring.approve(session, course, user=admin, now=NOW).number == 2
+
+    def live_body():
+        session = app.extensions["lms_db"].session()
+        try:
+            live = catalog.published_version(session, session.scalar(select(Course.id).where(Course.code == "CLI-2")))
+            count = session.scalar(select(func.count()).select_from(CourseVersion)
+                                   .join(Course, Course.id == CourseVersion.course_id).where(Course.code == "CLI-2"))
+            return live.number, live.lessons[0].body_md, count
+        finally:
+            session.close()
+
+    for _restart in range(2):  # the unchanged package, as at every `make run`
+        result = runner.invoke(args=["lms", "import-courses", str(package)])
+        assert result.exit_code == 0 and "CLI-2: skipped" in result.output, result.output
+        assert live_body() == (2, "Edited on the web.", 2)
+    (package / "lessons" / "01-a.md").write_text("# A\n\nBody, revised in git.\n", encoding="utf-8")
+    assert "CLI-2: skipped" in runner.invoke(args=["lms", "import-courses", str(package)]).output
+    assert live_body() == (2, "Edited on the web.", 2)
+    result = runner.invoke(args=["lms", "import-courses", "--force", str(package)])
+    assert "CLI-2: updated (version 3, published" in result.output, result.output
+    assert live_body() == (3, "Body, revised in git.", 3)

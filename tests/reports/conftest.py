@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from lms.courses.models import CourseVersion
 from lms.learn import services as learning
 from lms.orgs.services import create_unit, set_headcount
 from lms.people.services import UserChanges, update_user
@@ -17,9 +18,9 @@ def unit(db, code, level, parent=None, name=None):
 
 
 def complete(db, user, course, at: datetime):
-    """Enrol a day before `at`, then do every lesson at `at` (the course has no quiz)."""
-    learning.enrol(db, user_id=user.id, course=course, now=at - timedelta(days=1))
-    for lesson in course.lessons:
+    """Enrol a day before `at`, then do every lesson of the version followed at `at` (the course has no quiz)."""
+    enrolment = learning.enrol(db, user_id=user.id, course=course, now=at - timedelta(days=1))
+    for lesson in db.get(CourseVersion, enrolment.version_id).lessons:
         learning.complete_lesson(db, user_id=user.id, lesson=lesson, now=at)
 
 

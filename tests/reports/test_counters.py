@@ -1,7 +1,8 @@
 """The counters behind the coverage report equal what plain SQL over the raw
 rows says, after random activity through the normal services (enrolments,
-completions, moves between units and categories, deactivations); and the
-set-based rebuild gives the same counters."""
+completions, moves between units and categories, deactivations, courses
+republished in another skill x level cell); and the set-based rebuild gives
+the same counters."""
 from __future__ import annotations
 
 import random
@@ -9,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, text
 
+from lms.courses import services as catalog
 from lms.learn import services as learning
 from lms.orgs.services import headcount_in_force, set_headcount
 from lms.reports import counters, services
@@ -67,6 +69,15 @@ def snapshot(db) -> dict:
     return out
 
 
+def reclassify(db, course, cell: tuple[str, str], now: datetime) -> None:
+    """Publish a new version of the course in another skill type x target level cell."""
+    latest = catalog.latest_version(db, course.id)
+    version = catalog.new_version(db, course, now=now, user_id=None, based_on=latest)
+    catalog.fill_version(db, version, catalog.version_spec(latest))
+    version.skill_type, version.target_level = cell
+    catalog.publish_version(db, version, now=now)
+
+
 def test_random_activity_counters_equal_raw_sql(db):
     rng = random.Random(20261127)
     root = unit(db, "R", "national")
@@ -87,7 +98,9 @@ def test_random_activity_counters_equal_raw_sql(db):
         moment += timedelta(hours=rng.randrange(1, 72))
         user = rng.choice(users)
         action = rng.random()
-        if action < 0.45:
+        if action < 0.04:
+            reclassify(db, rng.choice(courses), rng.choice(CELLS), moment)
+        elif action < 0.45:
             complete(db, user, rng.choice(courses), moment)
         elif action < 0.6:
             learning.enrol(db, user_id=user.id, course=rng.choice(courses), now=moment)
