@@ -17,7 +17,7 @@ from lms.api.errors import api_error
 from lms.api.openapi import document
 from lms.audit.services import record_event
 from lms.auth.login import login_policy
-from lms.auth.services import login_throttled, record_login_failure, user_for_api_token
+from lms.auth.services import TOKEN_GUESSES, record_login_failure, token_guessing_throttled, user_for_api_token
 from lms.courses import services as catalog
 from lms.courses.models import Course, CourseVersion, Lesson, Question, QuestionOption
 from lms.db import must_get
@@ -40,9 +40,6 @@ MAX_ID = 2**31 - 1
 
 # ---- authentication ----------------------------------------------------------
 
-_TOKEN_GUESS = "(api token)"  # nosec B105 - a label: the "username" under which bad tokens are counted
-
-
 @bp.before_request
 def authenticate():
     # Never the login cookie: make Flask-Login see an anonymous user for the
@@ -59,17 +56,16 @@ def authenticate():
     # Read-only session (as for the login cookie): the request's own session,
     # and any write lock, start only in the view.
     session, ip, now = auth_session(), request.remote_addr or "", request_now()
-    policy = login_policy()
-    # Guessing tokens is throttled like guessing passwords, per address, shared by all workers.
-    guesser = f"{_TOKEN_GUESS} {ip}"[:80]
-    if login_throttled(session, username=guesser, ip=ip, now=now, policy=policy):
-        return api_error(429, "Too many invalid API tokens from this address. Wait a few minutes.")
     user = None
     if len(token) <= _MAX_TOKEN and token.isascii():
         user = user_for_api_token(session, token=token)
     if user is None:
+        # Guessing tokens is throttled per address, shared by all workers; a valid token always works.
+        policy = login_policy()
+        if token_guessing_throttled(session, ip=ip, now=now, policy=policy):
+            return api_error(429, "Too many invalid API tokens from this address. Wait a few minutes.")
         with current_app.extensions["lms_db"].transaction() as writer:  # a short write of its own
-            record_login_failure(writer, username=guesser, ip=ip, now=now, policy=policy)
+            record_login_failure(writer, username=TOKEN_GUESSES, ip=ip, now=now, policy=policy)
             record_event(writer, action="api_token_refused", ip=ip, request_id=g.get("request_id", ""), now=now)
         return api_error(401, "The API token is invalid, revoked, or its account is not active.")
     g.api_user = user

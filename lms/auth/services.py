@@ -67,17 +67,57 @@ def set_roles(user: User, roles: Iterable[str]) -> None:
 
 @dataclass(frozen=True)
 class LoginPolicy:
+    """Failed logins counted within `window`, shared by all workers:
+    - one username from one address: `max_failures`, then that pair waits;
+    - one address, all usernames: 10 x `max_failures` (an office behind one
+      NAT address gets room), then the address waits;
+    - one username from all addresses: past 4 x `max_failures` the account is
+      slowed, never locked: one attempt per `slow_interval`, so an attacker
+      cannot lock its owner out;
+    - bad API tokens from one address: 10 x `max_failures`, then further bad
+      tokens get 429; a valid token always works."""
+
     max_failures: int = 5
     window: timedelta = timedelta(minutes=15)
+    slow_interval: timedelta = timedelta(seconds=30)
+
+    @property
+    def per_address(self) -> int:
+        return self.max_failures * 10
+
+    @property
+    def per_username(self) -> int:
+        return self.max_failures * 4
 
 
-def login_throttled(session: Session, *, username: str, ip: str, now: datetime, policy: LoginPolicy) -> bool:
-    """Too many recent failures for this username or from this IP."""
-    since = now - policy.window
-    by_user = session.scalar(select(func.count()).where(LoginFailure.username == username.lower(), LoginFailure.at >= since))
-    by_ip = session.scalar(select(func.count()).where(LoginFailure.ip == ip, LoginFailure.at >= since))
-    # An IP is shared by a whole office behind NAT: allow it more room than one account.
-    return (by_user or 0) >= policy.max_failures or (by_ip or 0) >= policy.max_failures * 10
+TOO_MANY_FAILURES = N_("Too many failed attempts. Wait a few minutes and try again.")
+ACCOUNT_SLOWED = N_("This account has had many failed logins: wait half a minute between attempts.")
+# The "username" under which bad API tokens are counted, per address.
+TOKEN_GUESSES = "(api token)"  # nosec B105 - a label, not a secret
+
+
+def _failures(session: Session, since: datetime, *conditions) -> int:
+    return int(session.scalar(select(func.count()).where(LoginFailure.at >= since, *conditions)) or 0)
+
+
+def login_refusal(session: Session, *, username: str, ip: str, now: datetime, policy: LoginPolicy) -> str | None:
+    """Why a login attempt is refused before its password is checked (a msgid), or None."""
+    since, name = now - policy.window, username.lower()[:80]
+    if _failures(session, since, LoginFailure.username == name, LoginFailure.ip == ip) >= policy.max_failures:
+        return TOO_MANY_FAILURES
+    if _failures(session, since, LoginFailure.ip == ip) >= policy.per_address:
+        return TOO_MANY_FAILURES
+    if _failures(session, since, LoginFailure.username == name) >= policy.per_username:
+        last = session.scalar(select(func.max(LoginFailure.at)).where(LoginFailure.username == name))
+        if last is not None and now - last < policy.slow_interval:
+            return ACCOUNT_SLOWED
+    return None
+
+
+def token_guessing_throttled(session: Session, *, ip: str, now: datetime, policy: LoginPolicy) -> bool:
+    """Too many bad API tokens from this address (checked only once a token turned out invalid)."""
+    return _failures(session, now - policy.window, LoginFailure.username == TOKEN_GUESSES,
+                     LoginFailure.ip == ip) >= policy.per_address
 
 
 def record_login_failure(session: Session, *, username: str, ip: str, now: datetime, policy: LoginPolicy) -> None:
@@ -89,8 +129,9 @@ def record_login_failure(session: Session, *, username: str, ip: str, now: datet
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
     """The active user with these credentials, or None (same answer for every failure)."""
     user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        verify_password(_DUMMY_HASH, password)  # same cost whether or not the user exists
+    if user is None or not user.password_hash:
+        # The same cost whether the account exists, has no password yet, or has one.
+        verify_password(_DUMMY_HASH, password)
         return None
     if not verify_password(user.password_hash, password) or not user.is_active:
         return None

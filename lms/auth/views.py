@@ -38,9 +38,10 @@ def login():
         ip = request.remote_addr or ""
         now = request_now()
         username = form.username.data.strip()
-        if services.login_throttled(session, username=username, ip=ip, now=now, policy=login_policy()):
+        refusal = services.login_refusal(session, username=username, ip=ip, now=now, policy=login_policy())
+        if refusal is not None:
             record_refusal("login_throttled", username=username)
-            flash(_("Too many failed attempts. Wait a few minutes and try again."), "error")
+            flash(_(refusal), "error")
             return render_template("auth/login.html", form=form), 429
         user = services.authenticate(session, username=username, password=form.password.data)
         if user is None:

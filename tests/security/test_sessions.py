@@ -120,16 +120,34 @@ def test_login_is_throttled_after_repeated_failures(app, db, client):
     assert db.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "login_throttled"
 
 
-def test_guessing_api_tokens_is_throttled_per_address(app, db, client):
-    """Bad bearer tokens count like failed logins: after the limit even a
-    valid token from that address waits (and each refusal is logged)."""
+def test_guessing_api_tokens_is_throttled_per_address_but_a_valid_token_always_works(app, db, client):
+    """Bad bearer tokens are counted per address (ten times the per-username
+    limit); past it, bad tokens get 429 and each refusal is logged, while a
+    valid token from the same address still works."""
     from lms.auth.services import create_api_token
 
     user = make_user(db, username="feng")
     token = create_api_token(db, user=user, now=utcnow())
     db.commit()
-    limit = app.config["LOGIN_MAX_FAILURES"]  # per address
+    limit = app.config["LOGIN_MAX_FAILURES"] * 10  # per address
     for n in range(limit):
         assert client.get("/api/v1/me", headers={"Authorization": f"Bearer lms_guess{n}"}).status_code == 401
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 429
-    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "api_token_refused")) == limit
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer lms_one_more"}).status_code == 429
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "192.0.2.80"
+    assert other.get("/api/v1/me", headers={"Authorization": "Bearer lms_elsewhere"}).status_code == 401
+    assert db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "api_token_refused")) == limit + 1
+
+
+def test_guessing_a_known_username_does_not_lock_its_owner_out(app, db, client):
+    make_user(db, username="admin2")
+    db.commit()
+    attacker = app.test_client()
+    attacker.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert _login(attacker, "admin2", "not the password").status_code == 401
+    assert _login(attacker, "admin2").status_code == 429  # the guessing address waits
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "192.0.2.10"
+    assert _login(owner, "admin2").status_code == 302  # the owner, elsewhere, is not locked out

@@ -190,19 +190,33 @@ def fail(db, username="victim", ip="10.0.0.1", now=NOW):
     db.flush()
 
 
+def refusal(db, username="victim", ip="10.0.0.1", now=NOW):
+    return auth.login_refusal(db, username=username, ip=ip, now=now, policy=POLICY)
+
+
 def throttled(db, username="victim", ip="10.0.0.1", now=NOW):
-    return auth.login_throttled(db, username=username, ip=ip, now=now, policy=POLICY)
+    return refusal(db, username=username, ip=ip, now=now) is not None
 
 
-def test_throttled_after_max_failures_for_a_username(db):
+def test_a_username_is_throttled_from_the_guessing_address_only(db):
     for _ in range(POLICY.max_failures - 1):
         fail(db)
     assert not throttled(db)
     fail(db)
-    assert throttled(db)
-    # From any IP, and whatever the case of the username.
-    assert throttled(db, username="VICTIM", ip="192.168.1.9")
-    assert not throttled(db, username="someone-else", ip="192.168.1.9")
+    assert refusal(db) == auth.TOO_MANY_FAILURES
+    assert throttled(db, username="VICTIM")  # whatever the case of the username
+    # The owner, from their own address, is not locked out by someone else's guesses.
+    assert not throttled(db, username="victim", ip="192.168.1.9")
+    assert not throttled(db, username="someone-else", ip="10.0.0.1")
+
+
+def test_guesses_from_many_addresses_slow_an_account_without_locking_it(db):
+    for n in range(POLICY.per_username):
+        fail(db, ip=f"198.51.100.{n}", now=NOW)
+    owner = "192.0.2.44"
+    assert refusal(db, ip=owner, now=NOW + timedelta(seconds=5)) == auth.ACCOUNT_SLOWED
+    # Half a minute after the last failure the owner may try again, whatever the count.
+    assert refusal(db, ip=owner, now=NOW + POLICY.slow_interval) is None
 
 
 def test_throttle_window_passes(db):
@@ -213,10 +227,24 @@ def test_throttle_window_passes(db):
 
 
 def test_throttled_by_ip_after_many_usernames(db):
-    for n in range(POLICY.max_failures * 10):
+    for n in range(POLICY.per_address):
         fail(db, username=f"guess{n}", ip="203.0.113.7")
     assert throttled(db, username="fresh-name", ip="203.0.113.7")
     assert not throttled(db, username="fresh-name", ip="203.0.113.8")
+
+
+def test_a_password_check_costs_the_same_with_or_without_an_account_or_password(db, monkeypatch):
+    from lms.auth import passwords
+
+    checked: list[str] = []
+    real = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    auth.create_user(db, username="imported", password=None, staff_category="staff", now=NOW)  # no password yet
+    db.flush()
+    for username in ("imported", "nobody-at-all"):
+        checked.clear()
+        assert auth.authenticate(db, username=username, password="a guess 123") is None
+        assert len(checked) == 1 and checked[0].startswith("scrypt:")  # one real scrypt check either way
 
 
 def test_old_failures_are_pruned(db):
