@@ -237,10 +237,10 @@ def _parse_block(file: str, line: int, block: str, language: str, problems: list
         right_fb = feedbacks[1] if len(feedbacks) > 1 else ""
         fb_true, fb_false = (right_fb, wrong_fb) if answer else (wrong_fb, right_fb)
         labels = TRUE_FALSE_LABELS.get(language, TRUE_FALSE_LABELS["en"])
-        options = tuple(OptionSpec(label, render_inline(label), answer is value, fb, render_markdown(fb) if fb else "")
-                        for label, value, fb in zip(labels, (True, False), (fb_true, fb_false)))
+        true_false = tuple(OptionSpec(label, render_inline(label), answer is value, fb, render_markdown(fb) if fb else "")
+                           for label, value, fb in zip(labels, (True, False), (fb_true, fb_false), strict=True))
         return QuestionSpec("true_false", text, render_markdown(text), general, render_markdown(general) if general else "",
-                            1, options)
+                            1, true_false)
 
     pieces = _split_unescaped(inner, "=~")
     if pieces[0][2].strip():
@@ -263,11 +263,11 @@ def _parse_block(file: str, line: int, block: str, language: str, problems: list
         elif piece.startswith("%"):
             problems.append(Problem(file, at, "weight", "a weight is written %number% (e.g. ~%50%answer)"))
             return None
-        answer_text, *feedback = (p for _o, _m, p in _split_unescaped(piece, "#"))
-        if len(feedback) > 1:
+        answer_text, *feedbacks = (p for _o, _m, p in _split_unescaped(piece, "#"))
+        if len(feedbacks) > 1:
             problems.append(Problem(file, at, "feedback", "an answer has more than one feedback (#)"))
             return None
-        parsed.append((at, marker, weight, answer_text, _clean(feedback[0]) if feedback else ""))
+        parsed.append((at, marker, weight, answer_text, _clean(feedbacks[0]) if feedbacks else ""))
     for at, _m, _w, answer_text, _f in parsed:
         if not _clean(answer_text):
             problems.append(Problem(file, at, "answer", "an answer has no text"))

@@ -241,7 +241,7 @@ def _parse_toml(out: _File, text: str, line_offset: int = 0) -> dict[str, Any] |
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION_RE.search(message)
-        line = None
+        line: int | None = None
         if match:
             line = int(match.group(1)) + line_offset
             message = message[: match.start()] + f" (column {match.group(2)})"
@@ -271,7 +271,7 @@ def _str(
         if required:
             out.add(path + (key,), "required key is missing")
         return ""
-    value = table[key]
+    value: object = table[key]
     if not isinstance(value, str):
         out.add(path + (key,), f"must be a string, not {_toml_type(value)}")
         return ""
@@ -484,6 +484,7 @@ def _parse_option(out: _File, table: dict[str, Any], path: _KeyPath) -> OptionSp
 
 def _parse_question(out: _File, table: dict[str, Any], path: _KeyPath, language: str) -> QuestionSpec | None:
     kind = _choice(out, table, path, "kind", QUESTION_KINDS)
+    allowed: tuple[str, ...]
     if kind == "true_false":
         allowed, note = _QUESTION_KEYS + _TRUE_FALSE_KEYS, " for a true_false question"
     elif kind in ("single", "multiple"):
@@ -501,7 +502,7 @@ def _parse_question(out: _File, table: dict[str, Any], path: _KeyPath, language:
         feedbacks = (_str(out, table, path, "feedback_true"), _str(out, table, path, "feedback_false"))
         options = [
             OptionSpec(label, render_inline(label), answer is is_true, fb, render_markdown(fb))
-            for label, is_true, fb in zip(labels, (True, False), feedbacks)
+            for label, is_true, fb in zip(labels, (True, False), feedbacks, strict=True)
         ]
         if answer is None:
             return None
