@@ -4,6 +4,8 @@ from content.loader import (
     IMAGE_EXTENSIONS,
     MAX_FILE_BYTES,
     MAX_PACKAGE_BYTES,
+    MAX_PACKAGE_ENTRIES,
+    MAX_TEXT_BYTES,
     dump_package,
     load_package,
     load_package_from_files,
@@ -11,7 +13,15 @@ from content.loader import (
     normalise_markdown,
 )
 from content.problems import PackageInvalid, Problem
-from content.render import render_inline, render_markdown
+from content.render import (
+    MAX_MARKDOWN_CHARS,
+    MAX_SHORT_MARKDOWN_CHARS,
+    MarkdownProblem,
+    markdown_problem,
+    render_checked,
+    render_inline,
+    render_markdown,
+)
 from content.sanitize import sanitize_html
 from content.spec import (
     LANGUAGES,
@@ -35,7 +45,11 @@ __all__ = [
     "IMAGE_EXTENSIONS",
     "LANGUAGES",
     "MAX_FILE_BYTES",
+    "MAX_MARKDOWN_CHARS",
     "MAX_PACKAGE_BYTES",
+    "MAX_PACKAGE_ENTRIES",
+    "MAX_SHORT_MARKDOWN_CHARS",
+    "MAX_TEXT_BYTES",
     "QUESTION_KINDS",
     "SCHEMES",
     "SKILL_TYPES",
@@ -45,6 +59,7 @@ __all__ = [
     "TRUE_FALSE_LABELS",
     "CourseSpec",
     "LessonSpec",
+    "MarkdownProblem",
     "OptionSpec",
     "PackageInvalid",
     "Problem",
@@ -56,7 +71,9 @@ __all__ = [
     "load_package",
     "load_package_from_files",
     "load_package_zip",
+    "markdown_problem",
     "normalise_markdown",
+    "render_checked",
     "render_inline",
     "render_markdown",
     "sanitize_html",

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass
 
 from content.problems import PackageInvalid, Problem
-from content.render import render_inline, render_markdown
-from content.spec import TRUE_FALSE_LABELS, OptionSpec, QuestionSpec
+from content.render import MAX_SHORT_MARKDOWN_CHARS, markdown_problem, render_inline, render_markdown
+from content.spec import MAX_OPTIONS, MAX_QUESTIONS, TRUE_FALSE_LABELS, OptionSpec, QuestionSpec
 
 __all__ = ["GiftReport", "Skipped", "parse_gift", "MAX_GIFT_BYTES"]
 
@@ -32,6 +32,7 @@ MAX_GIFT_BYTES = 1024 * 1024
 _ESCAPABLE = "=~#{}:\\"
 _FORMAT_RE = re.compile(r"^\[(markdown|html|plain|moodle)\]", re.IGNORECASE)
 _WEIGHT_RE = re.compile(r"^%(-?\d+(?:\.\d+)?)%")
+_BRACE_OR_ESCAPE_RE = re.compile(r"[\\{}]")
 _TRUE = {"T", "TRUE"}
 _FALSE = {"F", "FALSE"}
 
@@ -106,13 +107,46 @@ def _clean(text: str) -> str:
     return "\n".join(line.rstrip() for line in _unescape(text).strip().split("\n"))
 
 
+class _AnswerBlockScan:
+    """Is an answer block open (an unescaped `{` with no unescaped `}` after it)?
+
+    Fed the text a line at a time, so a long question costs one pass, not one
+    pass per line over everything before it.
+    """
+
+    def __init__(self) -> None:
+        self.escaped = False  # the last piece ended with a lone backslash
+        self.opened = False
+        self.closed = False
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened and not self.closed
+
+    def feed(self, piece: str) -> None:
+        pos = 1 if self.escaped and piece else 0
+        self.escaped = False
+        while (match := _BRACE_OR_ESCAPE_RE.search(piece, pos)) is not None:
+            char, at = match.group(), match.start()
+            if char == "\\":
+                if at + 1 == len(piece):
+                    self.escaped = True
+                pos = at + 2
+                continue
+            if char == "{":
+                self.opened = True
+            elif self.opened:
+                self.closed = True
+            pos = at + 1
+
+
 def _blocks(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """Questions (first line, text) separated by blank lines; categories (line, name)."""
     blocks: list[tuple[int, str]] = []
     categories: list[tuple[int, str]] = []
     current: list[str] = []
     start = 0
-    depth_open = False
+    scan = _AnswerBlockScan()
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip()
         stripped = line.strip()
@@ -121,17 +155,18 @@ def _blocks(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
         if not current and stripped.upper().startswith("$CATEGORY:"):
             categories.append((number, stripped.split(":", 1)[1].strip()))
             continue
-        if not stripped and not depth_open:
+        if not stripped and not scan.is_open:
             if current:
                 blocks.append((start, "\n".join(current)))
                 current = []
             continue
         if not current:
             start = number
+            scan = _AnswerBlockScan()
+        else:
+            scan.feed("\n")  # the line break joining the lines (it absorbs a trailing backslash)
         current.append(line)
-        joined = "\n".join(current)
-        open_at = _find_unescaped(joined, "{")
-        depth_open = open_at >= 0 and _find_unescaped(joined, "}", open_at) < 0
+        scan.feed(line)
     if current:
         blocks.append((start, "\n".join(current)))
     return blocks, categories
@@ -148,6 +183,9 @@ def parse_gift(data: str | bytes, *, language: str = "zh_CN", file: str = "quiz.
             raise PackageInvalid([Problem(file, None, None, f"file is not valid UTF-8 (byte {exc.start})")]) from None
     text = data.replace("\r\n", "\n").replace("\r", "\n")
     blocks, categories = _blocks(text)
+    if len(blocks) > MAX_QUESTIONS:
+        raise PackageInvalid([Problem(file, None, None, f"the file holds {len(blocks):,} questions; the limit is "
+                                      f"{MAX_QUESTIONS:,} (split it into several files)")])
     questions: list[QuestionSpec] = []
     lines: list[int] = []
     skipped: list[Skipped] = []
@@ -169,6 +207,16 @@ def parse_gift(data: str | bytes, *, language: str = "zh_CN", file: str = "quiz.
 
 def _line_at(block: str, offset: int, first: int) -> int:
     return first + block.count("\n", 0, offset)
+
+
+def _markdown_refused(problems: list[Problem], file: str, line: int, texts: list[tuple[str, str]]) -> bool:
+    """Report each (field, Markdown text) too large or complex to render; True if any was."""
+    found = [problem for field, text in texts
+             if (problem := markdown_problem(text, field, max_chars=MAX_SHORT_MARKDOWN_CHARS)) is not None]
+    for problem in found:
+        where = "" if problem.line is None else f" (line {problem.line} of the text)"
+        problems.append(Problem(file, line, problem.field, problem.message + where))
+    return bool(found)
 
 
 def _parse_block(file: str, line: int, block: str, language: str, problems: list[Problem],
@@ -237,6 +285,9 @@ def _parse_block(file: str, line: int, block: str, language: str, problems: list
         right_fb = feedbacks[1] if len(feedbacks) > 1 else ""
         fb_true, fb_false = (right_fb, wrong_fb) if answer else (wrong_fb, right_fb)
         labels = TRUE_FALSE_LABELS.get(language, TRUE_FALSE_LABELS["en"])
+        if _markdown_refused(problems, file, line, [("text", text), ("feedback", general),
+                                                    ("feedback", fb_true), ("feedback", fb_false)]):
+            return None
         true_false = tuple(OptionSpec(label, render_inline(label), answer is value, fb, render_markdown(fb) if fb else "")
                            for label, value, fb in zip(labels, (True, False), (fb_true, fb_false), strict=True))
         return QuestionSpec("true_false", text, render_markdown(text), general, render_markdown(general) if general else "",
@@ -247,6 +298,10 @@ def _parse_block(file: str, line: int, block: str, language: str, problems: list
         problems.append(Problem(file, _line_at(block, answers_offset, line), None,
                                 f"unexpected text before the first answer: {_clean(pieces[0][2])[:40]!r} "
                                 "(answers start with = or ~)"))
+        return None
+    if len(pieces) - 1 > MAX_OPTIONS:
+        problems.append(Problem(file, line, "answers", f"a question has at most {MAX_OPTIONS} answers, "
+                                                       f"found {len(pieces) - 1:,}"))
         return None
     parsed: list[tuple[int, str, float | None, str, str]] = []  # line, marker, weight, text, feedback
     for offset, marker, piece in pieces[1:]:
@@ -276,6 +331,10 @@ def _parse_block(file: str, line: int, block: str, language: str, problems: list
         return Skipped(line, title, "matching", text[:80])
     if all(m == "=" for _l, m, _w, _a, _f in parsed):
         return Skipped(line, title, "short answer", text[:80])
+    if _markdown_refused(problems, file, line, [("text", text), ("feedback", general)]
+                         + [(f"answer {n}", _clean(a)) for n, (_l, _m, _w, a, _f) in enumerate(parsed, start=1)]
+                         + [(f"answer {n} feedback", f) for n, (_l, _m, _w, _a, f) in enumerate(parsed, start=1)]):
+        return None
     options: list[OptionSpec] = []
     correct_flags: list[bool] = []
     weights: list[float] = []

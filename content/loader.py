@@ -16,6 +16,19 @@ that holds ``course.toml`` is accepted as if that folder were the root.
 No file may exceed 2 MB and the whole package may not exceed 20 MB. Every text
 file must be UTF-8 (a leading BOM is tolerated).
 
+Limits that keep the work of one import bounded (a package past them is
+refused with one clear problem, before the costly part is done):
+
+- at most 2,000 files and folders (zip entries, OS junk included);
+- course.toml, quiz.toml and the lessons together at most 1 MB;
+- TOML arrays and inline tables nested at most 20 deep;
+- a quiz has at most 1,000 questions, a question at most 50 options;
+- a lesson body at most 100,000 characters, any other Markdown field at most
+  20,000; lists and block quotes nested at most 8 deep; at most 5,000 raw
+  HTML tags in one text (see content.render.markdown_problem).
+
+At most 50 problems are listed; a last one says how many more there were.
+
 ``course.toml``::
 
     code = "SS-PEN-101"            # required, [A-Z0-9-]{2,32}
@@ -99,16 +112,27 @@ import io
 import math
 import os
 import re
+import struct
 import tomllib
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from content.problems import PackageInvalid, Problem, field_name
-from content.render import render_inline, render_markdown
+from content.problems import MAX_LISTED_PROBLEMS, PackageInvalid, Problem, field_name
+from content.render import (
+    MAX_MARKDOWN_CHARS,
+    MAX_SHORT_MARKDOWN_CHARS,
+    MarkdownProblem,
+    markdown_problem,
+    render_checked,
+    render_inline,
+    render_markdown,
+)
 from content.spec import (
     LANGUAGES,
+    MAX_OPTIONS,
+    MAX_QUESTIONS,
     QUESTION_KINDS,
     SCHEMES,
     SKILL_TYPES,
@@ -129,6 +153,9 @@ from content.toml_writer import dumps
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_PACKAGE_BYTES",
+    "MAX_PACKAGE_ENTRIES",
+    "MAX_TEXT_BYTES",
+    "MAX_TOML_NESTING",
     "IMAGE_EXTENSIONS",
     "load_package",
     "load_package_from_files",
@@ -139,6 +166,19 @@ __all__ = [
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024
+# Files and folders in a package (zip entries, OS junk included). Real packages
+# hold a few dozen; 200,000 empty entries took half a minute to list.
+MAX_PACKAGE_ENTRIES = 2_000
+# A zip's central directory is read whole before any entry: a small cap keeps a
+# zip that under-declares its entry count from listing hundreds of thousands.
+MAX_ZIP_DIRECTORY_BYTES = 1024 * 1024
+# course.toml + quiz.toml + lessons together: all of it is parsed and rendered
+# on import. The largest real course holds 50 KB; Markdown costs up to ~7 us a
+# character, so this bounds the parsing of one import to a few seconds.
+MAX_TEXT_BYTES = 1024 * 1024
+# Arrays and inline tables inside each other; tomllib recurses on them (5,000
+# levels raised RecursionError). Packages use 1.
+MAX_TOML_NESTING = 20
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 CHARS_PER_MINUTE = 400  # rough Chinese reading speed (characters)
 WORDS_PER_MINUTE = 200  # rough English reading speed (words)
@@ -161,7 +201,6 @@ IMAGES_DIR = "images/"
 
 _CODE_RE = re.compile(r"^[A-Z0-9-]{2,32}$")
 _LESSON_NAME_RE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
-_HEADING_RE = re.compile(r"^#[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _LEADING_BLANK_LINES_RE = re.compile(r"\A(?:[ \t]*\n)+")
 _TOML_POSITION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _FRONT_MATTER_FENCE = "+++"
@@ -186,6 +225,27 @@ _OPTION_KEYS = ("text", "correct", "feedback")
 _KeyPath = tuple[str | int, ...]  # e.g. ("questions", 1, "options")
 
 
+def _heading_title(line: str) -> str:
+    """The title of a `# Title` line (a closing run of #s removed), or "" if `line` is not one.
+
+    Plain string operations: the regular expression this replaces backtracked
+    quadratically on a first line with a long run of spaces.
+    """
+    if not line.startswith(("# ", "#\t")):
+        return ""
+    rest = line[1:].strip(" \t")
+    unclosed = rest.rstrip("#")
+    if unclosed != rest and unclosed[-1:] in (" ", "\t"):
+        rest = unclosed
+    return rest.strip()
+
+
+def _leading_blank_lines(text: str) -> int:
+    """How many lines normalise_markdown drops from the start of `text` (\\n line endings)."""
+    match = _LEADING_BLANK_LINES_RE.match(text)
+    return match.group().count("\n") if match else 0
+
+
 def normalise_markdown(text: str) -> str:
     """Canonical form of a Markdown field: \\n line endings, no leading blank lines, no trailing whitespace."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -203,10 +263,24 @@ class _File:
         self.name = name
         self.lines = lines
 
+    @property
+    def full(self) -> bool:
+        """True once more problems were found than PackageInvalid lists: skip costly detail."""
+        return len(self.problems) >= MAX_LISTED_PROBLEMS
+
     def add(self, path: _KeyPath, message: str, line: int | None = None) -> None:
-        if line is None and self.lines is not None and path:
+        if line is None and self.lines is not None and path and not self.full:
             line = self.lines.line_of(path)
         self.problems.append(Problem(self.name, line, field_name(path), message))
+
+    def add_markdown(self, path: _KeyPath, problem: MarkdownProblem, first_line: int | None = None) -> None:
+        """Report refused Markdown; `first_line` is the file line where the text starts, when known."""
+        if first_line is not None:
+            line = first_line if problem.line is None else first_line + problem.line - 1
+            self.add(path, problem.message, line=line)
+        else:
+            where = "" if problem.line is None else f" (line {problem.line} of the text)"
+            self.add(path, problem.message + where)
 
 
 def _toml_type(value: Any) -> str:
@@ -235,9 +309,62 @@ def _decode(out: _File, data: bytes) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+_TOML_SPECIAL_RE = re.compile(r"""["'#\[\]{}]""")
+_TOML_STRING_END_RE = {
+    '"': re.compile(r'(?:[^"\\\n]|\\.)*"'),
+    "'": re.compile(r"[^'\n]*'"),
+    '"""': re.compile(r'(?:[^"\\]|\\.|"(?!""))*"""', re.DOTALL),
+    "'''": re.compile(r"(?:[^']|'(?!''))*'''", re.DOTALL),
+}
+
+
+def _toml_nesting(text: str) -> tuple[int, int]:
+    """(deepest nesting of arrays and inline tables, offset where it is first reached), in one pass.
+
+    Strings and comments are skipped as TOML reads them; the scan stops at the
+    first level past MAX_TOML_NESTING, and at an unterminated string (tomllib
+    stops there too, with a syntax error).
+    """
+    depth = deepest = deepest_at = pos = 0
+    while (match := _TOML_SPECIAL_RE.search(text, pos)) is not None:
+        char, pos = match.group(), match.end()
+        if char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, deepest_at = depth, match.start()
+                if deepest > MAX_TOML_NESTING:
+                    break
+        elif char in "]}":
+            depth = max(0, depth - 1)
+        elif char == "#":
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end
+        else:
+            delimiter = char * 3 if text.startswith(char * 2, pos) else char
+            closed = _TOML_STRING_END_RE[delimiter].match(text, pos + len(delimiter) - 1)
+            if closed is None:
+                break
+            pos = closed.end()
+            # A multi-line string may end with one or two quotes before its delimiter.
+            extra = 0
+            while len(delimiter) == 3 and extra < 2 and text.startswith(char, pos):
+                pos, extra = pos + 1, extra + 1
+    return deepest, deepest_at
+
+
 def _parse_toml(out: _File, text: str, line_offset: int = 0) -> dict[str, Any] | None:
+    deepest, at = _toml_nesting(text)
+    if deepest > MAX_TOML_NESTING:
+        out.add(
+            (), f"arrays and inline tables are nested more than {MAX_TOML_NESTING} levels deep",
+            line=text.count("\n", 0, at) + 1 + line_offset,
+        )
+        return None
     try:
         doc = tomllib.loads(text)
+    except RecursionError:  # pragma: no cover - the scan above refuses such documents first
+        out.add((), f"arrays and inline tables are nested more than {MAX_TOML_NESTING} levels deep")
+        return None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION_RE.search(message)
@@ -257,6 +384,9 @@ def _parse_toml(out: _File, text: str, line_offset: int = 0) -> dict[str, Any] |
 def _check_keys(out: _File, table: Mapping[str, Any], path: _KeyPath, allowed: tuple[str, ...], note: str = "") -> None:
     for key in table:
         if key in allowed:
+            continue
+        if out.full:  # not listed anyway: spare the spelling suggestion
+            out.add(path + (key,), f"unknown key {key[:40]!r}{note}")
             continue
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(allowed)}"
@@ -281,6 +411,10 @@ def _str(
             out.add(path + (key,), "must be a single line")
     else:
         value = normalise_markdown(value)
+        problem = markdown_problem(value, key, max_chars=MAX_SHORT_MARKDOWN_CHARS) if value else None
+        if problem is not None:
+            out.add_markdown(path + (key,), problem)
+            return ""  # reported; not worth rendering
     if required and not value:
         out.add(path + (key,), "must not be empty")
     return value
@@ -425,24 +559,29 @@ def _parse_lesson(problems: list[Problem], name: str, position: int, slug: str, 
         _check_keys(out, front, (), _FRONT_MATTER_KEYS)
         title = _str(out, front, (), "title", title=True)
         minutes = _int(out, front, (), "estimated_minutes", minimum=1)
-        body = normalise_markdown("\n".join(lines[close + 1 :]))
+        raw_body, body_line = "\n".join(lines[close + 1 :]), close + 2
     else:
-        body = normalise_markdown(text)
+        raw_body, body_line = text, 1
+    body, body_line = normalise_markdown(raw_body), body_line + _leading_blank_lines(raw_body)
     if not title:
         first, _, rest = body.partition("\n")
-        heading = _HEADING_RE.match(first)
-        if heading and heading.group(1).strip():
-            title, body = heading.group(1).strip(), normalise_markdown(rest)
+        heading = _heading_title(first)
+        if heading:
+            title, body, body_line = heading, normalise_markdown(rest), body_line + 1 + _leading_blank_lines(rest)
         else:
             out.add(("title",), "no title: add `title` in +++ front matter or start the lesson with a `# Title` line")
     if not body:
         out.add((), "lesson body is empty")
     if not title or not body:
         return None
+    body_html, problem = render_checked(body, "body", max_chars=MAX_MARKDOWN_CHARS)
+    if problem is not None:
+        out.add_markdown(("body",), problem, first_line=body_line)
+        return None
     if minutes is None:
         minutes = reading_minutes(body)
     return LessonSpec(
-        slug=slug, position=position, title=title, body_md=body, body_html=render_markdown(body), estimated_minutes=minutes
+        slug=slug, position=position, title=title, body_md=body, body_html=body_html, estimated_minutes=minutes
     )
 
 
@@ -508,6 +647,9 @@ def _parse_question(out: _File, table: dict[str, Any], path: _KeyPath, language:
             return None
     elif kind in ("single", "multiple"):
         raw = _tables(out, table, path, "options")
+        if raw is not None and len(raw) > MAX_OPTIONS:
+            out.add(path + ("options",), f"a question has at most {MAX_OPTIONS} options, found {len(raw):,}")
+            return None
         if raw is not None:
             options = [_parse_option(out, item, path + ("options", i)) for i, item in enumerate(raw)]
             correct = sum(option.correct for option in options)
@@ -536,6 +678,9 @@ def _parse_quiz(problems: list[Problem], data: bytes, language: str) -> QuizSpec
     shuffle_options = _bool(out, doc, (), "shuffle_options", default=False)
     time_limit = _int(out, doc, (), "time_limit_minutes", minimum=1)
     tables = _tables(out, doc, (), "questions")
+    if tables is not None and len(tables) > MAX_QUESTIONS:
+        out.add(("questions",), f"a quiz has at most {MAX_QUESTIONS:,} questions, found {len(tables):,}")
+        return None
     raw_questions = tables or []
     if tables == []:
         out.add(("questions",), "a quiz needs at least one question ([[questions]])")
@@ -604,7 +749,27 @@ def _size_problems(sizes: Mapping[str, int]) -> tuple[list[Problem], bool]:
     return problems, False
 
 
+def _text_problem(files: Mapping[str, bytes]) -> Problem | None:
+    size = sum(len(data) for path, data in files.items() if path in (COURSE_FILE, QUIZ_FILE) or path.startswith(LESSONS_DIR))
+    if size <= MAX_TEXT_BYTES:
+        return None
+    return Problem(
+        "(package)", None, None,
+        f"course.toml, quiz.toml and lessons/ hold {size:,} bytes of text; the limit is {MAX_TEXT_BYTES:,} bytes (1 MB)",
+    )
+
+
+def _entries_problem(count: int, what: str, file: str = "(package)") -> Problem | None:
+    if count <= MAX_PACKAGE_ENTRIES:
+        return None
+    return Problem(file, None, None, f"{what} holds {count:,} files and folders; the limit is {MAX_PACKAGE_ENTRIES:,}")
+
+
 def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
+    # Refused before anything is parsed: parsing and rendering cost grows with the text.
+    too_much_text = _text_problem(files)
+    if too_much_text is not None:
+        raise PackageInvalid([*problems, too_much_text])
     lesson_files: dict[str, bytes] = {}
     images: list[str] = []
     for path in sorted(files):
@@ -657,6 +822,9 @@ def load_package_from_files(files: Mapping[str, bytes]) -> CourseSpec:
 
 
 def _load_mapping(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
+    too_many = _entries_problem(len(files), "the package")
+    if too_many is not None:
+        raise PackageInvalid([too_many])
     kept: dict[str, bytes] = {}
     for path, data in files.items():
         if path.endswith("/") or _is_ignored(path):  # directory entries, OS junk
@@ -675,13 +843,72 @@ def _load_mapping(files: Mapping[str, bytes], problems: list[Problem]) -> Course
     return _load(kept, problems)
 
 
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_EOCD_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+_ZIP64_EOCD_SIGNATURE = b"PK\x06\x06"
+
+
+def _zip_directory(data: bytes) -> tuple[int, int] | None:
+    """(entries, central directory bytes) as the zip's end record declares them; None if there is none.
+
+    Read as zipfile finds it (the last end record in the final 64 KB, and the
+    zip64 record just before it when the counts overflow), but without parsing
+    the central directory, which is the costly part.
+    """
+    at = data.rfind(_EOCD_SIGNATURE, max(0, len(data) - _EOCD.size - 0xFFFF))
+    if at < 0 or at + _EOCD.size > len(data):
+        return None
+    fields = _EOCD.unpack_from(data, at)
+    entries, size = int(fields[4]), int(fields[5])
+    locator = at - _ZIP64_LOCATOR.size
+    record = locator - _ZIP64_EOCD.size
+    overflowed = entries == 0xFFFF or size == 0xFFFFFFFF
+    if (
+        overflowed
+        and record >= 0
+        and data[locator : locator + 4] == _ZIP64_LOCATOR_SIGNATURE
+        and data[record : record + 4] == _ZIP64_EOCD_SIGNATURE
+    ):
+        fields64 = _ZIP64_EOCD.unpack_from(data, record)
+        entries, size = int(fields64[7]), int(fields64[8])
+    return entries, size
+
+
+def _zip_problem(data: bytes) -> Problem | None:
+    """Why a zip is refused before its directory is even read, or None."""
+    if len(data) > MAX_PACKAGE_BYTES:
+        return Problem("(zip)", None, None, f"the zip file is {len(data):,} bytes; the limit is {MAX_PACKAGE_BYTES:,} bytes (20 MB)")
+    declared = _zip_directory(data)
+    if declared is None:
+        return None  # zipfile says what is wrong
+    entries, size = declared
+    too_many = _entries_problem(entries, "the zip", "(zip)")
+    if too_many is not None:
+        return too_many
+    if size > MAX_ZIP_DIRECTORY_BYTES:
+        return Problem(
+            "(zip)", None, None, f"the zip's directory is {size:,} bytes; the limit is {MAX_ZIP_DIRECTORY_BYTES:,} bytes"
+        )
+    return None
+
+
 def load_package_zip(data: bytes) -> CourseSpec:
     """Load a zipped package from memory, checking sizes before decompressing anything."""
+    refused = _zip_problem(data)
+    if refused is not None:
+        raise PackageInvalid([refused])
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
         raise PackageInvalid([Problem("(zip)", None, None, f"not a valid zip file: {exc}")]) from None
     with archive:
+        # The end record's count may lie; the directory as read is the truth.
+        too_many = _entries_problem(len(archive.infolist()), "the zip", "(zip)")
+        if too_many is not None:
+            raise PackageInvalid([too_many])
         entries = [info for info in archive.infolist() if not info.is_dir()]
         # Declared sizes first, so a zip bomb is refused before it is inflated.
         problems, too_big = _size_problems({info.filename: info.file_size for info in entries})
@@ -717,7 +944,12 @@ def load_package(path: str | Path) -> CourseSpec:
         raise PackageInvalid([Problem(str(root), None, None, "no such package folder")])
     problems: list[Problem] = []
     sizes: dict[str, int] = {}
+    seen = 0
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        seen += len(dirnames) + len(filenames)
+        too_many = _entries_problem(seen, "the package folder")
+        if too_many is not None:  # stop walking: the count so far is enough to refuse
+            raise PackageInvalid([too_many])
         dirnames.sort()
         for entry in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
             full = Path(dirpath) / entry

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Problem", "PackageInvalid", "field_name"]
+__all__ = ["MAX_LISTED_PROBLEMS", "Problem", "PackageInvalid", "field_name"]
+
+# A hostile package can have tens of thousands of problems; nobody reads past
+# the first few dozen, and listing them all makes the error page the slow part.
+MAX_LISTED_PROBLEMS = 50
 
 
 @dataclass(frozen=True)
@@ -24,12 +29,21 @@ class Problem:
 
 
 class PackageInvalid(ValueError):
-    """A package failed validation; `problems` lists everything found, not just the first."""
+    """A package failed validation; `problems` lists what was found, not just the first.
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        count = len(self.problems)
-        header = f"{count} problem{'s' if count != 1 else ''} in course package"
+    At most MAX_LISTED_PROBLEMS are kept; when there were more, a last problem
+    says how many more there were, and `count` holds the total.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.count = len(problems)
+        self.problems = list(problems[:MAX_LISTED_PROBLEMS])
+        more = self.count - len(self.problems)
+        if more > 0:
+            self.problems.append(
+                Problem("(package)", None, None, f"and {more:,} more problem{'s' if more != 1 else ''}, not listed")
+            )
+        header = f"{self.count:,} problem{'s' if self.count != 1 else ''} in course package"
         super().__init__("\n".join([header + ":", *(f"  {p}" for p in self.problems)]))
 
 

@@ -17,6 +17,8 @@ __all__ = [
     "QUESTION_KINDS",
     "TERMS_FIELDS",
     "TRUE_FALSE_LABELS",
+    "MAX_QUESTIONS",
+    "MAX_OPTIONS",
     "TermsOfReference",
     "OptionSpec",
     "QuestionSpec",
@@ -36,6 +38,11 @@ TERMS_FIELDS = ("objectives", "target_publics", "conditions", "programme", "supp
 
 # Option texts of an expanded true_false question, (true, false), per language.
 TRUE_FALSE_LABELS: dict[str, tuple[str, str]] = {"zh_CN": ("正确", "错误"), "en": ("True", "False")}
+
+# Every question and option is rendered on import; these keep a 1 MB quiz file
+# from becoming tens of thousands of renders. The authoring form offers 8 options.
+MAX_QUESTIONS = 1_000
+MAX_OPTIONS = 50
 
 
 @dataclass(frozen=True)

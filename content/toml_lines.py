@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 __all__ = ["TomlLines"]
 
-_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(?:#.*)?$")
+# The name is taken greedily and stripped afterwards: a lazy name followed by
+# `\s*` backtracked quadratically on long lines of spaces.
+_HEADER_RE = re.compile(r"^\s*(\[\[?)([^\[\]]*)\]\]?\s*(?:#.*)?$")
 _MULTILINE_DELIMS = ("'''", '"""')
 
 
@@ -40,7 +42,7 @@ class TomlLines:
         for index, line in enumerate(self._lines):
             if open_delim is None:
                 match = _HEADER_RE.match(line)
-                if match:
+                if match and match.group(2).strip():
                     headers.append(_Header(index, match.group(1) == "[[", _split_name(match.group(2))))
                     continue
             pos = 0
