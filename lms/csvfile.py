@@ -39,14 +39,24 @@ class ImportResult:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
+def line_at(data: bytes, offset: int) -> int:
+    """The line (1 = the first) holding byte `offset`, counting line ends as
+    the CSV reader does: \\r\\n, \\n or \\r."""
+    before = data[:offset]
+    return 1 + before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
+
+
 def decode(data: bytes | str) -> str:
-    """UTF-8 with or without BOM; anything else is refused."""
+    """UTF-8 with or without BOM; anything else is refused, at the line of
+    the first bad byte (`byte`: its offset in the file)."""
     if isinstance(data, str):
         return data.removeprefix("\ufeff")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportInvalid([RowError(1, N_("the file is not UTF-8 (byte %(byte)s); save it as 'CSV UTF-8'"), {"byte": exc.start})]) from None
+        bom = len(data) - len(exc.object)  # utf-8-sig reports offsets after the BOM
+        raise ImportInvalid([RowError(line_at(exc.object, exc.start), N_("the file is not UTF-8 (byte %(byte)s); save it as 'CSV UTF-8'"),
+                                      {"byte": bom + exc.start})]) from None
 
 
 def read_rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) -> tuple[list[tuple[int, dict]], list[RowError]]:
@@ -71,8 +81,9 @@ def read_rows(text: str, columns: tuple[str, ...], required: tuple[str, ...]) ->
         return [], errors
     rows = []
     try:
+        end = reader.line_num  # the last physical line read so far
         for values in reader:
-            line = reader.line_num
+            line, end = end + 1, reader.line_num  # a row's line is its first (a quoted value may span lines)
             if not any(v.strip() for v in values):
                 continue  # blank lines (Excel leaves some at the end)
             if len(values) > len(header):
