@@ -39,6 +39,13 @@ class ImportResult:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
+def refuse(errors: list[RowError]) -> None:
+    """Raise ImportInvalid with every error of the file, sorted by line (the
+    errors of one line keep their order), if there is any."""
+    if errors:
+        raise ImportInvalid(sorted(errors, key=lambda e: e.line))
+
+
 def line_at(data: bytes, offset: int) -> int:
     """The line (1 = the first) holding byte `offset`, counting line ends as
     the CSV reader does: \\r\\n, \\n or \\r."""

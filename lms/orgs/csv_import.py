@@ -22,7 +22,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from lms import events
-from lms.csvfile import MAX_NAME, ImportInvalid, ImportResult, RowError, bad_choice, decode, read_rows
+from lms.csvfile import MAX_NAME, ImportResult, RowError, bad_choice, decode, read_rows, refuse
+from lms.csvfile import ImportInvalid as ImportInvalid  # re-exported: lms.cli imports it from here
 from lms.enums import ORG_KINDS, ORG_LEVELS
 from lms.msgids import N_
 from lms.orgs.models import Headcount, OrgUnit
@@ -51,8 +52,10 @@ class OrgRow:
     valid_from: date | None = None
 
 
-def parse_org_units(data: bytes | str) -> list[OrgRow]:
-    """Check the file on its own; raises ImportInvalid listing every bad row."""
+def read_org_units(data: bytes | str) -> tuple[list[OrgRow], list[RowError]]:
+    """Check the file on its own: every data row (bad ones too, so that the
+    tree check still sees their codes and parents) and every error. Raises
+    ImportInvalid only for a file that cannot be decoded."""
     rows, errors = read_rows(decode(data), ORG_COLUMNS, ORG_REQUIRED_COLUMNS)
     parsed: list[OrgRow] = []
     seen: dict[str, int] = {}
@@ -97,41 +100,67 @@ def parse_org_units(data: bytes | str) -> list[OrgRow]:
                 valid_from = date.fromisoformat(raw_date)
             except ValueError:
                 problems.append((N_("bad date %(value)s in %(column)s (YYYY-MM-DD)"), {"value": repr(raw_date), "column": "valid_from"}))
-        if problems:
-            errors.extend(RowError(line, msg, params) for msg, params in problems)
-            continue
+        errors.extend(RowError(line, msg, params) for msg, params in problems)
         parsed.append(OrgRow(line, code, parent, name, level, kind, headcounts, valid_from))
-    if errors:
-        raise ImportInvalid(sorted(errors, key=lambda e: e.line))
-    return parsed
+    return parsed, errors
+
+
+def parse_org_units(data: bytes | str) -> list[OrgRow]:
+    """Check the file on its own; raises ImportInvalid listing every bad row."""
+    rows, errors = read_org_units(data)
+    refuse(errors)
+    return rows
+
+
+def tree_errors(session: Session, rows: list[OrgRow]) -> list[RowError]:
+    """Parents must exist (in the file or the database), and the tree the
+    file makes with the database must have no cycle. Rows with a bad code or
+    parent_code (reported by the parse) are left out; of two rows with the
+    same code, the first counts. Linear in units: one walk up per unit, each
+    unit visited once."""
+    errors: list[RowError] = []
+    parent_of: dict[str, str | None] = {}  # code -> parent code, the database overlaid with the file
+    code_of: dict[int, str] = {}
+    db_parent: dict[str, int | None] = {}
+    for code, uid, pid in session.execute(select(OrgUnit.code, OrgUnit.id, OrgUnit.parent_id)):
+        code_of[uid] = code
+        db_parent[code] = pid
+    for code, pid in db_parent.items():
+        parent_of[code] = code_of.get(pid) if pid is not None else None
+    line_of: dict[str, int] = {}
+    for row in rows:
+        if CODE_RE.match(row.code) and row.code not in line_of:
+            line_of[row.code] = row.line
+            parent_of[row.code] = row.parent_code if row.parent_code and CODE_RE.match(row.parent_code) else None
+    for row in rows:
+        if row.parent_code and CODE_RE.match(row.parent_code) and row.parent_code not in parent_of:
+            errors.append(RowError(row.line, N_("unknown parent_code %(value)s"), {"value": repr(row.parent_code)}))
+    # Walk up from each unit of the file, colouring: a unit on the current walk
+    # holds its position on it, a unit whose walk ended holds DONE. Meeting a
+    # unit of the current walk closes a cycle: exactly the units from there on.
+    done = -1
+    state: dict[str, int] = {}
+    for start in line_of:
+        walk: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent_of and node not in state:
+            state[node] = len(walk)
+            walk.append(node)
+            node = parent_of[node]
+        if node is not None and state.get(node, done) != done:
+            for member in walk[state[node]:]:
+                if member in line_of:  # units of the database have no line: the rows that close the cycle are named
+                    errors.append(RowError(line_of[member], N_("cycle: %(value)s would be below itself"),
+                                           {"value": repr(member)}))
+        for member in walk:
+            state[member] = done
+    return errors
 
 
 def check_org_units(session: Session, rows: list[OrgRow]) -> None:
     """Parents must exist (in the file or the database); the resulting tree
     has no cycle. Raises ImportInvalid."""
-    existing = {code: (uid, pid) for code, uid, pid in session.execute(
-        select(OrgUnit.code, OrgUnit.id, OrgUnit.parent_id))}
-    code_of = {uid: code for code, (uid, _pid) in existing.items()}
-    parent_of: dict[str, str | None] = {code: code_of.get(pid) if pid else None for code, (_u, pid) in existing.items()}
-    errors = []
-    for row in rows:
-        if row.parent_code is not None and row.parent_code not in existing and \
-                row.parent_code not in {r.code for r in rows}:
-            errors.append(RowError(row.line, N_("unknown parent_code %(value)s"), {"value": repr(row.parent_code)}))
-    file_codes = {r.code: r for r in rows}
-    for row in rows:
-        parent_of[row.code] = row.parent_code
-    for row in rows:
-        node, seen = row.code, set()
-        while node is not None:
-            if node in seen:
-                errors.append(RowError(row.line, N_("cycle: %(value)s would be below itself"), {"value": repr(row.code)}))
-                break
-            seen.add(node)
-            node = parent_of.get(node)
-    if errors:
-        raise ImportInvalid(sorted(errors, key=lambda e: e.line))
-    del file_codes
+    refuse(tree_errors(session, rows))
 
 
 def write_org_units(session: Session, rows: list[OrgRow], *, now: datetime) -> ImportResult:
@@ -206,6 +235,8 @@ def write_org_units(session: Session, rows: list[OrgRow], *, now: datetime) -> I
 
 
 def import_org_units(session: Session, data: bytes | str, *, now: datetime) -> ImportResult:
-    rows = parse_org_units(data)
-    check_org_units(session, rows)
+    """Parse, check the tree, write; a bad file raises ImportInvalid with all
+    its errors (rows and tree, sorted by line) and writes nothing."""
+    rows, errors = read_org_units(data)
+    refuse(errors + tree_errors(session, rows))
     return write_org_units(session, rows, now=now)

@@ -1,11 +1,17 @@
-"""Where a refused CSV import points: a bad byte at its line (not line 1),
-a row at the line where it starts when a quoted value spans lines."""
+"""What a refused CSV import reports: every error of the file at once (row
+checks with tree checks), sorted by line, at the right line (a bad byte, a
+quoted value over several lines), cycles naming only their members; and a tree
+check that stays linear on a deep file."""
 from __future__ import annotations
 
+import time
+
 import pytest
+from sqlalchemy import func, select
 
 from lms.csvfile import ImportInvalid
-from lms.orgs.csv_import import import_org_units, parse_org_units
+from lms.orgs.csv_import import check_org_units, import_org_units, parse_org_units
+from lms.orgs.models import OrgUnit
 from lms.people.user_import import import_users
 from tests.builders import NOW
 
@@ -27,6 +33,50 @@ def refused(run) -> list[tuple[int, str]]:
     return [(e.line, str(e).split(": ", 1)[1]) for e in exc.value.errors]
 
 
+def units(db) -> int:
+    return db.scalar(select(func.count()).select_from(OrgUnit))
+
+
+def test_org_row_errors_and_tree_errors_come_in_one_report_sorted_by_line(db):
+    data = org_file(
+        unit("A", "NOPE"),            # 2: unknown parent
+        unit("B", level="town"),      # 3: bad level
+        unit("C", "D"),               # 4: cycle
+        unit("D", "C", level="moon"),  # 5: cycle and bad level
+        unit("E", "B"),               # 6: fine (B is in the file, although its row is bad)
+    )
+    errors = refused(lambda: import_org_units(db, data, now=NOW))
+    assert [line for line, _m in errors] == [2, 3, 4, 5, 5]
+    assert errors[0] == (2, "unknown parent_code 'NOPE'")
+    assert errors[1][1].startswith("bad level 'town'")
+    assert errors[2] == (4, "cycle: 'C' would be below itself")
+    assert errors[3][1].startswith("bad level 'moon'") and errors[4] == (5, "cycle: 'D' would be below itself")
+    assert units(db) == 0
+
+
+def test_a_cycle_names_only_its_members_once_each(db):
+    data = org_file(
+        unit("E", "D"),  # 2: below the cycle
+        unit("A", "B"),  # 3
+        unit("D", "A"),  # 4: below the cycle
+        unit("B", "C"),  # 5
+        unit("C", "A"),  # 6
+        unit("S", "S"),  # 7: its own parent
+        unit("R"),       # 8: a root, fine
+    )
+    assert refused(lambda: import_org_units(db, data, now=NOW)) == [
+        (3, "cycle: 'A' would be below itself"), (5, "cycle: 'B' would be below itself"),
+        (6, "cycle: 'C' would be below itself"), (7, "cycle: 'S' would be below itself")]
+    assert units(db) == 0
+
+
+def test_a_cycle_through_the_database_names_the_rows_that_close_it(db):
+    import_org_units(db, org_file(unit("CN", level="national"), unit("JS", "CN"), unit("NJ", "JS"), unit("XW", "NJ")), now=NOW)
+    # CN under XW: CN -> XW -> NJ -> JS -> CN; NJ and JS stay where the database has them. X is only below.
+    data = org_file(unit("X", "CN"), unit("CN", "XW", level="national"))
+    assert refused(lambda: import_org_units(db, data, now=NOW)) == [(3, "cycle: 'CN' would be below itself")]
+
+
 @pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"])
 def test_a_bad_byte_is_reported_at_its_line(db, bom, newline):
@@ -44,3 +94,19 @@ def test_a_bad_byte_is_reported_at_its_line(db, bom, newline):
 def test_a_row_is_reported_at_its_first_line_when_a_quoted_value_spans_lines(db):
     data = org_file(unit("CN", level="national"), 'JS,CN,"Jiangsu\nprovince",town,social_insurance,,,,,', unit("NJ", "JS", level="moon"))
     assert [line for line, _m in refused(lambda: parse_org_units(data))] == [3, 5]
+
+
+def test_the_tree_check_is_linear_on_a_deep_file_with_parents_below(db):
+    # One chain 20,000 units deep, each row's parent on the next line: a walk
+    # up from every row, or the set of codes rebuilt per row, takes minutes.
+    n = 20_000
+    rows = [unit(f"U{i}", f"U{i - 1}" if i else "", level="national" if i == 0 else "workplace") for i in range(n)]
+    parsed = parse_org_units(org_file(*reversed(rows)))
+    start = time.perf_counter()
+    check_org_units(db, parsed)
+    assert time.perf_counter() - start < 5  # about 0.05 s
+    parsed[-1].parent_code = parsed[0].code  # the root (last line) hangs below the deepest unit (first): one cycle of 20,000
+    start = time.perf_counter()
+    errors = refused(lambda: check_org_units(db, parsed))
+    assert time.perf_counter() - start < 5
+    assert len(errors) == n and {m for _l, m in errors} == {f"cycle: 'U{i}' would be below itself" for i in range(n)}
