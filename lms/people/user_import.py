@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.assignments.services import sync_assignments
 from lms.auth.models import User, UserRole
-from lms.csvfile import MAX_NAME, ImportInvalid, ImportResult, RowError, bad_choice, decode, read_rows
+from lms.csvfile import MAX_NAME, ImportResult, RowError, bad_choice, decode, read_rows, refuse
 from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
@@ -41,7 +41,10 @@ class UserRow:
     language: str
 
 
-def parse_users(data: bytes | str, *, default_language: str = "zh_CN") -> list[UserRow]:
+def read_users(data: bytes | str, *, default_language: str = "zh_CN") -> tuple[list[UserRow], list[RowError]]:
+    """Check the file on its own: every data row (bad ones too, so that their
+    org_unit_code is still checked against the database) and every error.
+    Raises ImportInvalid only for a file that cannot be decoded."""
     rows, errors = read_rows(decode(data), USER_COLUMNS, USER_REQUIRED_COLUMNS)
     parsed: list[UserRow] = []
     seen: dict[str, int] = {}
@@ -76,21 +79,33 @@ def parse_users(data: bytes | str, *, default_language: str = "zh_CN") -> list[U
         language = r.get("language", "") or default_language
         if language not in LANGUAGES:
             problems.append(bad_choice("language", language, LANGUAGES))
-        if problems:
-            errors.extend(RowError(line, msg, params) for msg, params in problems)
-            continue
+        errors.extend(RowError(line, msg, params) for msg, params in problems)
         parsed.append(UserRow(line, username, full_name, email, unit, category, frozenset(roles | {"learner"}), language))
-    if errors:
-        raise ImportInvalid(sorted(errors, key=lambda e: e.line))
-    return parsed
+    return parsed, errors
+
+
+def parse_users(data: bytes | str, *, default_language: str = "zh_CN") -> list[UserRow]:
+    """Check the file on its own; raises ImportInvalid listing every bad row."""
+    rows, errors = read_users(data, default_language=default_language)
+    refuse(errors)
+    return rows
+
+
+def org_units(session: Session) -> dict[str, int]:
+    """Every org unit: code -> id."""
+    return {code: unit_id for code, unit_id in session.execute(select(OrgUnit.code, OrgUnit.id))}
+
+
+def unit_errors(rows: list[UserRow], units: dict[str, int]) -> list[RowError]:
+    """Rows whose org_unit_code is not a unit (an empty one is reported by the parse)."""
+    return [RowError(r.line, N_("unknown org_unit_code %(value)s"), {"value": repr(r.org_unit_code)})
+            for r in rows if r.org_unit_code and r.org_unit_code not in units]
 
 
 def check_users(session: Session, rows: list[UserRow]) -> dict[str, int]:
-    """Every org unit code must exist; returns code -> id."""
-    units = dict(session.execute(select(OrgUnit.code, OrgUnit.id)).all())
-    errors = [RowError(r.line, N_("unknown org_unit_code %(value)s"), {"value": repr(r.org_unit_code)}) for r in rows if r.org_unit_code not in units]
-    if errors:
-        raise ImportInvalid(errors)
+    """Every org unit code must exist; returns code -> id. Raises ImportInvalid."""
+    units = org_units(session)
+    refuse(unit_errors(rows, units))
     return units
 
 
@@ -157,6 +172,9 @@ def write_users(session: Session, rows: list[UserRow], units: dict[str, int], *,
 
 
 def import_users(session: Session, data: bytes | str, *, now: datetime, default_language: str = "zh_CN") -> ImportResult:
-    rows = parse_users(data, default_language=default_language)
-    units = check_users(session, rows)
+    """Parse, check the org units, write; a bad file raises ImportInvalid with
+    all its errors (rows and unknown org units, sorted by line) and writes nothing."""
+    rows, errors = read_users(data, default_language=default_language)
+    units = org_units(session)
+    refuse(errors + unit_errors(rows, units))
     return write_users(session, rows, units, now=now)

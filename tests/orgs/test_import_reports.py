@@ -1,7 +1,7 @@
 """What a refused CSV import reports: every error of the file at once (row
-checks with tree checks), sorted by line, at the right line (a bad byte, a
-quoted value over several lines), cycles naming only their members; and a tree
-check that stays linear on a deep file."""
+checks with tree or org-unit checks), sorted by line, at the right line (a bad
+byte, a quoted value over several lines), cycles naming only their members;
+and a tree check that stays linear on a deep file."""
 from __future__ import annotations
 
 import time
@@ -9,6 +9,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from lms.auth.models import User
 from lms.csvfile import ImportInvalid
 from lms.orgs.csv_import import check_org_units, import_org_units, parse_org_units
 from lms.orgs.models import OrgUnit
@@ -94,6 +95,22 @@ def test_a_bad_byte_is_reported_at_its_line(db, bom, newline):
 def test_a_row_is_reported_at_its_first_line_when_a_quoted_value_spans_lines(db):
     data = org_file(unit("CN", level="national"), 'JS,CN,"Jiangsu\nprovince",town,social_insurance,,,,,', unit("NJ", "JS", level="moon"))
     assert [line for line, _m in refused(lambda: parse_org_units(data))] == [3, 5]
+
+
+def test_user_row_errors_and_unknown_org_units_come_in_one_report(db):
+    import_org_units(db, org_file(unit("CN", level="national")), now=NOW)
+    data = "\n".join([USER_HEADER,
+                      "wang,W,,NOWHERE,staff,,",      # 2: unknown unit
+                      "li,L,,CN,boss,,",              # 3: bad category
+                      "zhao,Z,,ALSO-NOT,boss,,",      # 4: both
+                      "chen,C,,,staff,,"]) + "\n"     # 5: unit required (not also unknown)
+    errors = refused(lambda: import_users(db, data, now=NOW))
+    assert [line for line, _m in errors] == [2, 3, 4, 4, 5]
+    assert errors[0] == (2, "unknown org_unit_code 'NOWHERE'")
+    assert errors[1][1].startswith("bad staff_category 'boss'")
+    assert errors[2][1].startswith("bad staff_category 'boss'") and errors[3] == (4, "unknown org_unit_code 'ALSO-NOT'")
+    assert errors[4] == (5, "org_unit_code is required")
+    assert db.scalar(select(func.count()).select_from(User)) == 0
 
 
 def test_the_tree_check_is_linear_on_a_deep_file_with_parents_below(db):
