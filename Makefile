@@ -52,11 +52,12 @@ test-fast: translations
 	$(BIN)/python -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
 
 # Speed figures (printed, never asserted): the learner's pages under gunicorn + wrk,
-# the 100,000-user import, and the coverage reports on the national load set
+# the 100,000-user and 100,000-org-unit imports, and the coverage reports on the national load set
 # (SQLite; `$(BIN)/python -m bench.reports <empty PostgreSQL URL>` for PostgreSQL).
 bench: translations
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.import_users
+	$(BIN)/python -m bench.import_units
 	$(BIN)/python -m bench.reports
 
 clean:

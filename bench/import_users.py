@@ -47,6 +47,7 @@ def _users_csv(leaves: list[str], rows: int = ROWS) -> bytes:
 def run(seconds: int | None = None) -> dict:
     from sqlalchemy import create_engine
 
+    import lms.reports.counters  # noqa: F401 - the record events' subscribers, as create_app() loads them
     from lms.assignments.services import create_assignments
     from lms.db import Database
     from lms.migrate import upgrade
