@@ -10,6 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from lms import models as _models  # noqa: F401 - registers every mapper before first use
+from lms import web
 from lms.config import load_config
 from lms.db import Database
 
@@ -37,7 +38,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         # Re-sign the cookie only when it changes (lms.auth.login refreshes the
         # idle clock once a minute): signing it on every response costs time.
         SESSION_REFRESH_EACH_REQUEST=False,
-        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=web.ORDINARY_BODY_BYTES,  # larger only where a view says so (lms.web.body_limit)
+        MAX_FORM_PARTS=200,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
         JSON_SORT_KEYS=False,
     )
@@ -55,7 +57,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.extensions["lms_content"] = ContentCache()
 
-    from lms import i18n, web
+    from lms import i18n
     from lms.auth import login
 
     web.init_app(app)

@@ -12,7 +12,11 @@ from sqlalchemy.orm import Session
 
 from lms.csvfile import ImportInvalid
 from lms.forms import ImportForm
-from lms.web import audit, db_session
+from lms.web import MULTIPART_ALLOWANCE, audit, db_session
+
+# The largest CSV file an import page takes (131,000 units or 100,000 people fit).
+MAX_CSV_BYTES = 32 * 1024 * 1024
+CSV_BODY_BYTES = MAX_CSV_BYTES + MULTIPART_ALLOWANCE
 
 
 def import_errors(exc: ImportInvalid) -> list[str]:

@@ -1,7 +1,7 @@
 """Small portable helpers over SQLAlchemy dialect differences."""
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import ColumnElement, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -14,3 +14,19 @@ def insert_ignoring_duplicates(session: Session, model, values: dict, *, unique:
     stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
     # RETURNING, not rowcount: psycopg reports rowcount -1 for this statement.
     return session.execute(stmt.returning(table.c.id)).first() is not None
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, with its own % _ and \\ taken literally
+    (use with `escape=LIKE_ESCAPE`)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def any_contains(text: str, *columns) -> ColumnElement[bool]:
+    """Any of `columns` contains `text`, case-insensitively, wildcards escaped."""
+    pattern = contains(text)
+    return or_(*(column.ilike(pattern, escape=LIKE_ESCAPE) for column in columns))

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, abort, current_app, g, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -22,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from lms.audit.services import record_event
 from lms.json_errors import api_error
+from lms.params import BoundedIntConverter
 
 log = logging.getLogger("lms")
 
@@ -53,6 +56,42 @@ def auth_session() -> Session:
         session = current_app.extensions["lms_db"].session(write=False)
         g.auth_session = session
     return session
+
+
+# Request bodies: small for ordinary forms and JSON; larger only where authors
+# write long Markdown or upload files (`body_limit` on the view). Over a limit:
+# 413 before the body is read (Content-Length) or as soon as it runs past.
+ORDINARY_BODY_BYTES = 256 * 1024
+AUTHORING_BODY_BYTES = 4 * 1024 * 1024  # a 200,000-character lesson, percent-encoded, fits
+BLUEPRINT_BODY_BYTES = {"authoring": AUTHORING_BODY_BYTES}
+MAX_FORM_FIELDS = 3000  # url-encoded fields per request (a quiz of 500 questions x 5 options fits)
+MULTIPART_ALLOWANCE = 64 * 1024  # the form fields and headers around an uploaded file
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def body_limit(max_bytes: int) -> Callable[[V], V]:
+    """Let this view receive a body of up to `max_bytes` (an upload, a package)."""
+
+    def mark(view: V) -> V:
+        view.max_body = max_bytes  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _limit_request_body() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_body", None) or BLUEPRINT_BODY_BYTES.get(request.blueprint or "", ORDINARY_BODY_BYTES)
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)  # at once, before authentication or anything else reads a byte
+    if request.method in SAFE_METHODS or request.mimetype != "application/x-www-form-urlencoded":
+        return  # multipart parts are capped by MAX_FORM_PARTS; JSON by its size
+    # Werkzeug parses url-encoded bodies whole, with no cap on the number of
+    # fields: count them first (the body is cached, so the form parser reuses it).
+    if request.get_data(cache=True).count(b"&") >= MAX_FORM_FIELDS:
+        abort(413)
 
 
 def audit(action: str, detail: str) -> None:
@@ -89,9 +128,13 @@ def request_now() -> datetime:
 
 
 def init_app(app: Flask) -> None:
+    # Before any blueprint adds its routes: every `<int:...>` is bounded to 64 bits.
+    app.url_map.converters["int"] = BoundedIntConverter
     @app.before_request
     def _assign_request_id() -> None:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+
+    app.before_request(_limit_request_body)
 
     @app.teardown_request
     def _close_session(_exc: BaseException | None) -> None:

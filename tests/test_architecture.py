@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS: list[tuple[str, ...]] = [
     ("config", "enums", "msgids", "labels", "db", "dbutil", "events", "csvfile", "migrate", "backup"),
     ("audit",),
-    ("json_errors", "web", "permissions", "forms", "i18n", "templating", "health", "csv_upload"),
+    ("json_errors", "params", "web", "permissions", "forms", "i18n", "templating", "health", "csv_upload"),
     ("auth",),
     ("orgs",),
     ("courses",),

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, StopValidation
 from lms.enums import STAFF_CATEGORIES
 from lms.forms import MultiCheckboxField
 from lms.labels import STAFF_CATEGORY_LABELS
+from lms.params import id_range
 
 
 class AtLeastOne:
@@ -23,7 +24,7 @@ class AtLeastOne:
 class AssignmentForm(FlaskForm):
     courses = MultiCheckboxField(_l("Courses"), coerce=int, validators=[AtLeastOne(_l("Choose at least one course."))])
     org_unit_id = IntegerField(_l("Org unit (and everything below it)"),
-                               validators=[InputRequired(message=_l("Choose an org unit."))])
+                               validators=[InputRequired(message=_l("Choose an org unit.")), id_range()])
     categories = MultiCheckboxField(_l("Staff categories"), choices=[(c, STAFF_CATEGORY_LABELS[c]) for c in STAFF_CATEGORIES],
                                     validators=[AtLeastOne(_l("Choose at least one staff category."))])
     due_on = DateField(_l("Due on"), validators=[DataRequired(message=_l("Enter the due date."))])

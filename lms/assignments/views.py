@@ -17,6 +17,7 @@ from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
 from lms.orgs.scope import require_unit_in_scope
 from lms.orgs.services import search_units
+from lms.params import int_arg, valid_id
 from lms.permissions import roles_required
 from lms.web import audit, db_session, request_now
 
@@ -51,9 +52,8 @@ def new_assignment():
     form = AssignmentForm()
     form.courses.choices = [(c.id, f"{c.code} · {c.title}") for c in courses]
     if request.method == "GET":
-        unit_arg = request.args.get("unit", "")
-        if unit_arg.isdigit():
-            form.org_unit_id.data = int(unit_arg)
+        if int_arg("unit") is not None:
+            form.org_unit_id.data = int_arg("unit")
         elif scope.unit_id is not None:
             form.org_unit_id.data = scope.unit_id
     if form.validate_on_submit():
@@ -76,7 +76,7 @@ def new_assignment():
             if len(created) == 1:
                 return redirect(url_for("assignments.assignment", assignment_id=created[0].id))
             return redirect(url_for("assignments.assignments"))
-    chosen = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
+    chosen = session.get(OrgUnit, valid_id(form.org_unit_id.data)) if valid_id(form.org_unit_id.data) else None
     shown = chosen if chosen is not None and scope.contains_path(chosen.path) else None
     unit_q = request.args.get("unit_q", "").strip()[:100]
     unit_matches = search_units(session, unit_q, scope=scope, limit=30) if unit_q else []

@@ -22,6 +22,8 @@ def safe_next(target: str | None) -> str:
     """Only a local path: no scheme, no host, no `//` or backslash tricks."""
     if not target:
         return url_for("dashboard.my_learning")
+    if len(target) > 2000 or any(ch < " " or ch == "\x7f" for ch in target):  # CR/LF and other controls
+        return url_for("dashboard.my_learning")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(("//", "/\\")) or "\\" in target:
         return url_for("dashboard.my_learning")

@@ -9,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from content import PackageInvalid, load_package_zip
+from content.gift import MAX_GIFT_BYTES
 from content.loader import MAX_PACKAGE_BYTES
 from lms.authoring import forms, services
 from lms.authoring.services import AuthoringError
@@ -16,7 +17,7 @@ from lms.courses import services as catalog
 from lms.courses.models import Course
 from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, media_folder_of, store_image
 from lms.permissions import roles_required
-from lms.web import db_session, request_now
+from lms.web import MULTIPART_ALLOWANCE, body_limit, db_session, request_now
 
 bp = Blueprint("authoring", __name__, url_prefix="/authoring")
 AUTHORS = ("author", "admin")
@@ -369,6 +370,7 @@ def delete_question(code: str, number: int):
 
 
 @bp.route("/courses/<code>/quiz/gift", methods=["GET", "POST"])
+@body_limit(4 * MAX_GIFT_BYTES + MULTIPART_ALLOWANCE)  # pasted text arrives percent-encoded
 @roles_required(*AUTHORS)
 def gift(code: str):
     session = db_session()
@@ -402,6 +404,7 @@ def gift(code: str):
 # ---- images ------------------------------------------------------------------------------
 
 @bp.route("/courses/<code>/images", methods=["GET", "POST"])
+@body_limit(MAX_IMAGE_BYTES + MULTIPART_ALLOWANCE)
 @roles_required(*AUTHORS)
 def images(code: str):
     session = db_session()
@@ -512,6 +515,7 @@ def export(code: str, number: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@body_limit(MAX_PACKAGE_BYTES + MULTIPART_ALLOWANCE)
 @roles_required(*AUTHORS)
 def import_package():
     session = db_session()

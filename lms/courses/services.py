@@ -23,6 +23,7 @@ from content.spec import (
 )
 from lms import events
 from lms.courses.models import Course, CourseAudience, CourseScheme, CourseVersion, Lesson, Question, QuestionOption, Quiz
+from lms.dbutil import any_contains
 from lms.msgids import N_
 
 
@@ -302,13 +303,11 @@ def published_courses_query(flt: CatalogFilter):
     if flt.keyword:
         # Substring match works for Chinese, which has no word boundaries; ILIKE so
         # "pension" finds "Pension" on PostgreSQL as it does on SQLite.
-        pattern = "%" + flt.keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         lesson_hit = select(Lesson.id).join(CourseVersion, CourseVersion.id == Lesson.version_id).where(
             Lesson.course_id == Course.id, CourseVersion.status == "published",
-            or_(Lesson.title.ilike(pattern, escape="\\"), Lesson.body_md.ilike(pattern, escape="\\")),
+            any_contains(flt.keyword, Lesson.title, Lesson.body_md),
         ).exists()
-        stmt = stmt.where(or_(Course.title.ilike(pattern, escape="\\"), Course.summary_md.ilike(pattern, escape="\\"),
-                              Course.code.ilike(pattern, escape="\\"), lesson_hit))
+        stmt = stmt.where(or_(any_contains(flt.keyword, Course.title, Course.summary_md, Course.code), lesson_hit))
     return stmt.order_by(Course.skill_type, Course.target_level, Course.code)
 
 

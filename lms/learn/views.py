@@ -11,6 +11,7 @@ from lms.db import must_get
 from lms.learn import services
 from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
 from lms.learn.models import Enrolment
+from lms.params import parse_int
 from lms.permissions import login_required
 from lms.web import db_session, record_refusal, request_now
 
@@ -212,7 +213,7 @@ def attempt(attempt_id: int):
             abort(400)
         raw = {}
         for key in request.form:
-            if key.startswith("q") and key[1:].isdigit():
+            if key.startswith("q") and parse_int(key[1:]) is not None:
                 raw[int(key[1:])] = request.form.getlist(key)
         try:
             graded = services.submit_attempt(session, user_id=current_user.id, attempt_id=attempt.id,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.csvfile import MAX_NAME, ImportResult, RowError, bad_choice, decode, read_rows, refuse
 from lms.csvfile import ImportInvalid as ImportInvalid  # re-exported: lms.cli imports it from here
+from lms.db import table_of
 from lms.enums import ORG_KINDS, ORG_LEVELS
 from lms.msgids import N_
 from lms.orgs.models import Headcount, OrgUnit
@@ -60,7 +61,7 @@ def read_org_units(data: bytes | str) -> tuple[list[OrgRow], list[RowError]]:
     parsed: list[OrgRow] = []
     seen: dict[str, int] = {}
     for line, r in rows:
-        problems = []
+        problems: list[tuple[str, dict[str, object]]] = []
         code = r.get("code", "")
         if not code:
             problems.append((N_("%(column)s is required"), {"column": "code"}))
@@ -169,14 +170,14 @@ def write_org_units(session: Session, rows: list[OrgRow], *, now: datetime) -> I
 
     result = ImportResult()
     today = now.date()
-    table = OrgUnit.__table__
+    table = table_of(OrgUnit)
     current = {r.code: r for r in session.execute(
         select(table.c.id, table.c.code, table.c.parent_id, table.c.name, table.c.level, table.c.kind))}
     new_rows = [r for r in rows if r.code not in current]
     if new_rows:
         session.execute(insert(table), [{"code": r.code, "name": r.name, "level": r.level, "kind": r.kind,
                                          "parent_id": None, "path": ""} for r in new_rows])
-    ids = dict(session.execute(select(table.c.code, table.c.id)).all())
+    ids: dict[str, int] = {code: unit_id for code, unit_id in session.execute(select(table.c.code, table.c.id))}
     changed: set[str] = set()
     updates = []
     moved = False
@@ -195,7 +196,7 @@ def write_org_units(session: Session, rows: list[OrgRow], *, now: datetime) -> I
                         .values(name=bindparam("name"), level=bindparam("level"), kind=bindparam("kind"),
                                 parent_id=bindparam("parent_id")), updates)
     # Headcounts: record a value only when it differs from the one in force on its date.
-    hc = Headcount.__table__
+    hc = table_of(Headcount)
     unit_ids = [ids[r.code] for r in rows]
     history: dict[tuple[int, str], list[tuple[date, int, int]]] = {}
     for chunk in range(0, len(unit_ids), 900):

@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lms.enums import ORG_KINDS, ORG_LEVELS, STAFF_CATEGORIES
 from lms.labels import STAFF_CATEGORY_LABELS
 from lms.orgs.labels import KIND_LABELS, LEVEL_LABELS
+from lms.params import id_range
 
 
 class UnitForm(FlaskForm):
@@ -13,7 +14,7 @@ class UnitForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     level = SelectField(_l("Level"), choices=[(v, LEVEL_LABELS[v]) for v in ORG_LEVELS])
     kind = SelectField(_l("Kind"), choices=[(v, KIND_LABELS[v]) for v in ORG_KINDS])
-    parent_id = IntegerField(_l("Parent unit"), validators=[Optional()])
+    parent_id = IntegerField(_l("Parent unit"), validators=[Optional(), id_range()])
 
 
 class HeadcountForm(FlaskForm):
@@ -23,4 +24,4 @@ class HeadcountForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    parent_id = IntegerField(_l("New parent"), validators=[Optional()])
+    parent_id = IntegerField(_l("New parent"), validators=[Optional(), id_range()])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.auth.models import User
 from lms.db import table_of
+from lms.dbutil import any_contains
 from lms.enums import ORG_KINDS, ORG_LEVELS, STAFF_CATEGORIES
 from lms.msgids import N_
 from lms.orgs.models import Headcount, OrgUnit
@@ -204,9 +205,8 @@ def tree(session: Session, scope: Scope, *, q: str = "", limit: int = 500) -> tu
     scope so the result still reads as a tree. Returns (rows, truncated)."""
     stmt = select(OrgUnit).where(scope.unit_condition())
     if q:
-        like = f"%{q.strip()}%"
         matches = select(OrgUnit.path).where(scope.unit_condition(),
-                                             OrgUnit.name.ilike(like) | OrgUnit.code.ilike(like)).limit(limit)
+                                             any_contains(q.strip(), OrgUnit.name, OrgUnit.code)).limit(limit)
         paths = list(session.scalars(matches))
         ids = {int(p) for path in paths for p in path.strip("/").split("/")}
         stmt = stmt.where(OrgUnit.id.in_(ids)) if ids else stmt.where(OrgUnit.id == -1)
@@ -237,8 +237,7 @@ def search_units(session: Session, q: str, *, scope: Scope | None = None, limit:
         stmt = stmt.where(scope.unit_condition())
     q = (q or "").strip()
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(OrgUnit.name.ilike(like) | OrgUnit.code.ilike(like))
+        stmt = stmt.where(any_contains(q, OrgUnit.name, OrgUnit.code))
     return list(session.scalars(stmt.order_by(OrgUnit.path).limit(limit)))
 
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.csv_upload import csv_import_page
+from lms.csv_upload import CSV_BODY_BYTES, csv_import_page
 from lms.db import must_get
 from lms.orgs import csv_import, services
 from lms.orgs.forms import HeadcountForm, MoveForm, UnitForm
@@ -15,8 +15,9 @@ from lms.orgs.labels import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
 from lms.orgs.scope import path_startswith, require_unit_in_scope
+from lms.params import int_arg, valid_id
 from lms.permissions import roles_required
-from lms.web import audit, db_session, request_now
+from lms.web import audit, body_limit, db_session, request_now
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/org-units")
 
@@ -34,9 +35,9 @@ def index():
 def new():
     session = db_session()
     form = UnitForm()
-    if request.method == "GET" and request.args.get("parent", "").isdigit():
-        form.parent_id.data = int(request.args["parent"])
-    parent = session.get(OrgUnit, form.parent_id.data) if form.parent_id.data else None
+    if request.method == "GET" and int_arg("parent") is not None:
+        form.parent_id.data = int_arg("parent")
+    parent = session.get(OrgUnit, valid_id(form.parent_id.data)) if valid_id(form.parent_id.data) else None
     if form.validate_on_submit():
         try:
             unit = services.create_unit(session, code=form.code.data.strip(), name=form.name.data, level=form.level.data,
@@ -134,6 +135,7 @@ def move(unit_id: int):
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@body_limit(CSV_BODY_BYTES)
 @roles_required("admin")
 def import_units():
     return csv_import_page(lambda session, data: csv_import.import_org_units(session, data, now=request_now()),

@@ -7,12 +7,13 @@ from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
 from lms.forms import MultiCheckboxField
 from lms.labels import LANGUAGE_LABELS, ROLE_LABELS, STAFF_CATEGORY_LABELS
 from lms.orgs.labels import STATUS_LABELS
+from lms.params import id_range
 
 
 class UserEditForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Length(max=200)])
     email = StringField(_l("E-mail"), validators=[Optional(), Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter a valid e-mail address.")), Length(max=254)])
-    org_unit_id = IntegerField(_l("Org unit"), validators=[Optional()])
+    org_unit_id = IntegerField(_l("Org unit"), validators=[Optional(), id_range()])
     staff_category = SelectField(_l("Staff category"), choices=[(c, STAFF_CATEGORY_LABELS[c]) for c in STAFF_CATEGORIES])
     language = SelectField(_l("Language"), choices=[(c, LANGUAGE_LABELS[c]) for c in LANGUAGES])
     status = SelectField(_l("Status"), choices=[(s, STATUS_LABELS[s]) for s in ("active", "deactivated", "pending")])

@@ -18,6 +18,7 @@ from lms.enums import LANGUAGES, STAFF_CATEGORIES
 from lms.labels import LANGUAGE_LABELS, STAFF_CATEGORY_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.services import search_units
+from lms.params import id_range, int_arg, valid_id
 from lms.people import services as people
 from lms.permissions import public
 from lms.templating import current_language
@@ -27,7 +28,7 @@ bp = Blueprint("registration", __name__, url_prefix="/auth")
 
 
 class RegistrationForm(FlaskForm):
-    org_unit_id = IntegerField(_l("Your org unit"), validators=[InputRequired(message=_l("Choose your org unit."))])
+    org_unit_id = IntegerField(_l("Your org unit"), validators=[InputRequired(message=_l("Choose your org unit.")), id_range()])
     staff_category = SelectField(_l("Staff category"), choices=[(c, STAFF_CATEGORY_LABELS[c]) for c in STAFF_CATEGORIES],
                                  default="correspondent")
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
@@ -54,9 +55,8 @@ def register():
     session = db_session()
     form = RegistrationForm()
     if request.method == "GET":
-        unit_arg = request.args.get("unit", "")
-        if unit_arg.isdigit():
-            form.org_unit_id.data = int(unit_arg)
+        if int_arg("unit") is not None:
+            form.org_unit_id.data = int_arg("unit")
         form.language.data = current_language()
     q = request.args.get("q", "").strip()[:100]
     status = 200
@@ -79,6 +79,6 @@ def register():
             return render_template("people/register_done.html", name=user.full_name or user.username)
     elif request.method == "POST":
         status = 422
-    unit = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
+    unit = session.get(OrgUnit, valid_id(form.org_unit_id.data)) if valid_id(form.org_unit_id.data) else None
     matches = search_units(session, q, limit=30) if q else []
     return render_template("people/register.html", form=form, q=q, matches=matches, unit=unit), status

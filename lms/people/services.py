@@ -6,13 +6,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.assignments.services import apply_assignments_to_user
 from lms.auth.models import User
 from lms.auth.services import AccountError, create_user, deactivate_user, set_password, set_roles
+from lms.dbutil import any_contains
 from lms.enums import LANGUAGES, STAFF_CATEGORIES
 from lms.learn.models import CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.msgids import N_
@@ -63,8 +64,7 @@ def user_query(scope: Scope, flt: UserFilter):
         stmt = stmt.where(User.status == flt.status)
     q = flt.q.strip()
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(User.username.ilike(like), User.full_name.ilike(like), User.email.ilike(like)))
+        stmt = stmt.where(any_contains(q, User.username, User.full_name, User.email))
     return stmt
 
 

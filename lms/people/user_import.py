@@ -19,6 +19,7 @@ from lms import events
 from lms.assignments.services import sync_assignments
 from lms.auth.models import User, UserRole
 from lms.csvfile import MAX_NAME, ImportResult, RowError, bad_choice, decode, read_rows, refuse
+from lms.db import table_of
 from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
@@ -49,7 +50,7 @@ def read_users(data: bytes | str, *, default_language: str = "zh_CN") -> tuple[l
     parsed: list[UserRow] = []
     seen: dict[str, int] = {}
     for line, r in rows:
-        problems = []
+        problems: list[tuple[str, dict[str, object]]] = []
         username = r.get("username", "")
         if not username:
             problems.append((N_("%(column)s is required"), {"column": "username"}))
@@ -114,7 +115,7 @@ def write_users(session: Session, rows: list[UserRow], units: dict[str, int], *,
     bulk update changed ones, then re-apply assignments set-based."""
 
     result = ImportResult()
-    users, roles_t = User.__table__, UserRole.__table__
+    users, roles_t = table_of(User), table_of(UserRole)
     existing = {r.username: r for r in session.execute(
         select(users.c.id, users.c.username, users.c.full_name, users.c.email, users.c.org_unit_id,
                users.c.staff_category, users.c.language))}

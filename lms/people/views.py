@@ -10,24 +10,20 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.auth.services import AccountError
-from lms.csv_upload import csv_import_page
+from lms.csv_upload import CSV_BODY_BYTES, csv_import_page
 from lms.enums import STAFF_CATEGORIES
 from lms.forms import ActionForm
 from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
 from lms.orgs.scope import require_unit_in_scope, require_user_in_scope
 from lms.orgs.services import search_units
+from lms.params import int_arg, valid_id
 from lms.people import services, user_import
 from lms.people.forms import SettingsForm, UserEditForm
 from lms.permissions import deny, roles_required
-from lms.web import audit, db_session, request_now
+from lms.web import audit, body_limit, db_session, request_now
 
 bp = Blueprint("people", __name__, url_prefix="/admin")
-
-
-def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name, "")
-    return int(raw) if raw.isdigit() else None
 
 
 def _managed_user(user_id: int) -> User:
@@ -44,12 +40,12 @@ def _managed_user(user_id: int) -> User:
 def users():
     session = db_session()
     scope = current_scope()
-    unit_id = _int_arg("unit")
+    unit_id = int_arg("unit")
     unit = require_unit_in_scope(session, current_user, unit_id, scope) if unit_id is not None else None
     category = request.args.get("category") if request.args.get("category") in STAFF_CATEGORIES else None
     status = request.args.get("status") if request.args.get("status") in ("active", "pending", "deactivated") else None
     q = request.args.get("q", "").strip()[:100]
-    page = max(1, _int_arg("page") or 1)
+    page = int_arg("page", maximum=100_000) or 1
     flt = services.UserFilter(q=q, unit_path=unit.path if unit else None, category=category, status=status)
     people, total = services.find_users(session, scope, flt, page=page)
     pages = max(1, -(-total // services.PAGE_SIZE))
@@ -98,7 +94,7 @@ def user(user_id: int):
                 audit("user_updated", detail)
                 flash(_("The account is saved."), "success")
             return redirect(url_for("people.user", user_id=user_id))
-    unit = session.get(OrgUnit, form.org_unit_id.data) if form.org_unit_id.data else None
+    unit = session.get(OrgUnit, valid_id(form.org_unit_id.data)) if valid_id(form.org_unit_id.data) else None
     unit_q = request.args.get("unit_q", "").strip()[:100]
     unit_matches = search_units(session, unit_q, scope=scope, limit=30) if unit_q else []
     return render_template("people/user.html", target=target, form=form, unit=unit, unit_q=unit_q,
@@ -175,13 +171,19 @@ def reject(user_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     username = target.username
-    services.reject(session, target)
+    try:
+        services.reject(session, target)
+    except AccountError as exc:
+        session.rollback()
+        flash(_(str(exc)), "error")
+        return redirect(url_for("people.registrations"))
     audit("registration_rejected", f"user {username}")
     flash(_("The registration of %(name)s is rejected.", name=username), "info")
     return redirect(url_for("people.registrations"))
 
 
 @bp.route("/users/import", methods=["GET", "POST"])
+@body_limit(CSV_BODY_BYTES)
 @roles_required("admin")
 def import_users():
     from flask import current_app
