@@ -245,7 +245,8 @@ def import_org_units_command(file: Path) -> None:
     """Import or update org units and headcounts from a CSV file (UTF-8, with or
     without BOM). A file with any bad row writes nothing."""
     from lms.audit.services import record_event
-    from lms.orgs.csv_import import ImportInvalid, import_org_units
+    from lms.csvfile import ImportInvalid
+    from lms.orgs.csv_import import import_org_units
 
     try:
         with _db().transaction() as session:
