@@ -188,7 +188,9 @@ def _annotate(state: StateCore) -> None:
         elif token.type == "paragraph_open" and marker is None and _is_toc_marker(tokens, index):
             marker = index
     if marker is not None:
-        toc = Token("html_block", "", 0, block=True, content=_toc_html(headings), level=tokens[marker].level)
+        toc = Token(
+            "html_block", "", 0, block=True, content=_toc_html(headings), level=tokens[marker].level, meta={"toc": True}
+        )
         state.tokens = tokens[:marker] + [toc] + tokens[marker + 3 :]
 
 
@@ -294,7 +296,7 @@ def _tokens_problem(tokens: list[Token], field: str) -> MarkdownProblem | None:
                 )
         elif token.type in _CONTAINERS_CLOSE:
             depth -= 1
-        elif token.type == "html_block":
+        elif token.type == "html_block" and not token.meta.get("toc"):  # the toc is ours, at most 6 deep
             tags += len(_START_TAG_RE.findall(token.content))
         elif token.type == "inline" and token.children:
             tags += sum(1 for child in token.children if child.type == "html_inline" and _START_TAG_RE.match(child.content))

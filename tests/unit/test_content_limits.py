@@ -166,6 +166,12 @@ def test_headings_get_unique_ids_in_linear_time() -> None:
     assert ids == ["sec-h_1", "sec-h", "sec-h_2", "sec-h_3", "sec-h_4"]
 
 
+def test_a_long_table_of_contents_is_not_counted_as_raw_html() -> None:
+    source = "[TOC]\n\n" + "## h\n\n" * MAX_HTML_TAGS
+    html, problem = render_checked(source)
+    assert problem is None and html.count("<li>") == MAX_HTML_TAGS
+
+
 def test_only_the_first_toc_marker_is_expanded() -> None:
     html = render_markdown("[TOC]\n\n# a\n\n[TOC]\n\n## b\n")
     assert html.count('<div class="toc">') == 1 and "<p>[TOC]</p>" in html
