@@ -19,7 +19,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SESSION_MAX_HOURS": (12, "A login session ends this many hours after login, whatever happens"),
     "DB_POOL_SIZE": (5, "PostgreSQL connection pool size per worker"),
     "DB_POOL_TIMEOUT": (5, "Seconds to wait for a pooled connection before answering 503"),
-    "LOGIN_MAX_FAILURES": (5, "Failed logins allowed per username and per IP within the throttle window"),
+    "LOGIN_MAX_FAILURES": (5, "Failed logins allowed per username from one address within the throttle window"),
     "LOGIN_WINDOW_MINUTES": (15, "Throttle window for failed logins"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "MEDIA_FOLDER": (None, "Where uploaded images are stored; default: media/ in the instance folder"),
@@ -32,6 +32,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "BASE_URL": ("http://127.0.0.1:5000", "Public address of the site, for links in e-mails"),
     "REMINDER_DAYS": (3, "Days before the due date when the due-soon reminder is sent"),
     "SELF_REGISTRATION": (False, "Self-registration open by default (an administrator can switch it at runtime)"),
+    "TIMEZONE": ("Asia/Shanghai", "Time zone in which times and dates are shown (stored times stay UTC)"),
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}

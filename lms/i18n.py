@@ -15,10 +15,21 @@ def preferred_language() -> str:
     chosen = request.cookies.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
-    if best in ("zh-CN", "zh"):
-        return "zh_CN"
-    return best or current_app.config["DEFAULT_LANGUAGE"]
+    return browser_language() or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def browser_language() -> str | None:
+    """The first language of Accept-Language, by quality, that we speak: any
+    Chinese (zh, zh-CN, zh-Hans, ...) is zh_CN, any English is en."""
+    for tag, quality in request.accept_languages:  # werkzeug sorts by quality, keeping the order of ties
+        if quality <= 0:
+            continue
+        primary = tag.replace("_", "-").split("-", 1)[0].lower()
+        if primary == "zh":
+            return "zh_CN"
+        if primary == "en":
+            return "en"
+    return None
 
 
 def select_locale() -> str:
@@ -29,4 +40,6 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    # Every DateTime column holds naive UTC; Babel shows it in the site's zone.
+    app.config["BABEL_DEFAULT_TIMEZONE"] = str(app.config.get("TIMEZONE") or "Asia/Shanghai")
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")

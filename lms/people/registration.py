@@ -41,6 +41,7 @@ class RegistrationForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[(c, LANGUAGE_LABELS[c]) for c in LANGUAGES])
 
 
+@bp.app_template_global("registration_open")
 def registration_open() -> bool:
     return people.get_flag(db_session(), people.SELF_REGISTRATION, bool(current_app.config["SELF_REGISTRATION"]))
 

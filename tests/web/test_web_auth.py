@@ -184,3 +184,21 @@ def test_failed_logins_are_audited_without_the_password(client, make_user, query
     assert ("login_failed", "") in [(a, d) for a, d in rows]
     assert all("my-secret-guess" not in (d or "") for _a, d in rows)
     assert query(lambda s: s.scalar(select(func.count()).select_from(User))) == 1
+
+
+def test_accept_language_quality_values_decide(client):
+    def language(header):
+        client.delete_cookie("lang")
+        page = client.get("/auth/login", headers={"Accept-Language": header})
+        return "zh" if "登录" in page.get_data(as_text=True) else "en"
+
+    assert language("en-US,zh-CN;q=0.8") == "en"
+    assert language("zh-CN,en;q=0.5") == "zh"
+    assert language("fr-FR,en;q=0.9,zh;q=0.8") == "en"
+    assert language("en;q=0.2,zh-Hans;q=0.9") == "zh"
+
+
+def test_the_register_link_shows_only_while_registration_is_open(app, client):
+    assert "/auth/register" not in client.get("/auth/login").get_data(as_text=True)
+    app.config["SELF_REGISTRATION"] = True
+    assert "/auth/register" in client.get("/auth/login").get_data(as_text=True)
