@@ -5,6 +5,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, SelectM
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from content.render import MAX_MARKDOWN_CHARS
 from lms import labels
 from lms.enums import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 
@@ -45,7 +46,7 @@ class NewCourseForm(MetadataForm):
 
 class LessonForm(FlaskForm):
     title = StringField(_l("Lesson title"), validators=[DataRequired(), Length(max=200)])
-    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=200_000)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[DataRequired(), Length(max=MAX_MARKDOWN_CHARS)])
     estimated_minutes = IntegerField(_l("Reading time (minutes; empty = from the length)"),
                                      validators=[Optional(), NumberRange(min=1, max=1000)])
 

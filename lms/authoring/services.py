@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from content import PackageInvalid, Problem, dump_package, load_package_from_files, render_inline, render_markdown
 from content.export import package_zip
 from content.gift import GiftReport, parse_gift
+from content.render import MAX_MARKDOWN_CHARS, MAX_SHORT_MARKDOWN_CHARS, markdown_problem
 from content.spec import (
     LANGUAGES,
     QUESTION_KINDS,
@@ -136,8 +137,27 @@ def draft_for_edit(session: Session, course: Course, *, user, now: datetime) -> 
     return draft
 
 
+def _markdown_problems(spec: CourseSpec) -> list[str]:
+    """Markdown fields that cannot be saved (too long, nested too deeply): refused
+    at once rather than rendered slowly on every page that shows them."""
+    fields: list[tuple[str, str, int]] = [("summary", spec.summary, MAX_SHORT_MARKDOWN_CHARS)]
+    fields += [(name, getattr(spec.terms, name), MAX_SHORT_MARKDOWN_CHARS) for name in TERMS_FIELDS]
+    fields += [(ls.title or ls.slug, ls.body_md, MAX_MARKDOWN_CHARS) for ls in spec.lessons]
+    for number, q in enumerate(spec.quiz.questions if spec.quiz else (), start=1):
+        fields += [(f"question {number}", q.text_md, MAX_SHORT_MARKDOWN_CHARS),
+                   (f"question {number} feedback", q.feedback_md, MAX_SHORT_MARKDOWN_CHARS)]
+        fields += [(f"question {number} option {i}", text, MAX_SHORT_MARKDOWN_CHARS)
+                   for i, o in enumerate(q.options, start=1) for text in (o.text_md, o.feedback_md)]
+    return [str(problem) for name, text, limit in fields
+            if text and (problem := markdown_problem(text, name, max_chars=limit)) is not None]
+
+
 def _save(session: Session, draft: CourseVersion, spec: CourseSpec, *, now: datetime) -> None:
+    refused = _markdown_problems(spec)
+    if refused:
+        raise AuthoringError(N_("This text cannot be saved: %(problem)s"), problem="; ".join(refused[:3]))
     catalog.fill_version(session, draft, spec)
+    draft.problems = [dataclasses.asdict(p) for p in validate_version(draft)]
     draft.updated_at = now
     course = draft.course
     course.updated_at = now
@@ -510,8 +530,14 @@ def import_gift(session: Session, course: Course, *, data: bytes | str, replace:
 
 # ---- review workflow -----------------------------------------------------------------------
 
+def stored_problems(version: CourseVersion) -> list[Problem]:
+    """The problems found when the version was last saved (no rendering)."""
+    return [Problem(**p) for p in version.problems or []]
+
+
 def validate_version(version: CourseVersion) -> list[Problem]:
-    """The problems a package of this version would have (an empty list: publishable)."""
+    """The problems a package of this version would have (an empty list: publishable).
+    Loads the package, rendering every lesson: call it on save, never on a GET."""
     try:
         load_package_from_files(dump_package(catalog.version_spec(version)))
     except PackageInvalid as exc:

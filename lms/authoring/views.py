@@ -116,7 +116,7 @@ def course(code: str):
     return render_template(
         "authoring/course.html", course=course, version=version, live=live,
         versions=list(reversed(course.versions)), events=services.course_events(session, course.id),
-        problems=services.validate_version(version) if version.status == "draft" and version.lessons else [],
+        problems=services.stored_problems(version) if version.status == "draft" and version.lessons else [],
         can_review=version.status == "review" and services.can_review(session, version, current_user),
         action_form=forms.ActionForm(), review_form=forms.ReviewForm(),
     )

@@ -128,6 +128,10 @@ class CourseVersion(CourseMetadata, Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     review_comment: Mapped[str] = mapped_column(Text, default="")
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # What a package of this version would be refused for, found when it was last
+    # saved ([] publishable), as {"file", "line", "field", "message"}: the author's
+    # course page shows it without re-rendering the lessons.
+    problems: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
 
     course: Mapped[Course] = relationship(back_populates="versions")
     lessons: Mapped[list[Lesson]] = relationship(

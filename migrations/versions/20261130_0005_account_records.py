@@ -1,4 +1,5 @@
-"""accounts: a password set by someone else must be changed; self-registrations are marked
+"""accounts: a password set by someone else must be changed; self-registrations are marked;
+course versions keep the problems found when they were last saved (pages never re-render to find them)
 
 Revision ID: 0005
 Revises: 0004
@@ -25,9 +26,13 @@ def upgrade() -> None:
     op.execute(users.update().where(users.c.status == 'pending',
                                     ~sa.exists().where(enrolments.c.user_id == users.c.id))
                .values(self_registered=True))
+    with op.batch_alter_table('course_versions') as batch:
+        batch.add_column(sa.Column('problems', sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('course_versions') as batch:
+        batch.drop_column('problems')
     with op.batch_alter_table('users') as batch:
         batch.drop_column('self_registered')
         batch.drop_column('must_change_password')
