@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from flask import Flask
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 from lms import models as _models  # noqa: F401 - registers every mapper before first use
@@ -15,6 +16,8 @@ from lms.config import load_config
 from lms.db import Database
 
 csrf = CSRFProtect()
+# Brotli when the browser asks for it, else gzip: pages, CSS, JSON, CSV, SVG.
+compress = Compress()
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,6 +45,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
         MAX_FORM_PARTS=200,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
         JSON_SORT_KEYS=False,
+        COMPRESS_MIMETYPES=["text/html", "text/css", "text/plain", "text/csv", "application/json", "image/svg+xml"],
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_ALGORITHM_STREAMING=["br", "deflate"],
+        COMPRESS_MIN_SIZE=500,
     )
     if test_config:
         app.config.update({k: v for k, v in test_config.items() if k != "ENVIRON"})
@@ -61,6 +68,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.auth import login
 
     web.init_app(app)
+    compress.init_app(app)
     i18n.init_app(app)
     login.init_app(app)
     csrf.init_app(app)

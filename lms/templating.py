@@ -1,9 +1,12 @@
 """Template globals and filters shared by every blueprint."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from markupsafe import Markup
 
@@ -17,11 +20,41 @@ def current_language() -> str:
     return "zh_CN" if locale is not None and locale.language == "zh" else "en"
 
 
+@lru_cache(maxsize=64)
+def _content_hash(path: str, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+
+
+def static_version(app: Flask, filename: str) -> str:
+    """A short hash of a static file's content (recomputed when the file changes)."""
+    path = Path(app.static_folder or "", filename)
+    try:
+        return _content_hash(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return "0"
+
+
 def init_app(app: Flask) -> None:
+    def static_url(filename: str) -> str:
+        """The file's URL named by its content: cached for a year, never stale."""
+        return url_for("static", filename=filename, v=static_version(app, filename))
+
     app.jinja_env.globals.update(
         L=labels, SKILL_TYPES=SKILL_TYPES, TARGET_LEVELS=TARGET_LEVELS, LANGUAGES=LANGUAGES,
-        current_locale=current_language,
+        current_locale=current_language, static_url=static_url,
     )
+
+    @app.after_request
+    def _cache_versioned_static(response):
+        if request.endpoint == "static" and response.status_code == 200 and response.is_streamed:
+            # Static files are small: read them here so that compression works on
+            # whole bytes (gzip too) and the file is closed when the response is.
+            response.direct_passthrough = False
+            response.make_sequence()
+        if (request.endpoint == "static" and response.status_code == 200
+                and request.args.get("v") == static_version(app, (request.view_args or {}).get("filename", ""))):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
 
     @app.template_filter("datetime")
     def _datetime(value: datetime | None) -> str:
