@@ -806,7 +806,7 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
         skill_type=course["skill_type"],
         target_level=course["target_level"],
         language=course["language"],
-        estimated_minutes=course["estimated_minutes"] or sum(lesson.estimated_minutes for lesson in lessons),
+        estimated_minutes=_course_minutes(files[COURSE_FILE], course["estimated_minutes"], lessons, quiz),
         schemes=course["schemes"],
         audience=course["audience"],
         terms=course["terms"],
@@ -814,6 +814,34 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
         quiz=quiz,
         images=tuple(images),
     )
+
+
+def _course_minutes(data: bytes, declared: int | None, lessons: list[LessonSpec], quiz: QuizSpec | None) -> int:
+    """The course's minutes: its declared ``estimated_minutes``, or else the sum of its lessons' minutes.
+
+    A declared total may count the quiz's time limit too. One further than
+    max(10 minutes, 25 %) from the lessons (plus the quiz) is refused, so the
+    catalogue never promises a time the lessons do not take.
+    """
+    lesson_minutes = sum(lesson.estimated_minutes for lesson in lessons)
+    if declared is None:
+        return lesson_minutes
+    quiz_minutes = (quiz.time_limit_minutes or 0) if quiz is not None else 0
+    most = lesson_minutes + quiz_minutes + max(10, (lesson_minutes + quiz_minutes) // 4)
+    least = lesson_minutes - max(10, lesson_minutes // 4)
+    if least <= declared <= most:
+        return declared
+    out = _File([], COURSE_FILE)
+    text = _decode(out, data)
+    out.lines = TomlLines(text) if text is not None else None
+    quiz_note = f" (and the quiz {quiz_minutes})" if quiz_minutes else ""
+    advice = f"at most {most}" if declared > most else f"at least {least}"
+    out.add(
+        ("estimated_minutes",),
+        f"declared {declared} minutes, but the lessons take {lesson_minutes} minutes{quiz_note}; "
+        f"declare {advice} or leave it out",
+    )
+    raise PackageInvalid(out.problems)
 
 
 def load_package_from_files(files: Mapping[str, bytes]) -> CourseSpec:

@@ -84,7 +84,6 @@ def course_files(code: str = "T-101", *, title: str = "养老保险入门", skil
             skill_type = "{skill_type}"
             target_level = "{target_level}"
             language = "{language}"
-            estimated_minutes = 30
             schemes = {list(schemes)!r}
             audience = {list(audience)!r}
             [terms]
