@@ -2,7 +2,8 @@
 from content.spec import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 
 ROLES = ("learner", "author", "manager", "admin")
-ORG_LEVELS = ("national", "province", "city", "district", "county", "workplace")
+# provincial_city: 副省级城市, a sub-provincial city (the report's survey table counts them apart).
+ORG_LEVELS = ("national", "province", "provincial_city", "city", "district", "county", "workplace")
 ORG_KINDS = (
     "social_insurance", "medical_insurance", "pension_insurance", "fund_management",
     "labour_employment_insurance", "labour_social_insurance", "work_injury",

@@ -19,6 +19,19 @@ from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
 from lms.people.models import SiteSetting
 from lms.reports.models import report_learners, report_unit_months, report_unit_people
+from lms.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyCategory,
+    SurveyEvent,
+    SurveyLevel,
+    SurveyResponse,
+    SurveyTopic,
+    SurveyTopicScheme,
+    SurveyVersion,
+    survey_need_counts,
+    survey_respondent_counts,
+)
 
 __all__ = [
     "Assignment", "AssignmentCategory", "AssignmentMember", "OutboxMessage", "SiteSetting",
@@ -26,4 +39,6 @@ __all__ = [
     "CourseEvent", "CourseScheme", "CourseVersion", "Enrolment", "Headcount", "Lesson", "LessonCompletion",
     "LoginFailure", "LoginSession", "MediaFile", "OrgUnit", "Question", "QuestionOption", "Quiz", "QuizAttempt",
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
+    "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
+    "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
 ]

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 LEVEL_LABELS = {
     "national": _l("National"),
     "province": _l("Province"),
+    "provincial_city": _l("Provincial city"),
     "city": _l("City"),
     "district": _l("District"),
     "county": _l("County"),
