@@ -56,3 +56,9 @@ course_completed = Hook("course_completed")
 course_reclassified = Hook("course_reclassified")
 # Org units were created or moved (their paths changed): now=.
 org_tree_changed = Hook("org_tree_changed")
+
+# A question rather than an event, by the same route: a page of a lower feature
+# (the assignment form) asks what a higher one knows. The training needs per
+# skill x level cell in an org unit's subtree (lms.surveys.needs answers, with
+# None when no survey asked it): unit=, today=.
+training_needs = Hook("training_needs")
