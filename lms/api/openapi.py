@@ -406,6 +406,71 @@ PATHS.update({
 })
 
 
+# ---- training-needs surveys (issue 14): managers and administrators, scoped like the reports ----------
+
+_SUPPRESSED: Schema = {"type": "string", "enum": ["<5"], "description": "A figure about fewer than 5 respondents."}
+_COUNT: Schema = {"anyOf": [{"type": "integer", "minimum": 0}, _SUPPRESSED]}
+_NEED_SHARE: Schema = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, {"type": "null"}, _SUPPRESSED],
+                       "description": "A share (0-1); null when nobody answered (or no headcount); '<5' when suppressed."}
+_NEED_SCORE: Schema = {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100}, {"type": "null"}, _SUPPRESSED],
+                       "description": "Mean need: not needed 0, useful 50, essential 100 ('no answer' left out)."}
+_NEED = {"respondents": _COUNT, "need_score": _NEED_SCORE, "essential_share": _NEED_SHARE, "no_answer_rate": _NEED_SHARE}
+_CELL_NEED = _obj({"skill_type": _enum(SKILL_TYPES), "target_level": _enum(TARGET_LEVELS), **_NEED})
+_GROUP = {"respondents": _COUNT, "headcount": {"type": "integer", "minimum": 0}, "response_rate": _NEED_SHARE,
+          "no_answer_rate": _NEED_SHARE, "cells": {"type": "array", "items": _CELL_NEED,
+                                                   "description": "The cells the survey has topics in."}}
+_BY_LANGUAGE: Schema = {"type": "object", "propertyNames": _enum(LANGUAGES),
+                        "additionalProperties": {"type": "integer", "minimum": 0}}
+_SURVEY = {
+    "id": ID, "title": STR, "state": _enum(("draft", "scheduled", "open", "closed")),
+    "version": {"type": "integer", "minimum": 0}, "opens_on": {"type": "string", "format": "date"},
+    "closes_on": {"type": "string", "format": "date"}, "root_unit": _REPORT_UNIT,
+    "staff_categories": {"type": "array", "items": _enum(STAFF_CATEGORIES)},
+    "levels": {"type": "array", "items": STR, "description": "Levels of unit asked; empty: every level."},
+}
+SCHEMAS.update({
+    "SurveyList": _obj({"surveys": {"type": "array", "items": _obj({**_SURVEY, "respondents": INT})}}),
+    "NeedsReport": _obj({
+        "survey": _obj(_SURVEY), "unit": _REPORT_UNIT,
+        "staff_category": {"anyOf": [_enum(STAFF_CATEGORIES), {"type": "null"}]},
+        "as_of": {"type": "string", "format": "date"}, "language": _enum(LANGUAGES),
+        "min_group": INT, "suppressed_value": STR,
+        "total": _obj(_GROUP),
+        "cells": {"type": "array", "items": _obj({
+            "skill_type": _enum(SKILL_TYPES), "target_level": _enum(TARGET_LEVELS),
+            "topics": {"type": "array", "items": STR}, **_NEED,
+            "courses": {"type": "integer", "minimum": 0, "description": "Published courses in the respondents' language."},
+            "courses_by_language": _BY_LANGUAGE, "people_trained": INT, "headcount": INT,
+            "coverage": {"type": ["number", "null"], "minimum": 0}, "flagged": BOOL})},
+        "topics": {"type": "array", "items": _obj({
+            "key": STR, "title": STR, "skill_type": _enum(SKILL_TYPES), "target_level": _enum(TARGET_LEVELS),
+            "schemes": {"type": "array", "items": _enum(SCHEMES)}, **_NEED,
+            "courses": {"type": "integer", "minimum": 0}, "courses_by_language": _BY_LANGUAGE, "flagged": BOOL})},
+        "by_category": {"type": "array", "items": _obj({"staff_category": _enum(STAFF_CATEGORIES), **_GROUP})},
+        "by_unit": {"type": "array", "items": _obj({"unit": _REPORT_UNIT, "own_staff": BOOL, "has_children": BOOL,
+                                                    **_GROUP})},
+        "by_level": {"type": "array", "items": _obj({"level": STR, **_GROUP})},
+        "by_kind": {"type": "array", "items": _obj({"kind": STR, **_GROUP})},
+        "units_answered": {"type": "array", "items": _obj({"level": STR, "kind": STR, "units": _COUNT,
+                                                           "respondents": _COUNT})},
+    }, description="A survey's training needs in an org unit's subtree, per skill type x target level cell, per "
+                   "topic, by staff category, child unit, level and kind of unit, beside the published courses and "
+                   "the coverage. Every figure about fewer than 5 respondents is the string '<5'."),
+})
+PATHS.update({
+    "/surveys": {"get": _op(
+        "listSurveys", "The training-needs surveys the caller may read.",
+        _responses({200: ("SurveyList", "Newest first.")}, 403), tag="surveys", description=_REPORTS_TEXT)},
+    "/surveys/{survey_id}/needs": {"get": _op(
+        "getNeedsReport", "A survey's needs report for an org unit's subtree.",
+        _responses({200: ("NeedsReport", "The report.")}, 400, 403, 404), tag="surveys",
+        params=[_param("survey_id", "path", ID, "Survey id.", 1),
+                _param("unit", "query", ID, "Org unit id (default: the top of what the survey and the caller cover); "
+                       "outside the scope: 404."),
+                _param("category", "query", _enum(STAFF_CATEGORIES), "One staff category the survey asks; else 400.")],
+        description=_REPORTS_TEXT + " A draft survey, or one outside the scope, answers 404.")},
+})
+
 DOCUMENT: Schema = {
     "openapi": "3.1.0",
     "info": {
@@ -418,7 +483,7 @@ DOCUMENT: Schema = {
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": n} for n in ("catalogue", "learning", "quiz", "me", "meta", "reports")],
+    "tags": [{"name": n} for n in ("catalogue", "learning", "quiz", "me", "meta", "reports", "surveys")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
