@@ -8,10 +8,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import events
 from lms.assignments import services
 from lms.assignments.forms import AssignmentForm
 from lms.assignments.models import Assignment
 from lms.courses.models import Course
+from lms.enums import SKILL_TYPES, TARGET_LEVELS
 from lms.forms import ActionForm
 from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
@@ -80,8 +82,13 @@ def new_assignment():
     shown = chosen if chosen is not None and scope.contains_path(chosen.path) else None
     unit_q = request.args.get("unit_q", "").strip()[:100]
     unit_matches = search_units(session, unit_q, scope=scope, limit=30) if unit_q else []
+    # The training needs the unit's people reported (lms.surveys answers), beside each cell's courses.
+    needs = next((n for n in events.training_needs(session, unit=shown, today=request_now().date()) if n), None) \
+        if shown is not None else None
+    course_cells = {c.id: (c.skill_type, c.target_level) for c in courses}
+    cells = [(s, t) for s in SKILL_TYPES for t in TARGET_LEVELS if (s, t) in course_cells.values()]
     return render_template("assignments/new.html", form=form, unit=shown, unit_q=unit_q, unit_matches=unit_matches,
-                           courses=courses)
+                           courses=courses, needs=needs, course_cells=course_cells, cells=cells)
 
 
 @bp.route("/assignments/<int:assignment_id>")
