@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
@@ -438,11 +440,7 @@ class LearnerRow:
 def learners(session: Session, unit: OrgUnit, *, q: str = "", page: int = 1, per_page: int = 50,
              ) -> tuple[list[LearnerRow], int]:
     """People of the subtree (any status), filtered by name or username; one page and the total count."""
-    base = select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(path_prefix(session, OrgUnit.path, unit.path))
-    q = q.strip()
-    if q:
-        like = f"%{q}%"
-        base = base.where(or_(User.username.ilike(like), User.full_name.ilike(like)))
+    base = select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*_learner_criteria(session, unit.path, q))
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     ids = list(session.scalars(base.order_by(User.full_name, User.username).offset((page - 1) * per_page).limit(per_page)))
     if not ids:
@@ -455,6 +453,47 @@ def learners(session: Session, unit: OrgUnit, *, q: str = "", page: int = 1, per
                                      .where(CourseCompletion.user_id.in_(ids)).group_by(CourseCompletion.user_id)).all())
     return [LearnerRow(users[i], units.get(users[i].org_unit_id), enrolled.get(i, 0), completed.get(i, 0))
             for i in ids], total
+
+
+def _learner_criteria(session: Session, unit_path: str, q: str) -> list:
+    """The people `learners` and `all_learners` list: placed in the subtree, matching the search."""
+    criteria = [path_prefix(session, OrgUnit.path, unit_path)]
+    q = q.strip()
+    if q:
+        like = f"%{q}%"
+        criteria.append(or_(User.username.ilike(like), User.full_name.ilike(like)))
+    return criteria
+
+
+class LearnerLine(NamedTuple):
+    username: str
+    full_name: str
+    staff_category: str
+    unit_code: str
+    unit_name: str
+    status: str
+    enrolled: int
+    completed: int
+
+
+def all_learners(session: Session, unit_path: str, *, q: str = "", chunk: int = 1000) -> Iterator[LearnerLine]:
+    """Every person `learners` pages through (same people, same order), for
+    the exports: one statement, fetched `chunk` rows at a time (a server-side
+    cursor on PostgreSQL), so memory does not grow with the subtree. The
+    session must stay open until the iterator is exhausted or closed."""
+    enrolled = select(func.count()).select_from(Enrolment).where(Enrolment.user_id == User.id).scalar_subquery()
+    completed = select(func.count()).select_from(CourseCompletion).where(CourseCompletion.user_id == User.id) \
+        .scalar_subquery()
+    stmt = (select(User.username, User.full_name, User.staff_category, OrgUnit.code, OrgUnit.name, User.status,
+                   enrolled, completed)
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*_learner_criteria(session, unit_path, q))
+            .order_by(User.full_name, User.username).execution_options(yield_per=chunk))
+    result = session.execute(stmt)
+    try:
+        for row in result:
+            yield LearnerLine(*row)
+    finally:
+        result.close()
 
 
 @dataclass
@@ -490,5 +529,5 @@ def transcript(session: Session, user: User) -> list[TranscriptRow]:
     return out
 
 
-__all__ = ["CELLS", "CoverageReport", "Figures", "Period", "coverage", "course_by_unit", "course_report",
+__all__ = ["CELLS", "CoverageReport", "Figures", "Period", "all_learners", "coverage", "course_by_unit", "course_report",
            "learners", "transcript"]

@@ -4,17 +4,26 @@ unit's subtree, administrators and national managers everything
 if it did not exist, for pages and exports alike."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+import re
+import tempfile
+from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select
+from werkzeug.wsgi import wrap_file
 
 from lms.courses.models import Course
+from lms.courses.services import get_course
 from lms.enums import SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 from lms.labels import SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
 from lms.permissions import login_required, roles_required
 from lms.reports import charts, exports, services
+from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
 from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
 from lms.web import db_session, request_now
@@ -35,22 +44,43 @@ def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
 
+def title_part(text: str) -> str:
+    """A sentence of a page ("Period: 2026-01 to 2026-04.") as a part of an export's title row."""
+    return text.rstrip(".。 ")
+
+
+def unit_label(unit: OrgUnit) -> str:
+    return f"{unit.name} ({unit.code})"
+
+
+def period_label(period: services.Period) -> str:
+    end = services.month_text(period.end)
+    if period.start:
+        return title_part(_("Period: %(start)s to %(end)s.", start=services.month_text(period.start), end=end))
+    return title_part(_("As of the end of %(end)s.", end=end))
+
+
+def as_of_label(moment: datetime) -> str:
+    return title_part(_("As of %(moment)s.", moment=format_datetime(moment, "short")))
+
+
 FIGURE_COLUMNS = ("headcount", "registered", "enrolled", "completed", "coverage", "trained_in_period",
                   "completions_in_period")
 
 
-def figure_labels() -> list[str]:
-    return [_("Headcount"), _("Registered"), _("People enrolled"), _("Completed at least one course"), _("Coverage"),
-            _("Newly trained in the period"), _("Completions in the period")]
+def figure_labels() -> list[Column]:
+    return [Column(_("Headcount"), INT), Column(_("Registered"), INT), Column(_("People enrolled"), INT),
+            Column(_("Completed at least one course"), INT), Column(_("Coverage"), PERCENT),
+            Column(_("Newly trained in the period"), INT), Column(_("Completions in the period"), INT)]
 
 
 def figure_values(f: services.Figures) -> list:
-    return [f.headcount, f.registered, f.enrolled, f.completed, percent(f.coverage), f.trained_in_period,
+    return [f.headcount, f.registered, f.enrolled, f.completed, f.coverage, f.trained_in_period,
             f.completions_in_period]
 
 
-def cell_labels() -> list[str]:
-    return [f"{SKILL_TYPE_LABELS[s]} · {TARGET_LEVEL_LABELS[t]}" for s in SKILL_TYPES for t in TARGET_LEVELS]
+def cell_labels() -> list[Column]:
+    return [Column(f"{SKILL_TYPE_LABELS[s]} · {TARGET_LEVEL_LABELS[t]}", INT) for s in SKILL_TYPES for t in TARGET_LEVELS]
 
 
 def unit_name(row) -> str:
@@ -60,22 +90,25 @@ def unit_name(row) -> str:
 def coverage_tables(report: services.CoverageReport) -> dict[str, exports.ExportTable]:
     stem = f"coverage-{report.unit.code}"
     cats = [(c, report.by_category[c]) for c in report.categories]
+    context = [unit_label(report.unit), str(STAFF_CATEGORY_LABELS[report.category]) if report.category else "",
+               period_label(report.period)]
     return {
         "categories": exports.ExportTable(
             f"{stem}-categories", _("Coverage by staff category"), [_("Staff category"), *figure_labels()],
             [[str(STAFF_CATEGORY_LABELS[c]), *figure_values(f)] for c, f in cats]
-            + [[_("Total"), *figure_values(report.total)]]),
+            + [[_("Total"), *figure_values(report.total)]], context),
         "matrix": exports.ExportTable(
             f"{stem}-matrix", _("People trained per skill type and target level"), [_("Staff category"), *cell_labels()],
             [[str(STAFF_CATEGORY_LABELS[c]), *[f.cells[col] for col in cell_columns()]] for c, f in cats]
-            + [[_("Total"), *[report.total.cells[col] for col in cell_columns()]]]),
+            + [[_("Total"), *[report.total.cells[col] for col in cell_columns()]]], context),
         "units": exports.ExportTable(
             f"{stem}-units", _("Coverage by org unit"), [_("Org unit code"), _("Org unit"), *figure_labels()],
             [[r.unit.code, unit_name(r), *figure_values(r.figures)] for r in report.rows]
-            + [["", _("Total"), *figure_values(report.total)]]),
+            + [["", _("Total"), *figure_values(report.total)]], context),
         "months": exports.ExportTable(
-            f"{stem}-months", _("Completions per month"), [_("Month"), _("Completions"), _("Newly trained")],
-            [[services.month_text(p.month), p.completions, p.trained] for p in report.months]),
+            f"{stem}-months", _("Completions per month"),
+            [Column(_("Month"), MONTH), Column(_("Completions"), INT), Column(_("Newly trained"), INT)],
+            [[services.month_first_day(p.month), p.completions, p.trained] for p in report.months], context),
     }
 
 
@@ -86,62 +119,124 @@ def cell_columns() -> list[str]:
 COURSE_LABELS = None
 
 
-def course_labels() -> list[str]:
-    return [_("People enrolled"), _("In progress"), _("Completed"), _("Pass rate"), _("Average best score"),
-            _("Median days to complete"), _("Assignments overdue")]
+def course_labels() -> list[Column]:
+    return [Column(_("People enrolled"), INT), Column(_("In progress"), INT), Column(_("Completed"), INT),
+            Column(_("Pass rate"), PERCENT), Column(_("Average best score"), NUMBER),
+            Column(_("Median days to complete"), NUMBER), Column(_("Assignments overdue"), INT)]
 
 
 def course_values(f: services.CourseFigures) -> list:
-    return [f.enrolled, f.in_progress, f.completed, percent(f.pass_rate),
-            "—" if f.average_best_score is None else round(f.average_best_score, 1),
-            "—" if f.median_days is None else round(f.median_days, 1), f.overdue]
+    return [f.enrolled, f.in_progress, f.completed, f.pass_rate, f.average_best_score, f.median_days, f.overdue]
 
 
-def courses_table(unit: OrgUnit, rows: list[services.CourseRow]) -> exports.ExportTable:
+def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         f"courses-{unit.code}", _("Completion per course"),
         [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels()],
         [[r.course.code, r.course.title, str(SKILL_TYPE_LABELS[r.course.skill_type]),
-          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures)] for r in rows])
+          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures)] for r in rows],
+        [unit_label(unit), as_of_label(as_of)])
 
 
-def course_units_table(unit: OrgUnit, course: Course, total, rows) -> exports.ExportTable:
+def course_units_table(unit: OrgUnit, course: Course, total, rows, as_of: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         f"course-{course.code}-{unit.code}", _("%(course)s by org unit", course=course.title),
         [_("Org unit code"), _("Org unit"), *course_labels()],
-        [[r.unit.code, unit_name(r), *course_values(r.figures)] for r in rows] + [["", _("Total"), *course_values(total)]])
+        [[r.unit.code, unit_name(r), *course_values(r.figures)] for r in rows] + [["", _("Total"), *course_values(total)]],
+        [course.code, unit_label(unit), as_of_label(as_of)])
 
 
-def transcript_table(person, rows) -> exports.ExportTable:
+def person_label(person) -> str:
+    return f"{person.full_name} ({person.username})" if person.full_name else person.username
+
+
+def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> exports.ExportTable:
     return exports.ExportTable(
-        f"transcript-{person.username}", _("Transcript"),
-        [_("Course code"), _("Course"), _("Enrolled"), _("Completed"), _("Score"), _("Quiz attempts"), _("Lessons done")],
-        [[r.course.code, r.course.title, r.enrolled_at.date().isoformat(),
-          r.completed_at.date().isoformat() if r.completed_at else "", "" if r.score is None else round(r.score, 1),
-          r.attempts, f"{r.lessons_done}/{r.lessons_total}"] for r in rows])
+        "-".join(part for part in ("transcript", person.username, person.full_name, unit.code if unit else "") if part),
+        _("Transcript"),
+        [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
+         Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
+         Column(_("Lessons"), INT)],
+        [[r.course.code, r.course.title, r.enrolled_at.date(), r.completed_at.date() if r.completed_at else None,
+          r.score, r.attempts, r.lessons_done, r.lessons_total] for r in rows],
+        [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 
 
-def learners_table(unit: OrgUnit, rows) -> exports.ExportTable:
+def learners_table(unit: OrgUnit, q: str, rows) -> exports.ExportTable:
+    """Every person of the search (not one page): `rows` are services.LearnerLine, streamed."""
+    categories = {c: str(STAFF_CATEGORY_LABELS[c]) for c in STAFF_CATEGORIES}
     return exports.ExportTable(
         f"learners-{unit.code}", _("Learners"),
-        [_("Username"), _("Name"), _("Staff category"), _("Org unit"), _("Status"), _("Enrolments"), _("Completions")],
-        [[r.user.username, r.user.full_name, str(STAFF_CATEGORY_LABELS[r.user.staff_category]),
-          r.unit.name if r.unit else "", r.user.status, r.enrolled, r.completed] for r in rows])
+        [_("Username"), _("Name"), _("Staff category"), _("Org unit code"), _("Org unit"), _("Status"),
+         Column(_("Enrolments"), INT), Column(_("Completions"), INT)],
+        ([r.username, r.full_name, categories.get(r.staff_category, r.staff_category), r.unit_code, r.unit_name,
+          r.status, r.enrolled, r.completed] for r in rows),
+        [unit_label(unit), f"{_('Name or username')}: {q}" if q else ""])
+
+
+def learner_lines(unit_path: str, q: str) -> Iterator[services.LearnerLine]:
+    """All people of a learner search, read through a read-only session of
+    their own: a streamed CSV is written after the view returned, when the
+    request's session is already closed. The session opens with the first
+    row and closes with the last (or when the download is abandoned)."""
+    database = current_app.extensions["lms_db"]
+
+    def lines() -> Iterator[services.LearnerLine]:
+        session = database.session()
+        try:
+            yield from services.all_learners(session, unit_path, q=q)
+        finally:
+            session.close()
+
+    return lines()
+
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_IN_MEMORY = 1024 * 1024  # a larger workbook is spooled to a temporary file
 
 
 def send(table: exports.ExportTable, fmt: str) -> Response:
+    """CSV streams row by row; XLSX is written (memory bounded) before the
+    response starts, then sent from its spool file."""
     if fmt == "csv":
-        body, mimetype = exports.to_csv(table), "text/csv; charset=utf-8"
+        # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/* mimetype itself.
+        response = Response(exports.csv_chunks(table), content_type=CSV_TYPE)
     else:
-        body, mimetype = exports.to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{ascii_name(table.name)}.{fmt}"'
+        spool = tempfile.SpooledTemporaryFile(max_size=XLSX_IN_MEMORY)  # noqa: SIM115 - closed by the response
+        try:
+            exports.write_xlsx(table, spool)
+        except BaseException:
+            spool.close()
+            raise
+        size = spool.tell()
+        spool.seek(0)
+        if size <= XLSX_IN_MEMORY:  # still in memory: send the bytes
+            with spool:
+                response = Response(spool.read(), content_type=XLSX_TYPE)
+        else:
+            response = Response(wrap_file(request.environ, spool), content_type=XLSX_TYPE, direct_passthrough=True)
+            response.content_length = size
+    response.headers["Content-Disposition"] = attachment(table.name, fmt)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def ascii_name(name: str) -> str:
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in name)[:80] or "report"
+    """The file name in ASCII letters, digits, - and _ (a part of nothing but other characters is left out)."""
+    plain = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else " " for ch in name)
+    parts = (re.sub(r"[\s_]+", "_", part.strip(" _")) for part in plain.split("-"))
+    return "-".join(part for part in parts if part)[:80] or "report"
+
+
+def attachment(stem: str, fmt: str) -> str:
+    """Content-Disposition: an ASCII file name, and the full one (Chinese
+    names) as RFC 6266 filename* where it differs."""
+    plain = f"{ascii_name(stem)}.{fmt}"
+    full = re.sub(r'[\x00-\x1f\x7f\\/:*?"<>|]+', "_", stem).strip(" ._")[:120]
+    if not full or f"{full}.{fmt}" == plain:
+        return f'attachment; filename="{plain}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(f'{full}.{fmt}', safe='')}"
 
 
 # ---- charts ---------------------------------------------------------------------
@@ -209,23 +304,23 @@ def _courses():
 @roles_required(*REPORT_ROLES)
 def courses():
     scope, flt, unit, rows = _courses()
+    as_of = services.as_of_moment(flt.period, request_now())
     return render_template("reports/courses.html", rows=rows, flt=flt, unit=unit, crumbs=breadcrumbs(scope, unit),
-                           table=courses_table(unit, rows),
-                           as_of=services.as_of_moment(flt.period, request_now()))
+                           table=courses_table(unit, rows, as_of), as_of=as_of)
 
 
 @bp.get(f"/courses.<{FORMATS}:fmt>")
 @roles_required(*REPORT_ROLES)
 def courses_export(fmt: str):
-    _scope, _flt, unit, rows = _courses()
-    return send(courses_table(unit, rows), fmt)
+    _scope, flt, unit, rows = _courses()
+    return send(courses_table(unit, rows, services.as_of_moment(flt.period, request_now())), fmt)
 
 
 def _course(code: str):
     scope = report_scope()
     flt = filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
-    course = db_session().scalar(select(Course).where(Course.code == code)) if len(code) <= 32 else None
+    course = get_course(db_session(), code) if len(code) <= 32 else None
     if course is None:
         abort(404)
     total, rows = services.course_by_unit(db_session(), unit, course, flt.period, now=request_now())
@@ -244,25 +339,25 @@ def course(code: str):
 @bp.get(f"/courses/<code>/units.<{FORMATS}:fmt>")
 @roles_required(*REPORT_ROLES)
 def course_export(code: str, fmt: str):
-    _scope, _flt, unit, course, total, rows = _course(code)
-    return send(course_units_table(unit, course, total, rows), fmt)
+    _scope, flt, unit, course, total, rows = _course(code)
+    return send(course_units_table(unit, course, total, rows, services.as_of_moment(flt.period, request_now())), fmt)
 
 
-def _learners():
+def _learner_search():
     scope = report_scope()
     flt = filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
-    q = request.args.get("q", "")[:100]
-    page = request.args.get("page", "1")
-    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
-    rows, total = services.learners(db_session(), unit, q=q, page=page)
-    return scope, flt, unit, q, page, rows, total
+    q = request.args.get("q", "")[:100].strip()
+    return scope, flt, unit, q
 
 
 @bp.get("/learners")
 @roles_required(*REPORT_ROLES)
 def learners():
-    scope, flt, unit, q, page, rows, total = _learners()
+    scope, flt, unit, q = _learner_search()
+    raw_page = request.args.get("page", "1")
+    page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    rows, total = services.learners(db_session(), unit, q=q, page=page)
     return render_template("reports/learners.html", rows=rows, total=total, q=q, page=page, flt=flt, unit=unit,
                            crumbs=breadcrumbs(scope, unit), pages=max(1, -(-total // 50)))
 
@@ -270,8 +365,9 @@ def learners():
 @bp.get(f"/learners.<{FORMATS}:fmt>")
 @roles_required(*REPORT_ROLES)
 def learners_export(fmt: str):
-    _scope, _flt, unit, _q, _page, rows, _total = _learners()
-    return send(learners_table(unit, rows), fmt)
+    """Everyone the search finds, whatever page the reader was on."""
+    _scope, _flt, unit, q = _learner_search()
+    return send(learners_table(unit, q, learner_lines(unit.path, q)), fmt)
 
 
 @bp.get("/transcript")
@@ -292,4 +388,5 @@ def transcript(user_id: int):
 @login_required
 def transcript_export(user_id: int, fmt: str):
     person, rows = transcript_of(user_id)
-    return send(transcript_table(person, rows), fmt)
+    unit = db_session().get(OrgUnit, person.org_unit_id) if person.org_unit_id else None
+    return send(transcript_table(person, unit, rows, request_now()), fmt)

@@ -43,6 +43,17 @@ def csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
+def shown(cell) -> str:
+    """An XLSX cell as the spreadsheet shows it (percentages and one-decimal numbers formatted)."""
+    if cell.value is None:
+        return ""
+    if cell.number_format == "0.0%":
+        return f"{cell.value * 100:.1f}%"
+    if cell.number_format == "0.0":
+        return f"{cell.value:.1f}"
+    return str(cell.value)
+
+
 def test_page_csv_xlsx_and_json_agree(app, db, tree, managers):
     client = login(app.test_client(), db, managers["p"])
     page = client.get("/reports/coverage", query_string={"unit": tree["p"].id, **MONTHLY})
@@ -63,8 +74,8 @@ def test_page_csv_xlsx_and_json_agree(app, db, tree, managers):
 
     book = openpyxl.load_workbook(io.BytesIO(client.get(
         "/reports/coverage.xlsx", query_string={"table": "units", "unit": tree["p"].id, **MONTHLY}).data))
-    sheet = [list(r) for r in book.active.iter_rows(values_only=True)]
-    assert [[("" if v is None else str(v)) for v in r] for r in sheet] == rows
+    # below the title row, the XLSX shows what the CSV holds (its percentages are typed, formatted 0.0%)
+    assert [[shown(c) for c in r] for r in book.active.iter_rows(min_row=2)] == rows
 
     matrix = csv_rows(client.get("/reports/coverage.csv", query_string={"table": "matrix", "unit": tree["p"].id,
                                                                         **MONTHLY}).data)
@@ -169,8 +180,9 @@ def test_exports_neutralise_formulas():
     assert rows[0][0] == "'=cmd" and rows[1] == ["'+1", "'@SUM(A1)"] and rows[2] == ["'-2", "'\tx"]
     assert rows[3][0] == "'\rx" and rows[4] == ["-3", "4.5"]  # numbers stay numbers
     sheet = openpyxl.load_workbook(io.BytesIO(exports.to_xlsx(table))).active
-    values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert values[1] == ["'+1", "'@SUM(A1)"] and values[4] == [-3, 4.5]
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]  # the title row, the header, the rows
+    assert values[0] == ["T", None] and values[1] == ["'=cmd", "name"]
+    assert values[2] == ["'+1", "'@SUM(A1)"] and values[5] == [-3, 4.5]
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 
