@@ -59,6 +59,7 @@ bench: translations
 	$(BIN)/python -m bench.import_users
 	$(BIN)/python -m bench.import_units
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.exports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
