@@ -181,3 +181,15 @@ def test_the_layer_check_can_fail(tmp_path):
     (tmp_path / "lms" / "reports" / "services.py").write_text("from lms.auth import models\n", encoding="utf-8")
     assert _layer_violations(tmp_path) == [
         "lms/auth/probe.py:1: auth (layer 3) imports lms.reports (layer 11)"]
+
+
+def test_views_run_no_sql_of_their_own():
+    """Queries live in services (or a module of them); a view asks a service."""
+    bad = []
+    for p in _files("lms"):
+        if p.name != "views.py" and p.parent.name != "api":
+            continue
+        for line, module, names, _nested in _imports(p):
+            if module == "sqlalchemy" and {"select", "update", "delete", "insert", "text"} & set(names):
+                bad.append(f"{p.relative_to(ROOT)}:{line} imports {', '.join(names)} from sqlalchemy")
+    assert not bad, bad

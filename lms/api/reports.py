@@ -3,11 +3,10 @@ managers and administrators; the same scope as the pages)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify
-from sqlalchemy import select
 
 from lms.api import errors
 from lms.api.views import authenticate
-from lms.courses.models import Course
+from lms.courses.services import get_course
 from lms.permissions import roles_required
 from lms.reports import services
 from lms.reports.models import CELLS, cell_column
@@ -73,7 +72,7 @@ def course(code: str):
     scope = report_scope()
     flt = filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
-    found = db_session().scalar(select(Course).where(Course.code == code)) if len(code) <= 32 else None
+    found = get_course(db_session(), code) if len(code) <= 32 else None
     if found is None:
         abort(404, "No such course.")
     total, rows = services.course_by_unit(db_session(), unit, found, flt.period, now=request_now())

@@ -368,10 +368,7 @@ def my_learning():
     session = db_session()
     user_id = _user().id
     rows = learning.my_learning(session, user_id=user_id)
-    completions = session.execute(
-        select(CourseCompletion, Course).join(Course, Course.id == CourseCompletion.course_id)
-        .where(CourseCompletion.user_id == user_id).order_by(CourseCompletion.completed_at.desc(), Course.code)
-    ).all()
+    completions = learning.completions_of(session, user_id=user_id)
     return jsonify(
         enrolments=[{"course": serialize.course_summary(r.course), "enrolled_at": serialize.iso(r.enrolment.enrolled_at),
                      "progress": serialize.progress(r.progress)} for r in rows],

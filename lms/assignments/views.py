@@ -6,13 +6,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from lms import events
 from lms.assignments import services
 from lms.assignments.forms import AssignmentForm
 from lms.assignments.models import Assignment
-from lms.courses.models import Course
+from lms.courses.services import published_courses
 from lms.enums import SKILL_TYPES, TARGET_LEVELS
 from lms.forms import ActionForm
 from lms.orgs.models import OrgUnit
@@ -50,7 +49,7 @@ def assignments():
 def new_assignment():
     session = db_session()
     scope = current_scope()
-    courses = list(session.scalars(select(Course).where(Course.status == "published").order_by(Course.code)))
+    courses = published_courses(session)
     form = AssignmentForm()
     form.courses.choices = [(c.id, f"{c.code} · {c.title}") for c in courses]
     if request.method == "GET":

@@ -329,6 +329,10 @@ def matrix_counts(session: Session, flt: CatalogFilter | None = None) -> dict[tu
     return counts
 
 
+def published_courses(session: Session) -> list[Course]:
+    return list(session.scalars(select(Course).where(Course.status == "published").order_by(Course.code)))
+
+
 def get_course(session: Session, code: str) -> Course | None:
     return session.scalar(select(Course).where(Course.code == code))
 

@@ -487,3 +487,22 @@ def suggestions(session: Session, *, user_id: int, staff_category: str, limit: i
                                  for_category | ~Course.audiences.any())
             .order_by(for_category.desc(), Course.target_level, Course.code).limit(limit))
     return list(session.scalars(stmt.options(*WITH_TAGS)))
+
+
+# Built once: the lesson page runs it on every view.
+_FOLLOWED = (select(Course, Enrolment, CourseVersion.published_at)
+             .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == bindparam("user_id")))
+             .outerjoin(CourseVersion, CourseVersion.id == Enrolment.version_id)
+             .where(Course.code == bindparam("code")))
+
+
+def followed_course(session: Session, *, code: str, user_id: int):
+    """(course, the learner's enrolment or None, the followed version's published_at), or None."""
+    return session.execute(_FOLLOWED, {"code": code, "user_id": user_id}).first()
+
+
+def completions_of(session: Session, *, user_id: int) -> list[tuple[CourseCompletion, Course]]:
+    """The learner's course completions with their courses, newest first."""
+    return [(done, course) for done, course in session.execute(
+        select(CourseCompletion, Course).join(Course, Course.id == CourseCompletion.course_id)
+        .where(CourseCompletion.user_id == user_id).order_by(CourseCompletion.completed_at.desc(), Course.code))]

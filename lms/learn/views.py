@@ -74,18 +74,12 @@ def move_version(code: str):
     return redirect(url_for("catalog.course", code=code))
 
 
-_FOLLOWED = (select(Course, Enrolment, CourseVersion.published_at)
-             .outerjoin(Enrolment, (Enrolment.course_id == Course.id) & (Enrolment.user_id == bindparam("user_id")))
-             .outerjoin(CourseVersion, CourseVersion.id == Enrolment.version_id)
-             .where(Course.code == bindparam("code")))
-
-
 def _followed_lesson(code: str, slug: str):
     """(course, enrolment, outline, index, published_at) for the signed-in learner, reading
     only what concerns them: the course content comes from the per-worker cache.
     Returns a response instead when they are not enrolled."""
     session = db_session()
-    row = session.execute(_FOLLOWED, {"code": code, "user_id": current_user.id}).first()
+    row = services.followed_course(session, code=code, user_id=current_user.id)
     if row is None or row[0].status not in ("published", "archived"):
         abort(404)
     course, enrolment, published_at = row

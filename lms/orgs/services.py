@@ -249,3 +249,25 @@ def ancestors(session: Session, unit: OrgUnit) -> list[OrgUnit]:
     return [found[i] for i in ids if i in found]
 
 
+
+
+CHILDREN_PER_PAGE = 100
+
+
+def children_page(session: Session, unit: OrgUnit, *, page: int = 1,
+                  per_page: int = CHILDREN_PER_PAGE) -> tuple[list[OrgUnit], int]:
+    """One page of the unit's children, by name then code (a stable order), and how many there are."""
+    total = int(session.scalar(select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == unit.id)) or 0)
+    children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id)
+                                    .order_by(OrgUnit.name, OrgUnit.code).offset((page - 1) * per_page).limit(per_page)))
+    return children, total
+
+
+def subtree_ids(unit: OrgUnit):
+    """A SELECT of the ids of the unit and everything below it."""
+    return select(OrgUnit.id).where(path_startswith(OrgUnit.path, unit.path))
+
+
+def units_by_id(session: Session, ids) -> dict[int, OrgUnit]:
+    ids = {i for i in ids if i}
+    return {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))} if ids else {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from lms.csv_upload import CSV_BODY_BYTES, csv_import_page
 from lms.db import must_get
@@ -14,7 +13,7 @@ from lms.orgs.forms import HeadcountForm, MoveForm, UnitForm
 from lms.orgs.labels import KIND_LABELS, LEVEL_LABELS, STATUS_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
-from lms.orgs.scope import path_startswith, require_unit_in_scope
+from lms.orgs.scope import require_unit_in_scope
 from lms.params import int_arg, valid_id
 from lms.permissions import roles_required
 from lms.web import audit, body_limit, db_session, request_now
@@ -59,16 +58,15 @@ def unit(unit_id: int):
     unit = require_unit_in_scope(session, current_user, unit_id, current_scope())
     form = UnitForm(obj=unit)
     in_force = services.headcount_in_force(session, [unit.id], request_now().date())
-    subtree = services.headcount_in_force(session, select_subtree(unit), request_now().date())
-    children = list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.name)))
+    subtree = services.headcount_in_force(session, services.subtree_ids(unit), request_now().date())
+    page = int_arg("page", maximum=1_000_000) or 1
+    children, total = services.children_page(session, unit, page=page)
+    pages = max(1, -(-total // services.CHILDREN_PER_PAGE))
     return render_template("orgs/unit.html", unit=unit, form=form, ancestors=services.ancestors(session, unit),
                            history=services.headcount_history(session, unit.id), in_force=in_force, subtree=subtree,
-                           children=children, headcount_form=HeadcountForm(valid_from=request_now().date()),
+                           children=children, children_total=total, page=min(page, pages), pages=pages,
+                           headcount_form=HeadcountForm(valid_from=request_now().date()),
                            can_edit="admin" in current_user.role_names)
-
-
-def select_subtree(unit: OrgUnit):
-    return select(OrgUnit.id).where(path_startswith(OrgUnit.path, unit.path))
 
 
 @bp.route("/<int:unit_id>/edit", methods=["POST"])

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.auth.services import AccountError
@@ -16,7 +15,7 @@ from lms.forms import ActionForm
 from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
 from lms.orgs.scope import require_unit_in_scope, require_user_in_scope
-from lms.orgs.services import search_units
+from lms.orgs.services import search_units, units_by_id
 from lms.params import int_arg, valid_id
 from lms.people import services, user_import
 from lms.people.forms import SettingsForm, UserEditForm
@@ -49,8 +48,7 @@ def users():
     flt = services.UserFilter(q=q, unit_path=unit.path if unit else None, category=category, status=status)
     people, total = services.find_users(session, scope, flt, page=page)
     pages = max(1, -(-total // services.PAGE_SIZE))
-    unit_ids = {p.org_unit_id for p in people if p.org_unit_id}
-    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(unit_ids)))} if unit_ids else {}
+    units = units_by_id(session, (p.org_unit_id for p in people))
     return render_template("people/users.html", people=people, total=total, page=page, pages=pages, q=q, unit=unit,
                            category=category, status=status, units=units)
 
