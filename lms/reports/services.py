@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 from lms.assignments.models import Assignment, AssignmentMember
 from lms.auth.models import User
 from lms.courses.models import Course, Quiz
+from lms.db import table_of
+from lms.dbutil import any_contains
 from lms.enums import STAFF_CATEGORIES
 from lms.learn import services as learning
 from lms.learn.models import CourseCompletion, Enrolment, QuizAttempt
@@ -84,7 +86,8 @@ class Period:
 
     def chart_months(self) -> list[int]:
         first = self.start or month_add(self.end, -(CHART_MONTHS - 1))
-        months, m = [], first
+        months: list[int] = []
+        m = first
         while m <= self.end and len(months) < 240:
             months.append(m)
             m = month_add(m, 1)
@@ -336,7 +339,7 @@ def _course_figures(session: Session, prefix: str, as_of: datetime, *, course_id
                     ) -> dict[tuple, CourseFigures]:
     """Figures keyed by (course_id,) or (course_id, child path)."""
     su = _scoped_users(session, prefix, by_child=by_child)
-    e, cc = Enrolment.__table__, CourseCompletion.__table__
+    e, cc = table_of(Enrolment), table_of(CourseCompletion)
     out: dict[tuple, CourseFigures] = defaultdict(CourseFigures)
 
     def group(course_col):
@@ -354,16 +357,16 @@ def _course_figures(session: Session, prefix: str, as_of: datetime, *, course_id
         out[tuple(k)].enrolled, out[tuple(k)].completed = enrolled, completed
 
     # quiz: per learner best score and whether any attempt passed, then per course
-    qa = QuizAttempt.__table__
+    qa = table_of(QuizAttempt)
     per_learner = select(*group(Quiz.course_id), qa.c.user_id, func.max(qa.c.score).label("best"),
                          func.max(case((qa.c.passed.is_(True), 1), else_=0)).label("passed")) \
         .select_from(qa.join(Quiz, Quiz.id == qa.c.quiz_id).join(su, su.c.user_id == qa.c.user_id)) \
         .where(qa.c.submitted_at.is_not(None), qa.c.submitted_at < as_of)
     if course_id is not None:
         per_learner = per_learner.where(Quiz.course_id == course_id)
-    per_learner = per_learner.group_by(*group(Quiz.course_id), qa.c.user_id).subquery("pl")
-    g = [per_learner.c.course_id, per_learner.c.k] if by_child else [per_learner.c.course_id]
-    stmt = select(*g, func.count(), func.sum(per_learner.c.passed), func.avg(per_learner.c.best)).group_by(*g)
+    pl = per_learner.group_by(*group(Quiz.course_id), qa.c.user_id).subquery("pl")
+    g = [pl.c.course_id, pl.c.k] if by_child else [pl.c.course_id]
+    stmt = select(*g, func.count(), func.sum(pl.c.passed), func.avg(pl.c.best)).group_by(*g)
     for *k, attempted, passed, best in session.execute(stmt):
         f = out[tuple(k)]
         f.attempted, f.passed = attempted, int(passed or 0)
@@ -381,13 +384,13 @@ def _course_figures(session: Session, prefix: str, as_of: datetime, *, course_id
         .where(cc.c.completed_at < as_of)
     if course_id is not None:
         d = d.where(cc.c.course_id == course_id)
-    d = d.subquery("d")
-    g = [d.c.course_id, d.c.k] if by_child else [d.c.course_id]
-    stmt = select(*g, func.avg(d.c.days)).where(or_(d.c.rn == (d.c.n + 1) // 2, d.c.rn == (d.c.n + 2) // 2)).group_by(*g)
+    ds = d.subquery("d")
+    g = [ds.c.course_id, ds.c.k] if by_child else [ds.c.course_id]
+    stmt = select(*g, func.avg(ds.c.days)).where(or_(ds.c.rn == (ds.c.n + 1) // 2, ds.c.rn == (ds.c.n + 2) // 2)).group_by(*g)
     for *k, median in session.execute(stmt):
         out[tuple(k)].median_days = float(median) if median is not None else None
 
-    a, am = Assignment.__table__, AssignmentMember.__table__
+    a, am = table_of(Assignment), table_of(AssignmentMember)
     done = select(cc.c.id).where(cc.c.user_id == am.c.user_id, cc.c.course_id == a.c.course_id,
                                  cc.c.completed_at < as_of).exists()
     g = group(a.c.course_id)
@@ -441,17 +444,18 @@ def learners(session: Session, unit: OrgUnit, *, q: str = "", page: int = 1, per
              ) -> tuple[list[LearnerRow], int]:
     """People of the subtree (any status), filtered by name or username; one page and the total count."""
     base = select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*_learner_criteria(session, unit.path, q))
-    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     ids = list(session.scalars(base.order_by(User.full_name, User.username).offset((page - 1) * per_page).limit(per_page)))
     if not ids:
         return [], total
     users = {u.id: u for u in session.scalars(select(User).where(User.id.in_(ids)))}
     units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_({u.org_unit_id for u in users.values()})))}
-    enrolled = dict(session.execute(select(Enrolment.user_id, func.count()).where(Enrolment.user_id.in_(ids))
-                                    .group_by(Enrolment.user_id)).all())
-    completed = dict(session.execute(select(CourseCompletion.user_id, func.count())
-                                     .where(CourseCompletion.user_id.in_(ids)).group_by(CourseCompletion.user_id)).all())
-    return [LearnerRow(users[i], units.get(users[i].org_unit_id), enrolled.get(i, 0), completed.get(i, 0))
+    enrolled: dict[int, int] = {uid: n for uid, n in session.execute(
+        select(Enrolment.user_id, func.count()).where(Enrolment.user_id.in_(ids)).group_by(Enrolment.user_id))}
+    completed: dict[int, int] = {uid: n for uid, n in session.execute(
+        select(CourseCompletion.user_id, func.count()).where(CourseCompletion.user_id.in_(ids))
+        .group_by(CourseCompletion.user_id))}
+    return [LearnerRow(users[i], units.get(users[i].org_unit_id or 0), enrolled.get(i, 0), completed.get(i, 0))
             for i in ids], total
 
 
@@ -460,8 +464,7 @@ def _learner_criteria(session: Session, unit_path: str, q: str) -> list:
     criteria = [path_prefix(session, OrgUnit.path, unit_path)]
     q = q.strip()
     if q:
-        like = f"%{q}%"
-        criteria.append(or_(User.username.ilike(like), User.full_name.ilike(like)))
+        criteria.append(any_contains(q, User.username, User.full_name))
     return criteria
 
 
