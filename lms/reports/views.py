@@ -4,6 +4,7 @@ unit's subtree, administrators and national managers everything
 if it did not exist, for pages and exports alike."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from lms.enums import SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 from lms.labels import SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
+from lms.params import int_arg
 from lms.permissions import login_required, roles_required
 from lms.reports import charts, exports, services
 from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
@@ -31,6 +33,7 @@ from lms.web import db_session, request_now
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 FORMATS = "any(csv,xlsx)"
+UNITS_PER_PAGE = 100  # children of a unit per coverage page
 COVERAGE_TABLES = ("categories", "matrix", "units", "months")
 
 
@@ -275,8 +278,15 @@ def _coverage_report():
 @bp.get("/coverage")
 @roles_required(*REPORT_ROLES)
 def coverage():
-    scope, flt, unit, report = _coverage_report()
-    return render_template("reports/coverage.html", report=report, flt=flt, unit=unit,
+    scope, flt, unit, full = _coverage_report()
+    # The page shows the unit's own staff and one page of its children (by
+    # code); the exports and the totals hold every child.
+    children = full.rows[1:]
+    pages = max(1, -(-len(children) // UNITS_PER_PAGE))
+    page = min(int_arg("page", maximum=1_000_000) or 1, pages)
+    report = dataclasses.replace(full, rows=full.rows[:1] + children[(page - 1) * UNITS_PER_PAGE:page * UNITS_PER_PAGE])
+    return render_template("reports/coverage.html", report=report, flt=flt, unit=unit, page=page, pages=pages,
+                           children_total=len(children),
                            crumbs=breadcrumbs(scope, unit), tables=coverage_tables(report),
                            charts=coverage_charts(report), categories=STAFF_CATEGORIES,
                            cell_columns=cell_columns(), month_text=services.month_text, percent=percent)

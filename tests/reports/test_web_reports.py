@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
@@ -226,3 +227,33 @@ def test_bad_filters_are_refused(app, db, tree, managers):
                   {"start": "2026-05", "end": "2026-01"}):
         assert client.get("/reports/coverage", query_string=query).status_code == 400, query
     assert client.get("/reports/coverage.csv?table=secrets").status_code == 400
+
+
+def test_a_unit_with_many_children_is_paged_and_its_export_holds_them_all(client, db, tree):
+    from sqlalchemy import insert
+
+    from lms.db import table_of
+    from lms.orgs.models import OrgUnit
+
+    parent = tree["p"]
+    db.execute(insert(table_of(OrgUnit)), [
+        {"code": f"K{i:04d}", "name": f"县{i}", "level": "county", "kind": "social_insurance", "parent_id": parent.id,
+         "path": f"{parent.path}{100000 + i}/", "id": 100000 + i} for i in range(250)])
+    admin = make_user(db, username="pager", staff_category="manager", roles=("admin",), org_unit_id=parent.id)
+    db.commit()
+    login(client, db, admin)
+
+    def unit_rows(page):
+        html = client.get(f"/reports/coverage?unit={parent.id}&page={page}").get_data(as_text=True)
+        return re.findall(r'data-unit="([^"]+)"', html)
+
+    from sqlalchemy import func, select
+
+    children = db.scalar(select(func.count()).select_from(OrgUnit).where(OrgUnit.parent_id == parent.id))
+    db.rollback()
+    first, last = unit_rows(1), unit_rows(4)  # page 4 of 3 shows the last page
+    assert len(first) == 101 and first[0] == parent.code  # the unit's own staff, then 100 children
+    assert len(last) == 1 + children - 200
+    assert not set(first[1:]) & set(last[1:])
+    rows = csv_rows(client.get(f"/reports/coverage.csv?unit={parent.id}&table=units").data)
+    assert len([r for r in rows if r and r[0].startswith("K")]) == 250
