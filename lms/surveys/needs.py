@@ -258,25 +258,24 @@ def needs_report(session: Session, survey: Survey, unit: OrgUnit, *, today: date
         if ids:
             topic_cells[cell] = ids
 
-    # The groups: everything, and each category, child unit, level, kind.
-    total = _Group()
-    groups: dict[str, dict[str, _Group]] = {name: defaultdict(_Group) for name in ("category", "unit", "level", "kind")}
+    # The groups: each category, child unit, level, kind; everything is the sum of the categories.
+    groups: dict[str, dict[str, _Group]] = {dim: defaultdict(_Group) for dim in sql.DIMENSIONS}
     languages: dict[str, int] = defaultdict(int)
-
-    def each(k: str, level: str, kind: str, cat: str):
-        return (total, groups["category"][cat], groups["unit"][k], groups["level"][level], groups["kind"][kind])
-
-    for k, level, kind, cat, topic_id, *values in conn.execute(sql.need_counts(dialect, scope.kind, with_category), params):
-        values = [int(v or 0) for v in values]
-        for g in each(k, level, kind, cat):
-            g.topics[topic_id].add_answers(values)
-    for k, level, kind, cat, language, n in conn.execute(sql.respondent_counts(dialect, scope.kind, with_category), params):
-        languages[language] += int(n or 0)
-        for g in each(k, level, kind, cat):
-            g.respondents += int(n or 0)
-    for k, level, kind, cat, n in conn.execute(sql.headcounts(dialect, scope.kind, with_category, bool(levels)), params):
-        for g in each(k, level, kind, cat):
-            g.headcount += int(n or 0)
+    for dim, by_group in groups.items():
+        for g, topic_id, *values in conn.execute(sql.need_counts(dialect, scope.kind, with_category, dim), params):
+            by_group[g].topics[topic_id].add_answers([int(v or 0) for v in values])
+        for g, language, n in conn.execute(sql.respondent_counts(dialect, scope.kind, with_category, dim), params):
+            by_group[g].respondents += int(n or 0)
+            if dim == "category":
+                languages[language] += int(n or 0)
+        for g, n in conn.execute(sql.headcounts(dialect, scope.kind, with_category, bool(levels), dim), params):
+            by_group[g].headcount += int(n or 0)
+    total = _Group()
+    for g in groups["category"].values():
+        total.respondents += g.respondents
+        total.headcount += g.headcount
+        for topic_id, counts in g.topics.items():
+            total.topics[topic_id].add_answers((counts.not_needed, counts.useful, counts.essential, counts.no_answer))
     trained: dict[str, int] = dict.fromkeys(CELL_COLUMNS, 0)
     for _cat, *values in conn.execute(sql.trained(dialect, scope.kind, with_category, bool(levels)), params):
         for col, v in zip(CELL_COLUMNS, values, strict=True):
@@ -307,9 +306,9 @@ def needs_report(session: Session, survey: Survey, unit: OrgUnit, *, today: date
         topic_rows.append(TopicRow(tp, need, offer, dict(topic_offer[tp.id]), need.high and offer <= FEW_COURSES))
 
     by_category = [groups["category"][c].row(c, topic_cells) for c in categories]
-    own = groups["unit"].get(unit.path, _Group())
+    own = groups["child"].get(unit.path, _Group())
     by_unit = [own.row(unit.code, topic_cells, unit=unit, own=True)]
-    by_unit += [groups["unit"].get(child.path, _Group()).row(child.code, topic_cells, unit=child, has_children=has)
+    by_unit += [groups["child"].get(child.path, _Group()).row(child.code, topic_cells, unit=child, has_children=has)
                 for child, has in children_of(session, unit)]
     by_level = [groups["level"][v].row(v, topic_cells) for v in ORG_LEVELS if v in groups["level"]]
     by_kind = [groups["kind"][v].row(v, topic_cells) for v in ORG_KINDS if v in groups["kind"]]

@@ -4,9 +4,9 @@ the coverage report's (lms.reports.coverage_sql, whose scope parameters they
 share: `scope_ids` or `scope_pattern`, and `prefix_length` for the child key).
 
 Every statement groups the survey's counters (never the answers themselves)
-by the dimensions the report splits on: the child of the report's unit the
-respondent's unit lies under (`k`), the staff category, the unit's level and
-kind. The report then only adds up these few groups.
+by one of the dimensions the report splits on (DIMENSIONS): the staff
+category, the child of the report's unit the respondent's unit lies under,
+the unit's level or its kind; the report then only reads these few groups.
 
 No flask here.
 """
@@ -23,9 +23,19 @@ from lms.reports.coverage_sql import child_key, in_scope
 from lms.reports.models import CELL_COLUMNS, report_unit_people
 from lms.surveys.models import NEEDS, SurveyTopic, SurveyTopicScheme, survey_need_counts, survey_respondent_counts
 
+DIMENSIONS = ("category", "child", "level", "kind")
 
-def _dims(dialect: str) -> list:
-    return [child_key(dialect, OrgUnit.path).label("k"), OrgUnit.level, OrgUnit.kind]
+
+def _dim(dialect: str, dim: str, category_col):
+    """The column a breakdown groups on: the staff category, or (through the
+    respondent's unit) the child of the report's unit, the level or the kind."""
+    if dim == "category":
+        return category_col.label("g")
+    if dim == "child":
+        return child_key(dialect, OrgUnit.path).label("g")
+    if dim in ("level", "kind"):
+        return getattr(OrgUnit, dim).label("g")
+    raise ValueError(dim)
 
 
 def _filters(dialect: str, kind: str, category_col, unit_col, *, with_category: bool, with_levels: bool) -> list:
@@ -41,29 +51,34 @@ def _filters(dialect: str, kind: str, category_col, unit_col, *, with_category: 
 
 
 @cache
-def need_counts(dialect: str, kind: str, with_category: bool):
-    """(k, level, kind, staff_category, topic_id, *NEEDS) for survey `survey_id`."""
+def need_counts(dialect: str, kind: str, with_category: bool, dim: str):
+    """(group, topic_id, *NEEDS) for survey `survey_id`, grouped by one dimension
+    (one statement per dimension: each reads the counters once and returns a
+    few hundred rows, where one statement grouped by all of them would sort
+    every counter row)."""
     c = survey_need_counts
-    dims = [*_dims(dialect), c.c.staff_category, c.c.topic_id]
-    return select(*dims, *[func.sum(c.c[name]) for name in NEEDS]) \
-        .join(OrgUnit, OrgUnit.id == c.c.org_unit_id) \
-        .where(c.c.survey_id == bindparam("survey_id"),
-               *_filters(dialect, kind, c.c.staff_category, c.c.org_unit_id, with_category=with_category,
-                         with_levels=False)) \
-        .group_by(*dims)
+    group = _dim(dialect, dim, c.c.staff_category)
+    stmt = select(group, c.c.topic_id, *[func.sum(c.c[name]) for name in NEEDS])
+    if dim != "category":
+        stmt = stmt.join(OrgUnit, OrgUnit.id == c.c.org_unit_id)
+    return stmt.where(c.c.survey_id == bindparam("survey_id"),
+                      *_filters(dialect, kind, c.c.staff_category, c.c.org_unit_id, with_category=with_category,
+                                with_levels=False)) \
+        .group_by(group, c.c.topic_id)
 
 
 @cache
-def respondent_counts(dialect: str, kind: str, with_category: bool):
-    """(k, level, kind, staff_category, language, respondents) for survey `survey_id`."""
+def respondent_counts(dialect: str, kind: str, with_category: bool, dim: str):
+    """(group, language, respondents) for survey `survey_id`, grouped by one dimension."""
     r = survey_respondent_counts
-    dims = [*_dims(dialect), r.c.staff_category, r.c.language]
-    return select(*dims, func.sum(r.c.respondents)) \
-        .join(OrgUnit, OrgUnit.id == r.c.org_unit_id) \
-        .where(r.c.survey_id == bindparam("survey_id"), r.c.respondents > 0,
-               *_filters(dialect, kind, r.c.staff_category, r.c.org_unit_id, with_category=with_category,
-                         with_levels=False)) \
-        .group_by(*dims)
+    group = _dim(dialect, dim, r.c.staff_category)
+    stmt = select(group, r.c.language, func.sum(r.c.respondents))
+    if dim != "category":
+        stmt = stmt.join(OrgUnit, OrgUnit.id == r.c.org_unit_id)
+    return stmt.where(r.c.survey_id == bindparam("survey_id"), r.c.respondents > 0,
+                      *_filters(dialect, kind, r.c.staff_category, r.c.org_unit_id, with_category=with_category,
+                                with_levels=False)) \
+        .group_by(group, r.c.language)
 
 
 @cache
@@ -79,9 +94,9 @@ def units_answered(dialect: str, kind: str, with_category: bool):
 
 
 @cache
-def headcounts(dialect: str, kind: str, with_category: bool, with_levels: bool):
-    """(k, level, kind, staff_category, headcount in force on `on_date`) of the
-    target's units (categories and levels of the survey) in the scope."""
+def headcounts(dialect: str, kind: str, with_category: bool, with_levels: bool, dim: str):
+    """(group, headcount in force on `on_date`) of the target's units
+    (categories and levels of the survey) in the scope, grouped by one dimension."""
     h = table_of(Headcount)
     unit, category = h.c.org_unit_id, h.c.staff_category
     if dialect == "postgresql":  # the newest row on or before the date, per unit and category
@@ -91,12 +106,12 @@ def headcounts(dialect: str, kind: str, with_category: bool, with_levels: bool):
         rows = select(unit, category, h.c.headcount, func.max(h.c.valid_from)).group_by(unit, category)
     rows = rows.where(h.c.valid_from <= bindparam("on_date"), in_scope(dialect, kind, unit))
     latest = rows.subquery("h")
-    dims = [*_dims(dialect), latest.c.staff_category]
-    return select(*dims, func.sum(latest.c.headcount)) \
+    group = _dim(dialect, dim, latest.c.staff_category)
+    return select(group, func.sum(latest.c.headcount)) \
         .join(OrgUnit, OrgUnit.id == latest.c.org_unit_id) \
         .where(*_filters(dialect, kind, latest.c.staff_category, latest.c.org_unit_id, with_category=with_category,
                          with_levels=with_levels)) \
-        .group_by(*dims)
+        .group_by(group)
 
 
 @cache
@@ -141,5 +156,5 @@ def offer_per_topic():
 
 
 
-__all__ = ["headcounts", "need_counts", "offer_per_cell", "offer_per_topic", "respondent_counts", "trained",
+__all__ = ["DIMENSIONS", "headcounts", "need_counts", "offer_per_cell", "offer_per_topic", "respondent_counts", "trained",
            "units_answered"]
