@@ -53,13 +53,15 @@ test-fast: translations
 
 # Speed figures (printed, never asserted): the learner's pages under gunicorn + wrk,
 # the 100,000-user and 100,000-org-unit imports, and the coverage reports on the national load set
-# (SQLite; `$(BIN)/python -m bench.reports <empty PostgreSQL URL>` for PostgreSQL).
+# (SQLite; `$(BIN)/python -m bench.reports <empty PostgreSQL URL>` for PostgreSQL), and the needs report
+# over 200,000 survey responses (`$(BIN)/python -m bench.surveys [<empty PostgreSQL URL>]`).
 bench: translations
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.import_users
 	$(BIN)/python -m bench.import_units
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.exports
+	$(BIN)/python -m bench.surveys
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -156,12 +156,16 @@ def export_course_command(code: str, number: int | None, output: Path | None) ->
 
 @lms_cli.command("create-demo")
 def create_demo_command() -> None:
-    """Create the demo org units and accounts (safe to run again)."""
+    """Create the demo org units and accounts, and the open demo training-needs
+    survey with its answers (safe to run again)."""
     from lms.demo import create_demo
+    from lms.surveys.demo import create_demo_survey
 
     with _db().transaction() as session:
         created = create_demo(session, now=utcnow())
+        survey = create_demo_survey(session, now=utcnow())
     click.echo(f"demo accounts ready ({created} new)")
+    click.echo("demo training-needs survey " + ("created" if survey is not None else "already there"))
 
 
 @lms_cli.command("create-user")
@@ -355,6 +359,32 @@ def rebuild_report_counters_command() -> None:
     with _db().transaction() as session:
         rows = rebuild(session)
     click.echo("report counters rebuilt: " + ", ".join(f"{k} {v}" for k, v in rows.items()))
+
+
+@lms_cli.command("rebuild-survey-counters")
+def rebuild_survey_counters_command() -> None:
+    """Recompute the needs report's counters of every survey from the answers (after a restore)."""
+    from lms.surveys.services import rebuild_all_counters
+
+    with _db().transaction() as session:
+        n = rebuild_all_counters(session)
+    click.echo(f"survey counters rebuilt: {n} survey(s)")
+
+
+@lms_cli.command("generate-survey-load")
+@click.option("--responses", default=200_000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--seed", default=2026, show_default=True, type=int)
+def generate_survey_load_command(responses: int, seed: int) -> None:
+    """A national training-needs survey with many responses, for the needs report's benchmark (after generate-load)."""
+    from lms.surveys.load import SurveyLoadError, generate_survey_load
+
+    try:
+        with _db().transaction() as session:
+            result = generate_survey_load(session, responses=responses, seed=seed)
+    except SurveyLoadError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"survey {result.survey_id}: {result.responses} responses ({result.online} online), "
+               f"{result.answers} answers in {result.seconds:.1f} s")
 
 
 @lms_cli.command("generate-load")
