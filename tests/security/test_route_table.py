@@ -23,6 +23,7 @@ from lms.orgs.services import create_unit
 from lms.web import utcnow
 from tests.authoring.images import png
 from tests.builders import make_course, make_user
+from tests.surveys.conftest import make_survey
 
 ROLES = ("anonymous", "learner", "other_learner", "author", "manager", "admin")
 SIGNED_IN = ROLES[1:]
@@ -205,6 +206,32 @@ ROUTES = [
     Route("reports_api.course", "GET", "/api/v1/reports/courses/T-101", api(403) | {"manager": 200, "admin": 200}),
     Route("reports_api.transcript", "GET", "/api/v1/reports/learners/{learner}/transcript",
           api(403) | {"manager": 200, "admin": 200}),
+    # training-needs surveys (issue 14): {survey} is open, asks the staff of {unit} (the learner), built there
+    Route("surveys.index", "GET", "/surveys/", staff(200)),
+    Route("surveys.new", "GET", "/surveys/new", staff(200)),
+    Route("surveys.new", "POST", "/surveys/new", staff(200), data={}),
+    Route("surveys.survey", "GET", "/surveys/{survey}", staff(200)),
+    Route("surveys.edit", "GET", "/surveys/{survey}/edit", staff(200)),
+    Route("surveys.edit", "POST", "/surveys/{survey}/edit", staff(200), data={}),
+    Route("surveys.new_topic", "GET", "/surveys/{survey}/topics/new", staff(200)),
+    Route("surveys.new_topic", "POST", "/surveys/{survey}/topics/new", staff(200), data={}),
+    Route("surveys.topic", "GET", "/surveys/{survey}/topics/{topic}", staff(200)),
+    Route("surveys.topic", "POST", "/surveys/{survey}/topics/{topic}", staff(200), data={}),
+    Route("surveys.delete_topic", "POST", "/surveys/{survey}/topics/{topic}/delete", staff(302)),
+    Route("surveys.move_topic", "POST", "/surveys/{survey}/topics/{topic}/move", staff(302), data={"direction": "up"}),
+    Route("surveys.open_survey", "POST", "/surveys/{survey}/open", staff(302)),
+    Route("surveys.close_survey", "POST", "/surveys/{survey}/close", staff(302)),
+    Route("surveys.version", "GET", "/surveys/{survey}/versions/1", staff(200)),
+    Route("surveys.import_responses", "GET", "/surveys/{survey}/import", staff(200)),
+    Route("surveys.import_responses", "POST", "/surveys/{survey}/import", staff(200), data={}),
+    Route("surveys.import_template", "GET", "/surveys/{survey}/import/template.csv", staff(200)),
+    Route("surveys.needs_page", "GET", "/surveys/{survey}/needs?unit={unit}&category=staff", staff(200)),
+    Route("surveys.needs_export", "GET", "/surveys/{survey}/needs.csv?table=units", staff(200)),
+    Route("surveys.needs_export", "GET", "/surveys/{survey}/needs.xlsx?table=cells", staff(200)),
+    Route("surveys.answer", "GET", "/surveys/{survey}/answer", page(200, others=403)),
+    Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
+    Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
+    Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
 ]
 
 
@@ -246,13 +273,15 @@ def world(app, db, now):
                                     due_on=now.date(), created_by_id=None, now=now)[0]
     pending = make_user(db, username="pending", org_unit_id=unit.id, status="pending")
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
+    survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
     real_now = utcnow()  # login sessions age by the server clock
     sessions = {role: start_login_session(db, user=user, now=real_now) for role, user in users.items()}
     tokens = {role: create_api_token(db, user=user, now=real_now) for role, user in users.items()}
     db.commit()
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
-            "assignment": assignment.id, "pending": pending.id}
+            "assignment": assignment.id, "pending": pending.id,
+            "survey": survey.id, "topic": survey.topics[0].id}
 
 
 def _client_for(app, world, role):
