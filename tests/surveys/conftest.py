@@ -129,3 +129,7 @@ def pinned_clock(request):
     app.config["NOW"] = lambda: moment["now"]
     yield moment
     app.config.pop("NOW", None)
+
+
+# The real-browser fixtures of tests/e2e (Playwright + Debian chromium, JavaScript off), for test_browser.py.
+from tests.e2e.conftest import browser, live_server, page  # noqa: E402,F401
