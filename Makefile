@@ -61,6 +61,7 @@ bench: translations
 	$(BIN)/python -m bench.import_units
 	$(BIN)/python -m bench.reports
 	$(BIN)/python -m bench.exports
+	$(BIN)/python -m bench.markdown
 	$(BIN)/python -m bench.surveys
 
 clean:

@@ -46,10 +46,10 @@ __all__ = [
     "render_inline",
 ]
 
-MAX_MARKDOWN_CHARS = 100_000  # one lesson body: 4 hours of reading (the largest real lesson: 14,000)
+MAX_MARKDOWN_CHARS = 50_000  # one lesson body: 2 hours of reading (the largest real lesson: 14,000); the worst text this long renders in about 0.3 s
 MAX_SHORT_MARKDOWN_CHARS = 20_000  # summary, terms, question/option text and feedback
 MAX_NESTING_DEPTH = 8  # lists and block quotes inside each other
-MAX_HTML_TAGS = 5_000  # raw HTML start tags in one text: nh3's cost grows with their nesting
+MAX_HTML_TAGS = 2_000  # raw HTML start tags in one text: nh3's cost grows with their nesting
 
 # The engine's own recursion guard, counted in tokens: a list level takes two
 # (list + item), so MAX_NESTING_DEPTH lists fit with room for a table or a
