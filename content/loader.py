@@ -66,22 +66,30 @@ at least 1.
 ``quiz.toml``::
 
     title = "测验"                  # required
-    pass_mark = 60                 # percent 0-100, default 60
+    pass_mark = 60                 # percent 0-100 of the weighted score, default 60
     attempts_allowed = 0           # >= 0, 0 = unlimited (default)
     shuffle_questions = false      # default false
     shuffle_options = false        # default false
     time_limit_minutes = 20        # optional, > 0
     questions_per_attempt = 10     # optional, 1..number of questions: draw N at random
 
+    [review]                       # optional: what a learner sees of a submitted attempt, and when:
+    score = "immediately"          #   immediately | when_finished | never
+    correctness = "immediately"    #   (when_finished: after a pass, or when no attempt is left)
+    right_answers = "when_finished"
+    feedback = "when_finished"     # option, answer and question feedback
+
     [[questions]]
-    kind = "single"                # single | multiple | true_false
+    kind = "single"                # single | multiple | true_false | short_answer | numerical | matching | essay
     text = "Markdown"              # required
-    feedback = "Markdown"          # optional, shown after submission
+    title = "..."                  # optional: the author's name for it, never shown to learners
+    feedback = "Markdown"          # optional, shown after submission (see [review])
     points = 1                     # optional int > 0, default 1
 
     [[questions.options]]          # single/multiple: at least 2 options
     text = "Markdown"              # required
     correct = true                 # optional, default false
+    weight = 50                    # instead of `correct`: partial credit in percent, -100..100
     feedback = "Markdown"          # optional
 
     [[questions]]
@@ -91,9 +99,49 @@ at least 1.
     feedback_true = "..."          # optional: feedback of the "true" option
     feedback_false = "..."         # optional: feedback of the "false" option
 
+    [[questions]]
+    kind = "short_answer"
+    text = "..."
+    [[questions.answers]]          # at least one, one of them at weight 100
+    text = "北京"                   # plain text; * matches any text, \\* is a literal *
+    weight = 100                   # percent 0-100, default 100
+    feedback = "..."
+
+    [[questions]]
+    kind = "numerical"
+    text = "..."
+    units = [{ unit = "元", multiplier = 1 }, { unit = "万元", multiplier = 0.0001 }]  # optional
+    [[questions.answers]]          # at least one at weight 100; the first that holds counts
+    value = 3000                   # with `tolerance` (default 0) ...
+    tolerance = 50
+    # min = 2950                   # ... or a range
+    # max = 3050
+    # other = true                 # or: any other number (for its feedback; weight default 0)
+    weight = 100
+    feedback = "..."
+
+    [[questions]]
+    kind = "matching"
+    text = "..."
+    distractors = ["..."]          # optional: extra wrong answers (plain text)
+    [[questions.pairs]]            # at least 2
+    text = "Markdown"              # the item
+    match = "plain text"           # its answer
+
+    [[questions]]
+    kind = "essay"                 # graded later by a person
+    text = "..."
+    max_chars = 2000               # optional, 1-20000, default 5000
+
 A single-choice question needs exactly one correct option, a multiple-choice
-question at least one. A true_false question is expanded into two options,
-"正确"/"错误" (zh_CN) or "True"/"False" (en), true first.
+question at least one. With weights (Moodle's partial credit) a single-choice
+question needs an option at 100 and a multiple-choice question positive
+weights that add up to 100; a negative weight takes credit away, never below
+0 for the question. A true_false question is expanded into two options,
+"正确"/"错误" (zh_CN) or "True"/"False" (en), true first. Short-answer and
+numerical questions need an answer at weight 100 (so full marks are possible);
+a matching question at least 2 pairs; the first unit of a numerical question
+is its base unit (multiplier 1).
 
 Text normalisation: line endings become ``\\n``; Markdown fields lose leading
 blank lines and trailing whitespace; titles are stripped and must be one line.
@@ -107,7 +155,9 @@ cannot pass silently.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import html
 import io
 import math
 import os
@@ -119,6 +169,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from content.grading import MAX_TEXT_ANSWER_CHARS, normalise_answer, numerical_range, numerical_value, parse_number
 from content.problems import MAX_LISTED_PROBLEMS, PackageInvalid, Problem, field_name
 from content.render import (
     MAX_MARKDOWN_CHARS,
@@ -131,9 +182,12 @@ from content.render import (
 )
 from content.spec import (
     LANGUAGES,
+    MAX_ESSAY_CHARS,
     MAX_OPTIONS,
     MAX_QUESTIONS,
     QUESTION_KINDS,
+    REVIEW_ITEMS,
+    REVIEW_TIMES,
     SCHEMES,
     SKILL_TYPES,
     STAFF_CATEGORIES,
@@ -145,7 +199,9 @@ from content.spec import (
     OptionSpec,
     QuestionSpec,
     QuizSpec,
+    ReviewSpec,
     TermsOfReference,
+    UnitSpec,
 )
 from content.toml_lines import TomlLines
 from content.toml_writer import dumps
@@ -162,6 +218,7 @@ __all__ = [
     "load_package_zip",
     "dump_package",
     "normalise_markdown",
+    "question_problems",
 ]
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -215,12 +272,25 @@ _COURSE_KEYS = (
 _FRONT_MATTER_KEYS = ("title", "estimated_minutes")
 _QUIZ_KEYS = (
     "title", "pass_mark", "attempts_allowed", "shuffle_questions", "shuffle_options",
-    "time_limit_minutes", "questions_per_attempt", "questions",
+    "time_limit_minutes", "questions_per_attempt", "review", "questions",
 )
-_QUESTION_KEYS = ("kind", "text", "feedback", "points")
-_CHOICE_KEYS = ("options",)
-_TRUE_FALSE_KEYS = ("answer", "feedback_true", "feedback_false")
-_OPTION_KEYS = ("text", "correct", "feedback")
+_QUESTION_KEYS = ("kind", "text", "title", "feedback", "points")
+_KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "single": ("options",),
+    "multiple": ("options",),
+    "true_false": ("answer", "feedback_true", "feedback_false"),
+    "short_answer": ("answers",),
+    "numerical": ("answers", "units"),
+    "matching": ("pairs", "distractors"),
+    "essay": ("max_chars",),
+}
+_OPTION_KEYS = ("text", "correct", "weight", "feedback")
+_SHORT_ANSWER_KEYS = ("text", "weight", "feedback")
+_NUMERICAL_KEYS = ("value", "tolerance", "min", "max", "other", "weight", "feedback")
+_UNIT_KEYS = ("unit", "multiplier")
+_PAIR_KEYS = ("text", "match")
+MAX_UNITS = 20
+MAX_MATCH_CHARS = 200
 
 _KeyPath = tuple[str | int, ...]  # e.g. ("questions", 1, "options")
 
@@ -613,28 +683,235 @@ def _parse_lessons(problems: list[Problem], lesson_files: dict[str, bytes]) -> l
 # --------------------------------------------------------------------------- quiz.toml
 
 
-def _parse_option(out: _File, table: dict[str, Any], path: _KeyPath) -> OptionSpec:
-    _check_keys(out, table, path, _OPTION_KEYS)
-    text = _str(out, table, path, "text", required=True)
-    feedback = _str(out, table, path, "feedback")
-    correct = _bool(out, table, path, "correct", default=False)
-    return OptionSpec(text, render_inline(text), bool(correct), feedback, render_markdown(feedback))
+def _number(
+    out: _File, table: Mapping[str, Any], path: _KeyPath, key: str, *,
+    minimum: float | None = None, maximum: float | None = None,
+) -> float | None:
+    """A finite number (integer or float) within [minimum, maximum], or None (absent, or reported)."""
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        out.add(path + (key,), f"must be a number, not {_toml_type(value)}")
+        return None
+    number = float(value)
+    if not math.isfinite(number):
+        out.add(path + (key,), "must be a finite number")
+        return None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        low = "" if minimum is None else f"{minimum:g}"
+        high = "" if maximum is None else f"{maximum:g}"
+        out.add(path + (key,), f"must be between {low} and {high}, not {value}" if low and high
+                else f"must be at least {low}, not {value}" if low else f"must be at most {high}, not {value}")
+        return None
+    return number
+
+
+def _plain_line(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str, max_chars: int) -> str:
+    """A required one-line plain-text field (not Markdown): short answers, matching answers, units."""
+    value = " ".join(_str(out, table, path, key, required=True, title=True).split())
+    if len(value) > max_chars:
+        out.add(path + (key,), f"is {len(value):,} characters long; the limit is {max_chars:,}")
+        return ""
+    return value
+
+
+def _checked_tables(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str) -> list[dict[str, Any]] | None:
+    """The array of tables `key`, or None when it was refused (not tables, or too many)."""
+    raw = _tables(out, table, path, key)
+    if raw is not None and len(raw) > MAX_OPTIONS:
+        out.add(path + (key,), f"a question has at most {MAX_OPTIONS} {key}, found {len(raw):,}")
+        return None
+    return raw
+
+
+def _parse_options(out: _File, table: Mapping[str, Any], path: _KeyPath, kind: str) -> list[OptionSpec]:
+    raw = _checked_tables(out, table, path, "options")
+    if raw is None:
+        return []
+    weighted = any("weight" in item for item in raw)
+    options: list[OptionSpec] = []
+    for i, item in enumerate(raw):
+        where = path + ("options", i)
+        _check_keys(out, item, where, _OPTION_KEYS)
+        text = _str(out, item, where, "text", required=True)
+        feedback = _str(out, item, where, "feedback")
+        weight: float | None = None
+        if weighted:
+            if "correct" in item:
+                out.add(where + ("correct",), "give either `correct` or `weight` in a question, not both "
+                                              "(with weights, the options with a positive weight are right)")
+            weight = _number(out, item, where, "weight", minimum=-100, maximum=100) or 0.0
+            correct = weight >= 100 if kind == "single" else weight > 0
+        else:
+            correct = bool(_bool(out, item, where, "correct", default=False))
+        options.append(OptionSpec(text, render_inline(text), correct, feedback, render_markdown(feedback), weight=weight))
+    where = path + ("options",)
+    correct_count = sum(option.correct for option in options)
+    if len(options) < 2:
+        out.add(where, f"a {kind}-choice question needs at least 2 options, found {len(options)}")
+    elif weighted:
+        weights = [option.weight or 0.0 for option in options]
+        if kind == "single" and max(weights) != 100:
+            out.add(where, "with weights, a single-choice question needs an option at weight 100 (full marks)")
+        positive = sum(w for w in weights if w > 0)
+        if kind == "multiple" and abs(positive - 100) > 0.5:
+            out.add(where, f"with weights, the positive weights of a multiple-choice question add up to 100, "
+                           f"not {positive:g}")
+    elif kind == "single" and correct_count != 1:
+        out.add(where, f"a single-choice question needs exactly one correct option, found {correct_count}")
+    elif kind == "multiple" and correct_count == 0:
+        out.add(where, "a multiple-choice question needs at least one correct option")
+    return options
+
+
+def _full_marks_problem(out: _File, path: _KeyPath, options: list[OptionSpec]) -> None:
+    if options and not any(option.weight == 100 for option in options):
+        out.add(path + ("answers",), "one answer needs weight 100, so that full marks are possible")
+
+
+def _parse_short_answers(out: _File, table: Mapping[str, Any], path: _KeyPath) -> list[OptionSpec]:
+    raw = _checked_tables(out, table, path, "answers")
+    if raw is None:
+        return []
+    options: list[OptionSpec] = []
+    for i, item in enumerate(raw):
+        where = path + ("answers", i)
+        _check_keys(out, item, where, _SHORT_ANSWER_KEYS)
+        text = _plain_line(out, item, where, "text", MAX_TEXT_ANSWER_CHARS)
+        if text and not normalise_answer(text.replace("*", "")) and "*" not in text:
+            out.add(where + ("text",), "is empty once spaces and punctuation are ignored")
+        weight = _number(out, item, where, "weight", minimum=0, maximum=100)
+        weight = 100.0 if weight is None else weight
+        feedback = _str(out, item, where, "feedback")
+        options.append(OptionSpec(text, html.escape(text), weight >= 100, feedback, render_markdown(feedback),
+                                  weight=weight))
+    if not raw:
+        out.add(path + ("answers",), "a short-answer question needs at least one accepted answer ([[questions.answers]])")
+    _full_marks_problem(out, path, options)
+    return options
+
+
+def _parse_numerical_answers(out: _File, table: Mapping[str, Any], path: _KeyPath) -> list[OptionSpec]:
+    raw = _checked_tables(out, table, path, "answers")
+    if raw is None:
+        return []
+    options: list[OptionSpec] = []
+    for i, item in enumerate(raw):
+        where = path + ("answers", i)
+        _check_keys(out, item, where, _NUMERICAL_KEYS)
+        other = bool(_bool(out, item, where, "other", default=False))
+        given = [key for key in ("value", "tolerance", "min", "max") if key in item]
+        low: float | None = None
+        high: float | None = None
+        if other:
+            if given:
+                out.add(where, f"an `other` answer (any other number) takes no {', '.join(given)}")
+        elif "value" in item:
+            if "min" in item or "max" in item:
+                out.add(where, "give either `value` (with `tolerance`) or `min` and `max`, not both")
+            value = _number(out, item, where, "value")
+            tolerance = _number(out, item, where, "tolerance", minimum=0)
+            if value is not None:
+                low, high = numerical_range(value, tolerance or 0.0)
+        elif "min" in item or "max" in item:
+            if "tolerance" in item:
+                out.add(where + ("tolerance",), "a range (`min`, `max`) takes no tolerance")
+            low, high = _number(out, item, where, "min"), _number(out, item, where, "max")
+            if "min" not in item or "max" not in item:
+                out.add(where, "a range needs both `min` and `max`")
+            elif low is not None and high is not None and low > high:
+                out.add(where, f"min ({low:g}) is larger than max ({high:g})")
+        else:
+            out.add(where, "an answer needs `value` (and `tolerance`), or `min` and `max`, or `other = true`")
+        weight = _number(out, item, where, "weight", minimum=0, maximum=100)
+        weight = (0.0 if other else 100.0) if weight is None else weight
+        feedback = _str(out, item, where, "feedback")
+        options.append(OptionSpec("", "", weight >= 100, feedback, render_markdown(feedback), weight=weight,
+                                  min_value=low, max_value=high))
+    if not raw:
+        out.add(path + ("answers",), "a numerical question needs at least one accepted answer ([[questions.answers]])")
+    _full_marks_problem(out, path, options)
+    return options
+
+
+def _parse_units(out: _File, table: Mapping[str, Any], path: _KeyPath) -> list[UnitSpec]:
+    raw = _tables(out, table, path, "units") or []
+    if len(raw) > MAX_UNITS:
+        out.add(path + ("units",), f"a question has at most {MAX_UNITS} units, found {len(raw):,}")
+        return []
+    units: list[UnitSpec] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = path + ("units", i)
+        _check_keys(out, item, where, _UNIT_KEYS)
+        unit = _plain_line(out, item, where, "unit", 40)
+        multiplier = _number(out, item, where, "multiplier")
+        if multiplier is None:
+            if "multiplier" not in item:
+                out.add(where + ("multiplier",), "required key is missing")
+            continue
+        if multiplier <= 0:
+            out.add(where + ("multiplier",), "must be greater than 0")
+        elif i == 0 and multiplier != 1:
+            out.add(where + ("multiplier",), "the first unit is the base unit: its multiplier is 1")
+        if unit and parse_number("1" + unit, ()) is not None:
+            out.add(where + ("unit",), f"{unit!r} would be read as part of the number")
+        if unit.casefold() in seen:
+            out.add(where + ("unit",), f"{unit!r} is listed twice")
+        seen.add(unit.casefold())
+        units.append(UnitSpec(unit, multiplier))
+    return units
+
+
+def _parse_pairs(out: _File, table: Mapping[str, Any], path: _KeyPath) -> list[OptionSpec]:
+    raw = _checked_tables(out, table, path, "pairs")
+    if raw is None:
+        return []
+    options: list[OptionSpec] = []
+    for i, item in enumerate(raw):
+        where = path + ("pairs", i)
+        _check_keys(out, item, where, _PAIR_KEYS)
+        text = _str(out, item, where, "text", required=True)
+        match = _plain_line(out, item, where, "match", MAX_MATCH_CHARS)
+        options.append(OptionSpec(text, render_inline(text), True, "", "", match=match))
+    if len(options) < 2:
+        out.add(path + ("pairs",), f"a matching question needs at least 2 pairs, found {len(options)}")
+    distractors: list[OptionSpec] = []
+    raw_distractors = table.get("distractors", [])
+    if not isinstance(raw_distractors, list) or not all(isinstance(d, str) for d in raw_distractors):
+        out.add(path + ("distractors",), "must be an array of strings")
+    elif len(raw_distractors) + len(options) > MAX_OPTIONS:
+        out.add(path + ("distractors",), f"a question has at most {MAX_OPTIONS} pairs and distractors together")
+    else:
+        for i, distractor in enumerate(raw_distractors):
+            text = " ".join(distractor.split())
+            if not text or "\n" in text or len(text) > MAX_MATCH_CHARS:
+                out.add(path + ("distractors", i), f"must be one line of 1 to {MAX_MATCH_CHARS} characters")
+            elif text in {option.match for option in options + distractors}:
+                out.add(path + ("distractors", i), f"{text!r} is already an answer of the question")
+            else:
+                distractors.append(OptionSpec("", "", False, "", "", match=text))
+    return options + distractors
 
 
 def _parse_question(out: _File, table: dict[str, Any], path: _KeyPath, language: str) -> QuestionSpec | None:
     kind = _choice(out, table, path, "kind", QUESTION_KINDS)
     allowed: tuple[str, ...]
-    if kind == "true_false":
-        allowed, note = _QUESTION_KEYS + _TRUE_FALSE_KEYS, " for a true_false question"
-    elif kind in ("single", "multiple"):
-        allowed, note = _QUESTION_KEYS + _CHOICE_KEYS, f" for a {kind} question"
+    if kind is not None:
+        allowed, note = _QUESTION_KEYS + _KIND_KEYS[kind], f" for a {kind} question"
     else:  # unknown kind: do not pile up unknown-key noise on top
-        allowed, note = _QUESTION_KEYS + _CHOICE_KEYS + _TRUE_FALSE_KEYS, ""
+        allowed, note = _QUESTION_KEYS + tuple(k for keys in _KIND_KEYS.values() for k in keys), ""
     _check_keys(out, table, path, allowed, note)
     text = _str(out, table, path, "text", required=True)
+    title = _str(out, table, path, "title", title=True)
+    if len(title) > 200:
+        out.add(path + ("title",), f"is {len(title):,} characters long; the limit is 200")
     feedback = _str(out, table, path, "feedback")
     points = _int(out, table, path, "points", default=1, minimum=1)
     options: list[OptionSpec] = []
+    units: list[UnitSpec] = []
+    max_chars: int | None = None
     if kind == "true_false":
         answer = _bool(out, table, path, "answer", default=None)
         labels = TRUE_FALSE_LABELS[language]
@@ -646,22 +923,32 @@ def _parse_question(out: _File, table: dict[str, Any], path: _KeyPath, language:
         if answer is None:
             return None
     elif kind in ("single", "multiple"):
-        raw = _tables(out, table, path, "options")
-        if raw is not None and len(raw) > MAX_OPTIONS:
-            out.add(path + ("options",), f"a question has at most {MAX_OPTIONS} options, found {len(raw):,}")
-            return None
-        if raw is not None:
-            options = [_parse_option(out, item, path + ("options", i)) for i, item in enumerate(raw)]
-            correct = sum(option.correct for option in options)
-            if len(options) < 2:
-                out.add(path + ("options",), f"a {kind}-choice question needs at least 2 options, found {len(options)}")
-            elif kind == "single" and correct != 1:
-                out.add(path + ("options",), f"a single-choice question needs exactly one correct option, found {correct}")
-            elif kind == "multiple" and correct == 0:
-                out.add(path + ("options",), "a multiple-choice question needs at least one correct option")
+        options = _parse_options(out, table, path, kind)
+    elif kind == "short_answer":
+        options = _parse_short_answers(out, table, path)
+    elif kind == "numerical":
+        options = _parse_numerical_answers(out, table, path)
+        units = _parse_units(out, table, path)
+    elif kind == "matching":
+        options = _parse_pairs(out, table, path)
+    elif kind == "essay":
+        max_chars = _int(out, table, path, "max_chars", minimum=1, maximum=MAX_ESSAY_CHARS)
     if kind is None or points is None:
         return None
-    return QuestionSpec(kind, text, render_markdown(text), feedback, render_markdown(feedback), points, tuple(options))
+    return QuestionSpec(kind, text, render_markdown(text), feedback, render_markdown(feedback), points, tuple(options),
+                        title=title, units=tuple(units), max_chars=max_chars)
+
+
+def _parse_review(out: _File, doc: Mapping[str, Any]) -> ReviewSpec:
+    table = doc.get("review", {})
+    if not isinstance(table, dict):
+        out.add(("review",), f"must be a table ([review]), not {_toml_type(table)}")
+        return ReviewSpec()
+    _check_keys(out, table, ("review",), REVIEW_ITEMS)
+    default = ReviewSpec()
+    values = {item: (_choice(out, table, ("review",), item, REVIEW_TIMES) if item in table else None)
+              for item in REVIEW_ITEMS}
+    return ReviewSpec(**{item: value or getattr(default, item) for item, value in values.items()})
 
 
 def _parse_quiz(problems: list[Problem], data: bytes, language: str) -> QuizSpec | None:
@@ -677,6 +964,7 @@ def _parse_quiz(problems: list[Problem], data: bytes, language: str) -> QuizSpec
     shuffle_questions = _bool(out, doc, (), "shuffle_questions", default=False)
     shuffle_options = _bool(out, doc, (), "shuffle_options", default=False)
     time_limit = _int(out, doc, (), "time_limit_minutes", minimum=1)
+    review = _parse_review(out, doc)
     tables = _tables(out, doc, (), "questions")
     if tables is not None and len(tables) > MAX_QUESTIONS:
         out.add(("questions",), f"a quiz has at most {MAX_QUESTIONS:,} questions, found {len(tables):,}")
@@ -697,6 +985,7 @@ def _parse_quiz(problems: list[Problem], data: bytes, language: str) -> QuizSpec
         time_limit_minutes=time_limit,
         questions_per_attempt=per_attempt,
         questions=tuple(q for q in questions if q is not None),
+        review=review,
     )
 
 
@@ -1016,9 +1305,37 @@ def _course_document(spec: CourseSpec) -> dict[str, Any]:
     }
 
 
+def _toml_number(value: float) -> int | float:
+    """An integral value is written as an integer (weight = 50, not 50.0); both read back the same."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _answers_document(question: QuestionSpec) -> list[dict[str, Any]]:
+    answers: list[dict[str, Any]] = []
+    for option in question.options:
+        doc: dict[str, Any] = {}
+        if question.kind == "short_answer":
+            doc["text"] = option.text_md
+        elif option.min_value is None or option.max_value is None:
+            doc["other"] = True
+        else:
+            exact = numerical_value(option.min_value, option.max_value)
+            if exact is None:
+                doc.update(min=_toml_number(option.min_value), max=_toml_number(option.max_value))
+            else:
+                doc["value"] = _toml_number(exact[0])
+                if exact[1]:
+                    doc["tolerance"] = _toml_number(exact[1])
+        doc["weight"] = _toml_number(option.weight if option.weight is not None else 100.0)
+        doc["feedback"] = option.feedback_md or None
+        answers.append(doc)
+    return answers
+
+
 def _question_document(question: QuestionSpec) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "kind": question.kind,
+        "title": question.title or None,
         "text": question.text_md,
         "feedback": question.feedback_md or None,
         "points": question.points,
@@ -1030,11 +1347,24 @@ def _question_document(question: QuestionSpec) -> dict[str, Any]:
         doc["answer"] = true_option.correct
         doc["feedback_true"] = true_option.feedback_md or None
         doc["feedback_false"] = false_option.feedback_md or None
-    else:
+    elif question.kind in ("single", "multiple"):
+        weighted = question.weighted
         doc["options"] = [
-            {"text": option.text_md, "correct": option.correct, "feedback": option.feedback_md or None}
+            {"text": option.text_md,
+             **({"weight": _toml_number(option.weight or 0.0)} if weighted else {"correct": option.correct}),
+             "feedback": option.feedback_md or None}
             for option in question.options
         ]
+    elif question.kind in ("short_answer", "numerical"):
+        if question.units:
+            doc["units"] = [{"unit": u.unit, "multiplier": _toml_number(u.multiplier)} for u in question.units]
+        doc["answers"] = _answers_document(question)
+    elif question.kind == "matching":
+        distractors = [option.match for option in question.options if not option.text_md]
+        doc["distractors"] = distractors or None
+        doc["pairs"] = [{"text": option.text_md, "match": option.match} for option in question.options if option.text_md]
+    elif question.kind == "essay":
+        doc["max_chars"] = question.max_chars
     return doc
 
 
@@ -1047,8 +1377,19 @@ def _quiz_document(quiz: QuizSpec) -> dict[str, Any]:
         "shuffle_options": quiz.shuffle_options,
         "time_limit_minutes": quiz.time_limit_minutes,
         "questions_per_attempt": quiz.questions_per_attempt,
+        "review": dataclasses.asdict(quiz.review) if quiz.review != ReviewSpec() else None,
         "questions": [_question_document(q) for q in quiz.questions],
     }
+
+
+def question_problems(question: QuestionSpec, language: str) -> list[Problem]:
+    """What a package would be refused for in `question` (an empty list: nothing),
+    checked by writing it into a one-question quiz.toml and reading that back."""
+    quiz = QuizSpec(title="-", pass_mark=60, attempts_allowed=0, shuffle_questions=False, shuffle_options=False,
+                    time_limit_minutes=None, questions_per_attempt=None, questions=(question,))
+    problems: list[Problem] = []
+    _parse_quiz(problems, dumps(_quiz_document(quiz)).encode("utf-8"), language)
+    return problems
 
 
 def dump_package(spec: CourseSpec) -> dict[str, bytes]:

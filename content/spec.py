@@ -15,13 +15,20 @@ __all__ = [
     "STAFF_CATEGORIES",
     "LANGUAGES",
     "QUESTION_KINDS",
+    "CHOICE_KINDS",
+    "REVIEW_ITEMS",
+    "REVIEW_TIMES",
     "TERMS_FIELDS",
     "TRUE_FALSE_LABELS",
     "MAX_QUESTIONS",
     "MAX_OPTIONS",
+    "MAX_ESSAY_CHARS",
+    "DEFAULT_ESSAY_CHARS",
     "TermsOfReference",
     "OptionSpec",
+    "UnitSpec",
     "QuestionSpec",
+    "ReviewSpec",
     "QuizSpec",
     "LessonSpec",
     "CourseSpec",
@@ -33,7 +40,13 @@ TARGET_LEVELS = ("information", "capacity", "expertise")
 SCHEMES = ("pension", "medical", "unemployment", "work_injury", "maternity")
 STAFF_CATEGORIES = ("manager", "professional", "staff", "correspondent")
 LANGUAGES = ("zh_CN", "en")
-QUESTION_KINDS = ("single", "multiple", "true_false")
+QUESTION_KINDS = ("single", "multiple", "true_false", "short_answer", "numerical", "matching", "essay")
+# Kinds answered by choosing options (their options are shown to the learner).
+CHOICE_KINDS = ("single", "multiple", "true_false")
+# What a learner may see of a submitted attempt, and when (Moodle's review options).
+REVIEW_ITEMS = ("score", "correctness", "right_answers", "feedback")
+# when_finished: once the learner has passed the quiz, or has no attempt left (and none is open).
+REVIEW_TIMES = ("immediately", "when_finished", "never")
 TERMS_FIELDS = ("objectives", "target_publics", "conditions", "programme", "supports", "final_evaluation")
 
 # Option texts of an expanded true_false question, (true, false), per language.
@@ -43,6 +56,9 @@ TRUE_FALSE_LABELS: dict[str, tuple[str, str]] = {"zh_CN": ("正确", "错误"), 
 # from becoming tens of thousands of renders. The authoring form offers 8 options.
 MAX_QUESTIONS = 1_000
 MAX_OPTIONS = 50
+# An essay answer is at most this long (characters); a question may set less.
+MAX_ESSAY_CHARS = 20_000
+DEFAULT_ESSAY_CHARS = 5_000
 
 
 @dataclass(frozen=True)
@@ -59,11 +75,38 @@ class TermsOfReference:
 
 @dataclass(frozen=True)
 class OptionSpec:
+    """One option of a choice question, one accepted answer of a short-answer or
+    numerical question, or one pair (or distractor) of a matching question.
+
+    - choice: `text_md` is shown; `correct` marks the key. With `weight` set (on
+      every option of the question, percent -100..100) the question gives
+      partial credit as Moodle does; `correct` then follows from the weights.
+    - short_answer: `text_md` is the accepted answer, plain text (`*` matches
+      anything); `weight` its credit (percent 0..100).
+    - numerical: a number is accepted when min_value <= it <= max_value (both
+      None: any other number, for its feedback); `weight` its credit.
+    - matching: `text_md` is the item (Markdown; empty for a distractor) and
+      `match` its answer (plain text).
+    """
+
     text_md: str
     text_html: str
     correct: bool
     feedback_md: str
     feedback_html: str
+    weight: float | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    match: str = ""
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """A unit a numerical answer may be written in: the value in the question's
+    first (base) unit times `multiplier` is the value in this unit."""
+
+    unit: str
+    multiplier: float
 
 
 @dataclass(frozen=True)
@@ -75,6 +118,24 @@ class QuestionSpec:
     feedback_html: str
     points: int
     options: tuple[OptionSpec, ...]
+    title: str = ""  # the author's name for the question (GIFT ::title::); never shown to learners
+    units: tuple[UnitSpec, ...] = ()  # numerical
+    max_chars: int | None = None  # essay: the longest answer accepted (default DEFAULT_ESSAY_CHARS)
+
+    @property
+    def weighted(self) -> bool:
+        """A choice question that gives partial credit (Moodle's answer weights)."""
+        return any(option.weight is not None for option in self.options)
+
+
+@dataclass(frozen=True)
+class ReviewSpec:
+    """When a learner sees each part of a submitted attempt: one of REVIEW_TIMES each."""
+
+    score: str = "immediately"
+    correctness: str = "immediately"
+    right_answers: str = "when_finished"
+    feedback: str = "when_finished"
 
 
 @dataclass(frozen=True)
@@ -87,6 +148,7 @@ class QuizSpec:
     time_limit_minutes: int | None
     questions_per_attempt: int | None
     questions: tuple[QuestionSpec, ...]
+    review: ReviewSpec = ReviewSpec()
 
 
 @dataclass(frozen=True)
@@ -118,14 +180,22 @@ class CourseSpec:
     images: tuple[str, ...] = ()
 
 
+# Fields added after packages were first hashed: left out of the hash while they
+# hold their default, so a package that does not use them keeps its hash (and
+# importing it again still changes nothing).
+_HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review"})
+
+
+def _hashed(value: Any, f: dataclasses.Field[Any]) -> bool:
+    if f.name.endswith("_html") or f.name == "images":
+        return False
+    return f.name not in _HASHED_WHEN_SET or getattr(value, f.name) != f.default
+
+
 def _source_only(value: Any) -> Any:
     """Plain JSON-able structure without rendered HTML (derived data) or images."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _source_only(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not f.name.endswith("_html") and f.name != "images"
-        }
+        return {f.name: _source_only(getattr(value, f.name)) for f in dataclasses.fields(value) if _hashed(value, f)}
     if isinstance(value, (tuple, list)):
         return [_source_only(v) for v in value]
     return value

@@ -1,11 +1,12 @@
 """A small TOML emitter for the shapes a course package uses (the stdlib only reads TOML).
 
-Supported values: str, bool, int, lists of str/int/bool, tables (dict) and arrays
+Supported values: str, bool, int, finite float, lists of them, tables (dict) and arrays
 of tables (non-empty list of dict), nested. None means "leave the key out".
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -60,6 +61,10 @@ def _format_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value!r} as TOML")
+        return repr(value)  # the shortest text that reads back as the same float
     if isinstance(value, str):
         return format_string(value)
     if isinstance(value, (list, tuple)):

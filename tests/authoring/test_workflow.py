@@ -111,10 +111,11 @@ def test_gift_into_the_draft_and_malformed_gift_changes_nothing(db, people):
         authoring.import_gift(db, course, data="Q {~a ~b}", replace=False, user=people["writer"], now=NOW)
     assert caught.value.problems[0].line == 1
     assert catalog.open_version(db, course.id) is None
-    report = authoring.import_gift(db, course, data="Q? {=a ~b}\n\nShort {=x}", replace=True, user=people["writer"],
-                                   now=NOW)
-    assert len(report.questions) == 1 and report.skipped[0].kind == "short answer"
-    assert [q.text_md for q in catalog.open_version(db, course.id).quiz.questions] == ["Q?"]
+    report = authoring.import_gift(db, course, data="Q? {=a ~b}\n\nShort {=x}\n\nJust text.", replace=True,
+                                   user=people["writer"], now=NOW)
+    assert [q.kind for q in report.questions] == ["single", "short_answer"]
+    assert report.skipped[0].kind == "description" and report.skipped[0].line == 5
+    assert [q.text_md for q in catalog.open_version(db, course.id).quiz.questions] == ["Q?", "Short"]
 
 
 def test_diff_shows_lesson_and_quiz_changes_escaped(db, people):

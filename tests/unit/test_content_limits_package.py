@@ -318,13 +318,15 @@ def test_gift_with_one_huge_question_is_read_in_linear_time() -> None:
 
 def test_gift_escapes_still_decide_where_an_answer_block_ends() -> None:
     report = parse_gift("Q \\{ one\\\n{\n=a\n\n~b\n}\n\nR? {T}\n")
-    assert [q.text_md for q in report.questions] == ["Q { one\\", "R?"]
+    # Moodle's auto-format: shown as written, so the lone backslash is escaped for Markdown.
+    assert [q.text_md for q in report.questions] == ["Q { one\\\\", "R?"]
+    assert report.questions[0].text_html == "<p>Q { one\\</p>"
     assert [o.text_md for o in report.questions[0].options] == ["a", "b"]
 
 
 def test_gift_markdown_is_checked() -> None:
     deep = "> " * (MAX_NESTING_DEPTH + 1) + "x"
-    exc, _ = refused(lambda: parse_gift(f"// comment\n::T:: Fine {{\n=a#{deep}\n~b\n}}\n"))
+    exc, _ = refused(lambda: parse_gift(f"// comment\n::T:: [markdown]Fine {{\n=a#{deep}\n~b\n}}\n"))
     problem = only(exc)
     assert (problem.line, problem.field) == (2, "answer 1 feedback")
     assert problem.message == f"lists and block quotes are nested more than {MAX_NESTING_DEPTH} levels deep (line 1 of the text)"

@@ -293,7 +293,7 @@ def test_values_outside_enums() -> None:
         .replace('"medical"', '"dental"')
         .replace('"correspondent"', '"everyone"')
     )
-    quiz = QUIZ_TOML.replace('kind = "multiple"', 'kind = "essay"')
+    quiz = QUIZ_TOML.replace('kind = "multiple"', 'kind = "cloze"')
     problems = problems_of(with_changes({"course.toml": course.encode(), "quiz.toml": quiz.encode()}))
     assert "'social' is not one of" in find(problems, "course.toml", "skill_type").message
     assert find(problems, "course.toml", "target_level").line == 5
