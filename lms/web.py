@@ -29,6 +29,8 @@ from lms.params import BoundedIntConverter
 log = logging.getLogger("lms")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Files that are the same for everyone (the stylesheet, lesson images): cached as they say.
+SHARED_FILES = ("/static/", "/media/")
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -153,7 +155,7 @@ def init_app(app: Flask) -> None:
         # Personal data must not stay in a shared browser's or a proxy's cache:
         # nothing a signed-in person is shown is stored.
         if request.path.startswith(("/auth/", "/my", "/api/")) or (
-                not request.path.startswith("/static/") and current_user.is_authenticated):
+                not request.path.startswith(SHARED_FILES) and current_user.is_authenticated):
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -117,3 +117,23 @@ def test_no_route_answers_500_to_hostile_values(app, build):
                                                 f"{response.status_code}")
     assert requests > 1000  # the walk really walked
     assert not failures, "\n".join(failures[:40])
+
+
+def test_every_page_shown_signed_in_is_never_stored(app, build):
+    """Personal data must not stay in a shared browser's or a proxy's cache:
+    whatever a signed-in person is shown carries Cache-Control: no-store."""
+    user_ids = _world(build)
+    checked = 0
+    rules = sorted((r for r in app.url_map.iter_rules() if r.endpoint != "static" and "GET" in (r.methods or ())),
+                   key=lambda r: r.rule)
+    for role in ROLES[1:]:
+        client = _logged_in_clients(app, build, user_ids)[role]
+        for rule in rules:
+            if rule.endpoint in ("auth.logout", "media.serve"):
+                continue  # logging out ends the walk; lesson images are the same for everyone
+            path = re.sub(r"<[^>]+>", "1", rule.rule)
+            with client.get(path) as response:
+                if response.status_code < 400:
+                    checked += 1
+                    assert response.headers.get("Cache-Control") == "no-store", f"{path} as {role}"
+    assert checked > 50
