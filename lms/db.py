@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
@@ -87,6 +87,12 @@ def make_engine(url: str, *, pool_size: int = 5, pool_timeout: int = 5) -> Engin
     )
 
 
+# Test support: the test suite builds an app per test and sets this to a
+# factory that hands all of them one engine per URL (a warm statement cache, no
+# reconnects). It takes make_engine's arguments. None outside the tests.
+engine_factory: Callable[..., Engine] | None = None
+
+
 class Database:
     """Owns one engine per process and hands out sessions."""
 
@@ -113,7 +119,8 @@ class Database:
                     if self._engine is not None:
                         # Inherited across fork: drop the parent's connections without closing them.
                         self._engine.dispose(close=False)
-                    engine = make_engine(self.url, pool_size=self._pool_size, pool_timeout=self._pool_timeout)
+                    factory = engine_factory or make_engine
+                    engine = factory(self.url, pool_size=self._pool_size, pool_timeout=self._pool_timeout)
                     writer = engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else engine
                     self._read = sessionmaker(engine, expire_on_commit=False)
                     self._write = sessionmaker(writer, expire_on_commit=False)
