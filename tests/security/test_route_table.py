@@ -3,15 +3,23 @@
 A new route that is not in ROUTES fails `test_every_route_is_in_the_table`.
 The same walk checks that GET requests leave the database unchanged and that
 every cookie-authenticated POST is refused without a CSRF token.
+
+The world (users, a course, an attempt, ...) is built once for the module;
+after each test the tables the test wrote to are put back as they were built,
+and the teardown checks that every table is back to the world's rows.
 """
 from __future__ import annotations
 
 import hashlib
+import re
+import shutil
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from lms import create_app
 from lms.assignments.services import create_assignments
@@ -22,7 +30,8 @@ from lms.models import Base
 from lms.orgs.services import create_unit
 from lms.web import utcnow
 from tests.authoring.images import png
-from tests.builders import make_course, make_user
+from tests.builders import NOW, make_course, make_user
+from tests.conftest import delete_statements, empty_tables, shared_engine, writer
 from tests.surveys.conftest import make_survey
 
 ROLES = ("anonymous", "learner", "other_learner", "author", "manager", "admin")
@@ -139,6 +148,7 @@ ROUTES = [
     Route("authoring.archive", "POST", "/authoring/courses/T-101/archive", authoring(302)),
     Route("authoring.discard", "POST", "/authoring/courses/T-101/discard", authoring(302)),
     Route("authoring.export", "GET", "/authoring/courses/T-101/versions/1/export", authoring(200)),
+    Route("authoring.export_gift", "GET", "/authoring/courses/T-101/versions/1/quiz.gift", authoring(200)),
     Route("api.openapi", "GET", "/api/v1/openapi.json", everyone(200)),
     Route("api.courses", "GET", "/api/v1/courses", everyone(200)),
     Route("api.catalog_matrix", "GET", "/api/v1/catalog/matrix", everyone(200)),
@@ -254,8 +264,28 @@ def test_every_view_declares_who_may_reach_it(app):
     assert missing == []
 
 
-@pytest.fixture
-def world(app, db, now):
+@pytest.fixture(scope="module")
+def route_config(database_url, tmp_path_factory) -> dict:
+    """The apps of this module share one media folder: the world's image lives there."""
+    media = tmp_path_factory.mktemp("route-table-media")
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "WTF_CSRF_ENABLED": False,
+        "MEDIA_FOLDER": str(media),
+        "ENVIRON": {"LMS_DATABASE_URL": database_url, "LMS_SECRET_KEY": "test-secret-key"},
+    }
+
+
+@pytest.fixture(scope="module")
+def app(route_config):
+    """One app for the module (its content cache keys on version id and
+    publication time, so a restored world can never be served stale)."""
+    return create_app(route_config)
+
+
+def _build_world(app, db, now):
     learner = make_user(db, username="learner")
     users = {
         "learner": learner,
@@ -272,6 +302,7 @@ def world(app, db, now):
     assignment = create_assignments(db, course_ids=[course.id], org_unit_id=unit.id, categories=["staff"],
                                     due_on=now.date(), created_by_id=None, now=now)[0]
     pending = make_user(db, username="pending", org_unit_id=unit.id, status="pending")
+    pending.self_registered = True  # only a self-registration can be rejected
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
     survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
@@ -282,6 +313,115 @@ def world(app, db, now):
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
             "survey": survey.id, "topic": survey.topics[0].id}
+
+
+_WRITE = re.compile(r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
+_READ = re.compile(r"\s*(?:SELECT|WITH|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|PRAGMA|SHOW|SET)\b", re.IGNORECASE)
+
+
+class Writes:
+    """The tables written to by any statement of this process (every engine)."""
+
+    def __init__(self) -> None:
+        self.tables: set[str] = set()
+        self.unknown = False  # a statement we cannot place: restore everything
+
+    def __call__(self, _conn, _cursor, statement, *_args) -> None:
+        tables = _WRITE.findall(statement)
+        if tables:
+            self.tables.update(name.lower() for name in tables)
+        elif not _READ.match(statement):
+            self.unknown = True
+
+    def take(self) -> set[str] | None:
+        taken = None if self.unknown else self.tables
+        self.tables, self.unknown = set(), False
+        return taken
+
+
+_CHILDREN: dict[str, set[str]] = {t.name: set() for t in Base.metadata.sorted_tables}
+for _table in Base.metadata.sorted_tables:
+    for _fk in _table.foreign_keys:
+        if _fk.column.table is not _table:
+            _CHILDREN[_fk.column.table.name].add(_table.name)
+
+
+def _with_children(names: set[str]) -> set[str]:
+    """Deleting a parent's rows cascades to (or is restricted by) its children's."""
+    todo, seen = list(names), set(names)
+    while todo:
+        for child in _CHILDREN.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return seen
+
+
+class Snapshot:
+    """Every row of every table and the id sequences (PostgreSQL), as built."""
+
+    def __init__(self, conn) -> None:
+        self.rows = {t.name: [dict(r) for r in conn.execute(select(t)).mappings()] for t in Base.metadata.sorted_tables}
+        self.sequences = []
+        if conn.dialect.name == "postgresql":
+            for table in Base.metadata.sorted_tables:
+                if "id" in table.c and table.c.id.primary_key:
+                    seq = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar()
+                    if seq:
+                        last, called = conn.exec_driver_sql(f"SELECT last_value, is_called FROM {seq}").one()
+                        self.sequences.append(f"setval('{seq}', {last}, {str(called).lower()})")
+
+    def restore(self, conn, names: set[str] | None) -> None:
+        names = set(self.rows) if names is None else _with_children(names & set(self.rows))
+        for statement in delete_statements(names):
+            conn.exec_driver_sql(statement)
+        for table in Base.metadata.sorted_tables if names else ():
+            if table.name in names and self.rows[table.name]:
+                conn.execute(table.insert(), self.rows[table.name])
+        if self.sequences:
+            conn.exec_driver_sql("SELECT " + ", ".join(self.sequences))
+
+
+@pytest.fixture(scope="module")
+def built_world(app, database_url):
+    """The world, built once; yields it with its snapshot and the write watch."""
+    database = app.extensions["lms_db"]
+    session = database.session(write=True)
+    try:
+        world = _build_world(app, session, NOW)
+    finally:
+        session.close()
+    media = Path(app.config["MEDIA_FOLDER"])
+    saved_media = media.with_name(media.name + "-saved")
+    shutil.copytree(media, saved_media)
+    with database.engine.connect() as conn:
+        snapshot = Snapshot(conn)
+        digest = fingerprint(conn, skip=())
+        conn.rollback()
+    writes = Writes()
+    event.listen(Engine, "before_cursor_execute", writes)
+    try:
+        yield world, snapshot, digest, writes, media, saved_media
+    finally:
+        event.remove(Engine, "before_cursor_execute", writes)
+        empty_tables(database_url)
+
+
+@pytest.fixture
+def world(built_world, database_url):
+    """The module's world for one test; afterwards, what the test wrote is put back."""
+    world, snapshot, digest, writes, media, saved_media = built_world
+    writes.take()
+    yield world
+    written = writes.take()
+    with writer(database_url).begin() as conn:
+        snapshot.restore(conn, written)
+    writes.take()  # the restore's own statements
+    shutil.rmtree(media)
+    shutil.copytree(saved_media, media)
+    with shared_engine(database_url).connect() as conn:
+        assert fingerprint(conn, skip=()) == digest, "the world was not restored"
+        conn.rollback()
 
 
 def _client_for(app, world, role):
@@ -335,11 +475,9 @@ def _assert_security_headers(response):
     assert response.headers.get("Referrer-Policy")
 
 
-@pytest.fixture
-def csrf_app(app_config, database_url):
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    yield app
-    app.extensions["lms_db"].dispose()
+@pytest.fixture(scope="module")
+def csrf_app(route_config):
+    return create_app({**route_config, "WTF_CSRF_ENABLED": True})
 
 
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.method == "POST" and not r.path.startswith("/api/")],
