@@ -3,10 +3,12 @@ database that does not answer (security.md F)."""
 from __future__ import annotations
 
 import os
+import select as io_select
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from lms.learn.models import AttemptAnswer, CourseCompletion, QuizAttempt
 from tests.builders import PASSWORD, correct_answers, make_course, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
+WORKER_TIMEOUT = 60  # seconds for the worker to start and grade (it takes about one)
 
 KILLED_WORKER = textwrap.dedent("""
     import sys, time
@@ -32,6 +35,23 @@ KILLED_WORKER = textwrap.dedent("""
     print("GRADED", flush=True)
     time.sleep(120)
 """)
+
+
+def _first_line(stream, *, timeout: float) -> str:
+    """The first line a subprocess prints, or what it printed until `timeout`
+    seconds passed: every wait has a bound, so a worker that hangs fails the
+    test instead of holding up the run."""
+    deadline = time.monotonic() + timeout
+    data = b""
+    while b"\n" not in data:
+        left = deadline - time.monotonic()
+        if left <= 0 or not io_select.select([stream], [], [], left)[0]:
+            break
+        chunk = os.read(stream.fileno(), 4096)
+        if not chunk:  # the worker exited
+            break
+        data += chunk
+    return data.decode(errors="replace").partition("\n")[0]
 
 
 @pytest.mark.slow
@@ -49,11 +69,11 @@ def test_worker_killed_mid_submission_leaves_no_partial_rows(app, db, client, no
                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        line = worker.stdout.readline()
-        assert line.strip() == "GRADED", worker.stderr.read()
+        line = _first_line(worker.stdout, timeout=WORKER_TIMEOUT)
     finally:
         worker.send_signal(signal.SIGKILL)
-        worker.communicate(timeout=30)
+        _out, errors = worker.communicate(timeout=30)
+    assert line.strip() == "GRADED", errors
     assert worker.returncode == -signal.SIGKILL
 
     db.expire_all()
