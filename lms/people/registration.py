@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp
 
@@ -41,9 +43,17 @@ class RegistrationForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[(c, LANGUAGE_LABELS[c]) for c in LANGUAGES])
 
 
-@bp.app_template_global("registration_open")
 def registration_open() -> bool:
     return people.get_flag(db_session(), people.SELF_REGISTRATION, bool(current_app.config["SELF_REGISTRATION"]))
+
+
+@bp.app_template_global("registration_open")
+def registration_link_shown() -> bool:
+    """For the page header: an error page (503 when the database is down) must still render."""
+    try:
+        return registration_open()
+    except (OperationalError, PoolTimeout):
+        return False
 
 
 @bp.route("/register", methods=["GET", "POST"])
