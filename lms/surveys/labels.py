@@ -1,5 +1,6 @@
 """Labels of the survey vocabularies, translatable."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 NEED_LABELS = {
     "not_needed": _l("Not needed"),
@@ -14,7 +15,7 @@ STATE_LABELS = {
     "closed": _l("Closed"),
 }
 EVENT_LABELS = {
-    "created": _l("Created"),
+    "created": lazy_pgettext("survey history", "Created"),
     "edited": _l("Edited"),
     "opened": _l("Opened (version 1)"),
     "revised": _l("New version"),

@@ -42,8 +42,9 @@ def _need_labels() -> list[str]:
 
 def _group_labels(report: NeedsReport) -> list[str]:
     labels = [_("Respondents"), _("Headcount"), _("Response rate (%)"), _("'No answer' rate (%)")]
+    need, essential = _("need score"), _("essential (%)")
     for cell in report.topic_cells:
-        labels += [f"{cell_label(cell)} · {_('need score')}", f"{cell_label(cell)} · {_('essential (%)')}"]
+        labels += [f"{cell_label(cell)} · {need}", f"{cell_label(cell)} · {essential}"]
     return labels
 
 
