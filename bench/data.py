@@ -34,7 +34,7 @@ class BenchUser:
     token: str  # the login-session token (Flask-Login's user id)
     csrf_raw: str  # the raw CSRF token kept in the session
     attempt_id: int = 0
-    answers: str = ""  # "q1=3&q2=7..." the correct answers of this user's attempt
+    answers: str = ""  # "q-<token>=<token>&..." the correct answers of this user's attempt
 
 
 @dataclass
@@ -132,7 +132,7 @@ def prepare(url: str, n_users: int, secret_key: str, *, log=print) -> Fixture:
                                   .options(selectinload(Quiz.questions).selectinload(Question.options)))
             if quiz is None:
                 raise BenchSetupError(f"course {COURSE_CODE} has no quiz")
-            correct = {q.id: [o.id for o in q.options if o.is_correct] for q in quiz.questions}
+            correct = {o.id for q in quiz.questions for o in q.options if o.is_correct}
             rng = random.Random(2026)  # nosec B311 - reproducible benchmark data, not security
             layouts = [draw_layout(quiz, rng) for _ in range(n_users)]
             quiz_id, course_id, time_limit = quiz.id, course.id, quiz.time_limit_minutes
@@ -172,7 +172,9 @@ def prepare(url: str, n_users: int, secret_key: str, *, log=print) -> Fixture:
 
         users = []
         for name, uid, tok, layout in zip(names, user_ids, tokens, layouts, strict=True):
-            answers = "&".join(f"q{qid}={oid}" for qid, _opts in layout for oid in correct[qid])
+            # The form names questions and options by the attempt's own tokens.
+            answers = "&".join(f"q-{entry['t']}={token}" for entry in layout for oid, token in entry["o"]
+                               if oid in correct)
             users.append(BenchUser(uid, name, tok, hashlib.sha1(os.urandom(64), usedforsecurity=False).hexdigest(),
                                    attempts[uid], answers))
     finally:

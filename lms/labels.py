@@ -46,6 +46,32 @@ QUESTION_KIND_LABELS = {
     "single": _l("Choose one answer."),
     "multiple": _l("Choose all correct answers."),
     "true_false": _l("True or false?"),
+    "short_answer": _l("Type your answer."),
+    "numerical": _l("Type a number."),
+    "matching": _l("Match each item with its answer."),
+    "essay": _l("Write your answer."),
+}
+# The kinds by name, for authors (the editor, the GIFT report).
+QUESTION_KIND_NAMES = {
+    "single": _l("Single choice"),
+    "multiple": _l("Multiple choice"),
+    "true_false": _l("True or false"),
+    "short_answer": _l("Short answer"),
+    "numerical": _l("Numerical"),
+    "matching": _l("Matching"),
+    "essay": _l("Essay"),
+    "description": _l("Description (not a question)"),
+}
+REVIEW_TIME_LABELS = {
+    "immediately": _l("Immediately after the attempt"),
+    "when_finished": _l("After a pass, or when no attempt is left"),
+    "never": _l("Never"),
+}
+REVIEW_ITEM_LABELS = {
+    "score": _l("Score"),
+    "correctness": _l("Whether each answer is right"),
+    "right_answers": _l("The right answers"),
+    "feedback": _l("Feedback"),
 }
 TERMS_LABELS = {
     "objectives": _l("Objectives"),

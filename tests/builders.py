@@ -75,7 +75,8 @@ answer = true
 def course_files(code: str = "T-101", *, title: str = "养老保险入门", skill_type: str = "social-security",
                  target_level: str = "information", lessons: int = 2, quiz: bool = True, pass_mark: int = 60,
                  attempts: int = 0, audience=("staff",), schemes=("pension",), language: str = "zh_CN",
-                 quiz_extra: str = "", lesson_body: str = "养老保险的基本原则：社会统筹与个人账户相结合。") -> dict[str, bytes]:
+                 quiz_extra: str = "", lesson_body: str = "养老保险的基本原则：社会统筹与个人账户相结合。",
+                 quiz_toml: str | None = None) -> dict[str, bytes]:
     files = {
         "course.toml": textwrap.dedent(f'''
             code = "{code}"
@@ -94,7 +95,8 @@ def course_files(code: str = "T-101", *, title: str = "养老保险入门", skil
     for n in range(1, lessons + 1):
         files[f"lessons/{n:02d}-lesson-{n}.md"] = f"# 第{n}课\n\n{lesson_body}\n\n## 小结\n\n第{n}课内容。\n".encode()
     if quiz:
-        files["quiz.toml"] = QUIZ_TOML.format(pass_mark=pass_mark, attempts=attempts, extra=quiz_extra).encode()
+        files["quiz.toml"] = (quiz_toml or QUIZ_TOML).format(pass_mark=pass_mark, attempts=attempts,
+                                                              extra=quiz_extra).encode()
     return files
 
 
@@ -107,9 +109,107 @@ def make_course(session: Session, code: str = "T-101", **kwargs):
     return course
 
 
-def correct_answers(course) -> dict[int, list[str]]:
-    """Form answers that get every question of the course's quiz right."""
-    return {q.id: [str(o.id) for o in q.options if o.is_correct] for q in course.quiz.questions}
+# Every kind of question but true/false (see tests/web/test_web_assessment.py): 6 points.
+KINDS_QUIZ_TOML = '''
+title = "Kinds"
+pass_mark = {pass_mark}
+attempts_allowed = {attempts}
+{extra}
+
+[[questions]]
+kind = "short_answer"
+text = "Capital of China?"
+feedback = "It has been the capital since 1949."
+[[questions.answers]]
+text = "北京"
+feedback = "Right."
+[[questions.answers]]
+text = "Peking"
+weight = 50
+feedback = "The old name."
+
+[[questions]]
+kind = "numerical"
+text = "The contribution base floor, in yuan?"
+units = [{{ unit = "元", multiplier = 1 }}, {{ unit = "万元", multiplier = 0.0001 }}]
+[[questions.answers]]
+value = 3000
+tolerance = 50
+feedback = "60 % of 5000."
+[[questions.answers]]
+other = true
+feedback = "Take 60 % of the average wage."
+
+[[questions]]
+kind = "matching"
+text = "Match each scheme with its name."
+distractors = ["生育"]
+[[questions.pairs]]
+text = "Pension"
+match = "养老"
+[[questions.pairs]]
+text = "Medical"
+match = "医疗"
+
+[[questions]]
+kind = "single"
+text = "Which is best?"
+[[questions.options]]
+text = "full"
+weight = 100
+[[questions.options]]
+text = "half"
+weight = 50
+feedback = "Half right."
+[[questions.options]]
+text = "none"
+weight = 0
+
+[[questions]]
+kind = "multiple"
+text = "Which are social insurance schemes?"
+[[questions.options]]
+text = "Pension scheme"
+weight = 50
+[[questions.options]]
+text = "Medical scheme"
+weight = 50
+[[questions.options]]
+text = "Lottery"
+weight = -100
+
+[[questions]]
+kind = "essay"
+text = "Describe your bureau."
+max_chars = 50
+'''
+
+
+def correct_answers(course) -> dict[int, list[int]]:
+    """The option ids that get every question of the course's quiz right (read from the database:
+    learners never see these ids; `by_token` turns them into an attempt's answers)."""
+    return {q.id: [o.id for o in q.options if o.is_correct] for q in course.quiz.questions}
+
+
+def wrong_answers(course) -> dict[int, list[int]]:
+    """One wrong option id per question."""
+    return {q.id: [next(o.id for o in q.options if not o.is_correct)] for q in course.quiz.questions}
+
+
+def by_token(layout: list, answers: dict[int, list[int]]) -> dict[str, list[str]]:
+    """{question id: [option ids]} -> the attempt's answers {question token: [option tokens]}, as
+    the quiz form and the API send them (questions not drawn in the attempt are left out)."""
+    out = {}
+    for entry in layout:
+        if entry["q"] in answers:
+            tokens = {oid: token for oid, token in entry["o"]}
+            out[entry["t"]] = [tokens[oid] for oid in answers[entry["q"]]]
+    return out
+
+
+def form_fields(layout: list, answers: dict[int, list[int]]) -> dict[str, list[str]]:
+    """The same, as the quiz form's fields (q-<question token>)."""
+    return {f"q-{token}": values for token, values in by_token(layout, answers).items()}
 
 
 def login_token(session: Session, user) -> str:

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from content.spec import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, TERMS_FIELDS
+from content.spec import (
+    LANGUAGES,
+    QUESTION_KINDS,
+    REVIEW_ITEMS,
+    REVIEW_TIMES,
+    SCHEMES,
+    SKILL_TYPES,
+    STAFF_CATEGORIES,
+    TARGET_LEVELS,
+    TERMS_FIELDS,
+)
 from lms.enums import ROLES
 
 MAX_ID = 2**31 - 1  # INTEGER primary keys (32-bit on PostgreSQL)
@@ -73,8 +83,28 @@ _ATTEMPT_BRIEF = {
     "score": _nullable(SCORE),
     "passed": _nullable(BOOL),
 }
-_OPTION_OPEN = {"id": ID, "text_html": HTML}
-_QUESTION_OPEN = {"id": ID, "kind": _enum(QUESTION_KINDS), "text_html": HTML, "points": {"type": "integer", "minimum": 1}}
+TOKEN: Schema = {"type": "string", "pattern": "^[0-9a-f]{12}$",
+                 "description": "Names a question, option, item or answer within this attempt only; says nothing "
+                                "about correctness or order."}
+POINTS: Schema = {"type": "number", "minimum": 0}
+_OPTION_OPEN = {"id": TOKEN, "text_html": HTML}
+_QUESTION_OPEN = {
+    "id": TOKEN,
+    "kind": _enum(QUESTION_KINDS),
+    "text_html": HTML,
+    "points": {"type": "integer", "minimum": 1},
+    "options": {"type": "array", "items": _obj(_OPTION_OPEN),
+                "description": "single, multiple, true_false: the options in their drawn order; otherwise empty."},
+    "items": {"type": "array", "items": _obj(_OPTION_OPEN),
+              "description": "matching: the items to give an answer each; otherwise empty."},
+    "choices": {"type": "array", "items": _obj({"id": TOKEN, "text": STR}),
+                "description": "matching: the answers to choose from (plain text); otherwise empty."},
+    "units": {"type": "array", "items": STR,
+              "description": "numerical: units the number may be followed by; otherwise empty."},
+    "max_chars": _nullable({"type": "integer", "minimum": 1,
+                            "description": "short_answer, numerical, essay: the longest answer accepted."}),
+}
+_REVIEW_TIME = _enum(REVIEW_TIMES)
 
 SCHEMAS: dict[str, Schema] = {
     "Error": _obj({"error": STR, "message": STR, "request_id": STR}, optional=("request_id",),
@@ -96,6 +126,9 @@ SCHEMAS: dict[str, Schema] = {
         "attempts_allowed": {"type": "integer", "minimum": 0, "description": "0 means unlimited."},
         "time_limit_minutes": _nullable({"type": "integer", "minimum": 1}),
         "question_count": {"type": "integer", "minimum": 0, "description": "Questions drawn per attempt."},
+        "review": _obj({item: _REVIEW_TIME for item in REVIEW_ITEMS},
+                       description="When a learner sees each part of a submitted attempt: immediately, "
+                                   "when_finished (after a pass, or when no attempt is left) or never."),
     }, description="The quiz, without its questions."),
     "CourseDetail": _obj({
         **_COURSE_SUMMARY,
@@ -145,8 +178,7 @@ SCHEMAS: dict[str, Schema] = {
         "course_completed": BOOL,
         "progress": _ref("Progress"),
     }),
-    "OpenQuestion": _obj({**_QUESTION_OPEN, "options": {"type": "array", "items": _obj(_OPTION_OPEN)}},
-                         description="A question of an attempt in progress: no answer key, no feedback."),
+    "OpenQuestion": _obj(_QUESTION_OPEN, description="A question of an attempt in progress: no answer key, no feedback."),
     "AttemptOpen": _obj({
         **_ATTEMPT_BRIEF,
         "course_code": STR,
@@ -158,38 +190,63 @@ SCHEMAS: dict[str, Schema] = {
     }, description="An attempt before submission; answers sent after the deadline are not counted."),
     "ResultQuestion": _obj({
         **_QUESTION_OPEN,
-        "options": {"type": "array", "items": _obj({**_OPTION_OPEN, "is_correct": BOOL, "feedback_html": HTML})},
-        "selected_option_ids": {"type": "array", "items": ID},
-        "is_correct": BOOL,
-        "points_earned": {"type": "integer", "minimum": 0},
-        "correct_option_ids": {"type": "array", "items": ID},
-        "feedback_html": HTML,
-    }),
+        "options": {"type": "array", "items": _obj({
+            **_OPTION_OPEN, "is_correct": _nullable(BOOL), "feedback_html": _nullable(HTML)}),
+            "description": "is_correct: null unless the right answers are shown; feedback_html: the feedback of "
+                           "an option the learner chose, when feedback is shown."},
+        "response": {"anyOf": [{"type": "array", "items": TOKEN}, STR, {"type": "object",
+                                                                         "additionalProperties": TOKEN},
+                               {"type": "null"}],
+                     "description": "The learner's answer, as sent (option ids, text, or item id -> answer id)."},
+        "state": _enum(("graded", "awaiting_grading", "unanswered")),
+        "is_correct": _nullable({**BOOL, "description": "Full marks; null unless correctness is shown."}),
+        "fraction": _nullable({"type": "number", "minimum": 0, "maximum": 1}),
+        "points_earned": _nullable(POINTS),
+        "correct_options": _nullable({"type": "array", "items": TOKEN}),
+        "accepted_answers": _nullable({"type": "array", "items": _obj({"text": STR, "weight": SCORE})}),
+        "accepted_ranges": _nullable({"type": "array", "items": _obj({
+            "min": {"type": "number"}, "max": {"type": "number"}, "weight": SCORE})}),
+        "correct_pairs": _nullable({"type": "object", "additionalProperties": TOKEN}),
+        "answer_feedback_html": _nullable(HTML),
+        "feedback_html": _nullable(HTML),
+    }, description="A graded question. The key (correct_options, accepted_answers, accepted_ranges, "
+                   "correct_pairs), correctness and feedback are null while the quiz's review options hide them."),
     "AttemptResult": _obj({
         **_ATTEMPT_BRIEF,
         "course_code": STR,
         "quiz_title": STR,
         "status": _enum(("submitted",)),
+        "awaiting_grading": {"type": "boolean",
+                             "description": "An answer (an essay) waits for a person; passed is null until then."},
         "server_time": TIME,
-        "points_earned": {"type": "integer", "minimum": 0},
-        "points_possible": {"type": "integer", "minimum": 0},
+        "points_earned": _nullable(POINTS),
+        "points_possible": POINTS,
         "pass_mark": {"type": "integer", "minimum": 0, "maximum": 100},
+        "review": _obj({item: BOOL for item in REVIEW_ITEMS},
+                       description="What the quiz's review options show of this attempt now."),
         "questions": {"type": "array", "items": _ref("ResultQuestion")},
-    }, description="A graded attempt, with the answer key and feedback."),
+    }, description="A graded attempt, with what the quiz's review options show."),
     "Attempt": {"oneOf": [_ref("AttemptOpen"), _ref("AttemptResult")]},
     "Submission": {
         "type": "object",
         "properties": {
             "answers": {
                 "type": "object",
-                "description": "Question id -> chosen option ids. Unanswered questions count as wrong.",
-                "propertyNames": {"type": "string", "pattern": "^[0-9]{1,18}$"},
-                "additionalProperties": {"type": "array", "maxItems": 100, "items": ID},
+                "description": "Question id -> answer: a list of option ids (single, multiple, true_false), a "
+                               "text (short_answer, numerical, essay) or an object item id -> answer id "
+                               "(matching). Every id is one the attempt gave. Unanswered questions count as wrong.",
+                "propertyNames": {"type": "string", "pattern": "^[0-9a-f]{1,32}$"},
+                "additionalProperties": {"anyOf": [
+                    {"type": "array", "maxItems": 100, "items": {"type": "string", "maxLength": 32}},
+                    {"type": "string", "maxLength": 20000},
+                    {"type": "object", "maxProperties": 100,
+                     "additionalProperties": {"type": "string", "maxLength": 32}},
+                ]},
             },
         },
         "required": ["answers"],
         "description": "Any other field (a score, say) is ignored: grading happens on the server.",
-        "example": {"answers": {"12": [40], "13": [43, 44]}},
+        "example": {"answers": {"3f9a0c1b2d4e": ["a81c44e0b9d2"], "77b2e0d1c3a9": "北京"}},
     },
     "SubmissionResult": _obj({
         "attempt": _ref("AttemptResult"),
@@ -224,7 +281,8 @@ _ERROR_TEXT = {
     404: "Not found (someone else's attempt is reported as not found).",
     409: "Conflict: no attempts left, or the attempt was already submitted.",
     413: "Body too large.",
-    422: "The answers do not fit the attempt (unknown question or option, several options on a single-choice question).",
+    422: "The answers do not fit the attempt (an id it did not give, several options on a single-choice question, "
+         "a numerical answer that is not a number, a text over its limit).",
     429: "Too many requests.",
     500: "Internal error.",
     503: "The database is unavailable; retry later.",
@@ -315,7 +373,8 @@ PATHS: dict[str, Schema] = {
                     "409 when no attempts are left.")},
     "/attempts/{attempt_id}": {"get": _op(
         "getAttempt", "One of the caller's attempts.",
-        _responses({200: ("Attempt", "Before submission: the questions. After: score, key and feedback.")}, 404),
+        _responses({200: ("Attempt", "Before submission: the questions. After: what the quiz's review options "
+                                     "show (score, correctness, key, feedback).")}, 404),
         tag="quiz", params=[ATTEMPT_ID])},
     "/attempts/{attempt_id}/submission": {"post": _op(
         "submitAttempt", "Submit the answers; graded on the server, once.",

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, current_app, g, jsonify, request
-from sqlalchemy import select
 
-from content.spec import LANGUAGES, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
+from content.spec import LANGUAGES, MAX_ESSAY_CHARS, MAX_QUESTIONS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 from lms.api import errors, serialize
 from lms.api.errors import api_error
 from lms.api.openapi import document
@@ -19,12 +18,12 @@ from lms.audit.services import record_event
 from lms.auth.login import login_policy
 from lms.auth.services import TOKEN_GUESSES, record_login_failure, token_guessing_throttled, user_for_api_token
 from lms.courses import services as catalog
-from lms.courses.models import Course, CourseVersion, Lesson, Question, QuestionOption
+from lms.courses.models import Course, CourseVersion, Lesson
 from lms.db import must_get
 from lms.learn import services as learning
-from lms.learn.models import CourseCompletion, QuizAttempt
+from lms.learn.models import QuizAttempt
 from lms.permissions import login_required, public
-from lms.web import auth_session, db_session, record_refusal, request_now
+from lms.web import auth_session, body_limit, db_session, record_refusal, request_now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 errors.register(bp)
@@ -36,6 +35,7 @@ _MAX_KEYWORD = 200
 # Primary keys are INTEGER columns, 32-bit on PostgreSQL: a larger id in a URL
 # is simply unknown (404), never a database error.
 MAX_ID = 2**31 - 1
+MAX_ANSWERS = MAX_QUESTIONS
 
 
 # ---- authentication ----------------------------------------------------------
@@ -104,26 +104,15 @@ def _course_lesson(code: str, slug: str) -> tuple[Course, Lesson | None]:
     return course, next((lesson for lesson in _version(course).lessons if lesson.slug == slug), None)
 
 
-def _attempt_items(attempt: QuizAttempt) -> list[tuple[Question, list[QuestionOption]]]:
-    """Questions of an attempt in their drawn order, options in their drawn order."""
-    ids = [qid for qid, _opts in attempt.layout]
-    questions = {q.id: q for q in db_session().scalars(select(Question).where(Question.id.in_(ids)))}
-    items = []
-    for qid, option_ids in attempt.layout:
-        question = questions.get(qid)
-        if question is None:  # removed by a later edit of the course
-            continue
-        by_id = {o.id: o for o in question.options}
-        items.append((question, [by_id[o] for o in option_ids if o in by_id]))
-    return items
-
-
 def _attempt_json(attempt: QuizAttempt) -> dict:
-    course = must_get(db_session(), Course, attempt.quiz.course_id)
-    items = _attempt_items(attempt)
+    session = db_session()
+    course = must_get(session, Course, attempt.quiz.course_id)
+    items = learning.attempt_items(session, attempt)
     if attempt.submitted_at is None:
         return serialize.attempt_open(attempt, course, items, now=request_now())
-    return serialize.attempt_result(attempt, course, items, now=request_now())
+    attempts = learning.attempts_of(session, user_id=attempt.user_id, quiz_id=attempt.quiz_id)
+    review = learning.review_of(attempt.quiz, attempts, request_now())
+    return serialize.attempt_result(attempt, course, items, now=request_now(), review=review)
 
 
 def _enrolment_json(course: Course) -> dict | None:
@@ -142,6 +131,7 @@ def _enrolment_json(course: Course) -> dict | None:
         done_slugs=[lesson.slug for lesson in version.lessons if lesson.id in done], attempts=attempts,
         attempts_left=learning.attempts_left(quiz, attempts) if quiz else None,
         version=version, newer=newer,
+        show_scores=learning.review_of(quiz, attempts, request_now()).score if quiz else True,
     )
 
 
@@ -293,21 +283,39 @@ def attempt(attempt_id: int):
     return jsonify(_attempt_json(found))
 
 
-def _parse_answers(body) -> tuple[dict[int, list[str]] | None, str | None]:
-    """{"answers": {"<question id>": [option id, ...]}} -> the services' raw form."""
+_TOKEN_RE = re.compile(r"[0-9a-f]{1,32}")
+_ANSWER_SHAPE = ("The answer to question {token} must be a list of option ids, a text, or an object "
+                 "mapping item ids to answer ids.")
+
+
+def _parse_answers(body) -> tuple[dict[str, object] | None, str | None]:
+    """{"answers": {"<question id>": answer}} -> the services' raw form. An answer is a
+    list of option ids (choice), a text (short answer, numerical, essay) or an object
+    {"<item id>": "<answer id>"} (matching); every id is the attempt's own."""
     if not isinstance(body, dict):
         return None, "The body must be a JSON object."
     answers = body.get("answers")
     if not isinstance(answers, dict):
-        return None, "'answers' must be an object mapping question ids to lists of option ids."
-    raw: dict[int, list[str]] = {}
-    for key, chosen in answers.items():
-        if not (key.isascii() and key.isdigit() and len(key) <= 18):
-            return None, f"Question id {key[:20]!r} is not a number."
-        if not isinstance(chosen, list) or len(chosen) > 100 or not all(
-                isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_ID for v in chosen):
-            return None, f"The answer to question {key} must be a list of option ids."
-        raw[int(key)] = [str(v) for v in chosen]
+        return None, "'answers' must be an object mapping question ids to answers."
+    if len(answers) > MAX_ANSWERS:
+        return None, f"At most {MAX_ANSWERS} answers."
+    raw: dict[str, object] = {}
+    for token, answer in answers.items():
+        if not _TOKEN_RE.fullmatch(token):
+            return None, f"Question id {token[:20]!r} is not one of this attempt's."
+        shown = token[:20]
+        if isinstance(answer, list):
+            ok = len(answer) <= 100 and all(isinstance(v, str) and len(v) <= 32 for v in answer)
+        elif isinstance(answer, str):
+            ok = len(answer) <= MAX_ESSAY_CHARS
+        elif isinstance(answer, dict):
+            ok = len(answer) <= 100 and all(isinstance(k, str) and len(k) <= 32 and isinstance(v, str) and len(v) <= 32
+                                            for k, v in answer.items())
+        else:
+            ok = False
+        if not ok:
+            return None, _ANSWER_SHAPE.format(token=shown)
+        raw[token] = answer
     return raw, None
 
 
@@ -318,6 +326,7 @@ def _refuse_submission(attempt_id: int, code: int, message: str):
 
 
 @bp.post(f"/attempts/<int(max={MAX_ID}):attempt_id>/submission")
+@body_limit(learning.MAX_SUBMISSION_BYTES)
 @login_required
 def submit_attempt(attempt_id: int):
     session = db_session()
@@ -338,9 +347,9 @@ def submit_attempt(attempt_id: int):
         graded = learning.submit_attempt(session, user_id=_user().id, attempt_id=attempt_id, raw_answers=raw,
                                          now=request_now())
     except learning.AttemptClosed as exc:
-        return _refuse_submission(attempt_id, 409, str(exc))
-    except learning.LearningError as exc:  # answers that do not fit this attempt
-        return _refuse_submission(attempt_id, 422, str(exc))
+        return _refuse_submission(attempt_id, 409, exc.text)
+    except learning.LearningError as exc:  # answers that do not fit this attempt, a number that is not one...
+        return _refuse_submission(attempt_id, 422, exc.text)
     progress = learning.course_progress(session, user_id=_user().id, course_id=graded.attempt.quiz.course_id)
     body = {"attempt": _attempt_json(graded.attempt), "late": graded.late,
             "course_completed": progress.completed_at is not None, "progress": serialize.progress(progress)}

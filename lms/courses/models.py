@@ -2,9 +2,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from content.grading import numerical_value
+from content.spec import DEFAULT_ESSAY_CHARS
 from lms.db import Base
 from lms.enums import COURSE_STATUSES, LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, sql_in
 
@@ -227,6 +242,13 @@ class Quiz(Base):
     shuffle_options: Mapped[bool] = mapped_column(Boolean, default=False)
     time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
     questions_per_attempt: Mapped[int | None] = mapped_column(Integer)  # a pool: draw N of M
+    # Review options: when a learner sees each part of a submitted attempt
+    # (content.spec.REVIEW_TIMES: immediately | when_finished | never).
+    review_score: Mapped[str] = mapped_column(String(16), default="immediately", server_default="immediately")
+    review_correctness: Mapped[str] = mapped_column(String(16), default="immediately", server_default="immediately")
+    review_right_answers: Mapped[str] = mapped_column(String(16), default="when_finished",
+                                                      server_default="when_finished")
+    review_feedback: Mapped[str] = mapped_column(String(16), default="when_finished", server_default="when_finished")
 
     version: Mapped[CourseVersion] = relationship(back_populates="quiz")
     course: Mapped[Course] = relationship(viewonly=True)
@@ -251,6 +273,9 @@ class Question(Base):
     feedback_md: Mapped[str] = mapped_column(Text, default="")
     feedback_html: Mapped[str] = mapped_column(Text, default="")
     points: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(String(200), default="", server_default="")  # the author's name for it
+    units: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))  # numerical: [[unit, multiplier]]
+    max_chars: Mapped[int | None] = mapped_column(Integer)  # essay
 
     quiz: Mapped[Quiz] = relationship(back_populates="questions")
     options: Mapped[list[QuestionOption]] = relationship(
@@ -258,8 +283,17 @@ class Question(Base):
         lazy="selectin",
     )
 
+    @property
+    def essay_limit(self) -> int:
+        """The longest essay answer accepted, in characters."""
+        return self.max_chars or DEFAULT_ESSAY_CHARS
+
 
 class QuestionOption(Base):
+    """An option of a choice question, an accepted answer of a short-answer or
+    numerical question, or a pair (or distractor) of a matching question; see
+    content.spec.OptionSpec for what each column means per kind."""
+
     __tablename__ = "question_options"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -270,5 +304,19 @@ class QuestionOption(Base):
     is_correct: Mapped[bool] = mapped_column(Boolean, default=False)
     feedback_md: Mapped[str] = mapped_column(Text, default="")
     feedback_html: Mapped[str] = mapped_column(Text, default="")
+    weight: Mapped[float | None] = mapped_column(Float)  # percent; None: all-or-nothing choice
+    min_value: Mapped[float | None] = mapped_column(Float)  # numerical: the accepted range
+    max_value: Mapped[float | None] = mapped_column(Float)
+    match_text: Mapped[str] = mapped_column(Text, default="", server_default="")  # matching: the item's answer
 
     question: Mapped[Question] = relationship(back_populates="options")
+
+    @property
+    def range_label(self) -> str:
+        """A numerical answer's accepted numbers as people write them: 4, 3000 ± 50, 0.1 – 0.3."""
+        if self.min_value is None or self.max_value is None:
+            return "*"
+        exact = numerical_value(self.min_value, self.max_value)
+        if exact is None:
+            return f"{self.min_value:g} – {self.max_value:g}"
+        return f"{exact[0]:g}" + (f" ± {exact[1]:g}" if exact[1] else "")

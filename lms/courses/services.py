@@ -18,7 +18,9 @@ from content.spec import (
     OptionSpec,
     QuestionSpec,
     QuizSpec,
+    ReviewSpec,
     TermsOfReference,
+    UnitSpec,
     content_hash,
 )
 from lms import events
@@ -73,8 +75,14 @@ def version_spec(version: CourseVersion, *, images: tuple[str, ...] = ()) -> Cou
                 QuestionSpec(kind=item.kind, text_md=item.text_md, text_html=item.text_html,
                              feedback_md=item.feedback_md, feedback_html=item.feedback_html, points=item.points,
                              options=tuple(OptionSpec(o.text_md, o.text_html, o.is_correct, o.feedback_md,
-                                                      o.feedback_html) for o in item.options))
+                                                      o.feedback_html, weight=o.weight, min_value=o.min_value,
+                                                      max_value=o.max_value, match=o.match_text)
+                                           for o in item.options),
+                             title=item.title, units=tuple(UnitSpec(u, m) for u, m in item.units or ()),
+                             max_chars=item.max_chars)
                 for item in q.questions),
+            review=ReviewSpec(score=q.review_score, correctness=q.review_correctness,
+                              right_answers=q.review_right_answers, feedback=q.review_feedback),
         )
     return CourseSpec(
         code=version.course.code, title=version.title, summary=version.summary_md, skill_type=version.skill_type,
@@ -133,12 +141,17 @@ def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> 
             course_id=version.course_id, title=q.title, pass_mark=q.pass_mark, attempts_allowed=q.attempts_allowed,
             shuffle_questions=q.shuffle_questions, shuffle_options=q.shuffle_options,
             time_limit_minutes=q.time_limit_minutes, questions_per_attempt=q.questions_per_attempt,
+            review_score=q.review.score, review_correctness=q.review.correctness,
+            review_right_answers=q.review.right_answers, review_feedback=q.review.feedback,
             questions=[
                 Question(position=i, kind=item.kind, text_md=item.text_md, text_html=item.text_html,
                          feedback_md=item.feedback_md, feedback_html=item.feedback_html, points=item.points,
+                         title=item.title, units=[[u.unit, u.multiplier] for u in item.units],
+                         max_chars=item.max_chars,
                          options=[QuestionOption(position=j, text_md=o.text_md, text_html=o.text_html,
                                                  is_correct=o.correct, feedback_md=o.feedback_md,
-                                                 feedback_html=o.feedback_html)
+                                                 feedback_html=o.feedback_html, weight=o.weight,
+                                                 min_value=o.min_value, max_value=o.max_value, match_text=o.match)
                                   for j, o in enumerate(item.options, start=1)])
                 for i, item in enumerate(q.questions, start=1)],
         )

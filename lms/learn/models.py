@@ -61,11 +61,15 @@ class QuizAttempt(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime)
     deadline_at: Mapped[datetime | None] = mapped_column(DateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # The drawn questions and the order of their options: [[question_id, [option_id, ...]], ...]
+    # The drawn questions in their order, each with the per-attempt tokens that
+    # stand for it and its options in pages and the API (lms.learn.services.draw_layout):
+    # [{"q": question_id, "t": token, "o": [[option_id, token], ...]}, ...]
+    # (matching: "o" the items, "c" the answers to choose from).
     layout: Mapped[list] = mapped_column(JSON)
-    points_earned: Mapped[int | None] = mapped_column(Integer)
-    points_possible: Mapped[int | None] = mapped_column(Integer)
+    points_earned: Mapped[float | None] = mapped_column(Float)
+    points_possible: Mapped[float | None] = mapped_column(Float)
     score: Mapped[float | None] = mapped_column(Float)  # percent, 0-100
+    # None once submitted: an answer waits for a person to grade it (an essay).
     passed: Mapped[bool | None] = mapped_column(Boolean)
 
     answers: Mapped[list[AttemptAnswer]] = relationship(
@@ -75,15 +79,26 @@ class QuizAttempt(Base):
 
 
 class AttemptAnswer(Base):
+    """The learner's answer to one question of an attempt, and its grade."""
+
     __tablename__ = "attempt_answers"
-    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_id"),
+        CheckConstraint("state IN ('graded', 'awaiting_grading')", name="state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    # Choice: the options chosen; short answer and numerical: the accepted answer matched.
     selected_option_ids: Mapped[list] = mapped_column(JSON)
-    is_correct: Mapped[bool] = mapped_column(Boolean)
-    points: Mapped[int] = mapped_column(Integer)
+    # What was typed (short answer, numerical, essay: {"text": ...}) or paired
+    # (matching: {"pairs": {item option id: answer option id}}); None for choices.
+    response: Mapped[dict | None] = mapped_column(JSON)
+    is_correct: Mapped[bool] = mapped_column(Boolean)  # full marks
+    fraction: Mapped[float | None] = mapped_column(Float)  # 0-1 of the points; None while awaiting grading
+    points: Mapped[float] = mapped_column(Float)
+    state: Mapped[str] = mapped_column(String(16), default="graded", server_default="graded")
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="answers")
 

@@ -3,15 +3,30 @@ course completion. Completion is recorded once and never regresses."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Integer, bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, Integer, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from content.grading import (
+    MAX_NUMBER_CHARS,
+    MAX_TEXT_ANSWER_CHARS,
+    AnswerKey,
+    Grade,
+    QuestionKey,
+    grade_choice,
+    grade_essay,
+    grade_matching,
+    grade_numerical,
+    grade_short_answer,
+    parse_number,
+)
+from content.spec import CHOICE_KINDS, DEFAULT_ESSAY_CHARS
 from lms import events
 from lms.courses.models import Course, CourseAudience, CourseVersion, Lesson, Question, QuestionOption, Quiz
 from lms.courses.services import WITH_TAGS
@@ -22,10 +37,22 @@ from lms.msgids import N_
 
 # Submissions arriving this long after the deadline still count (network lag).
 DEADLINE_GRACE = timedelta(seconds=30)
+# A quiz submission may be larger than an ordinary request: essays of up to
+# 20,000 characters each (a Chinese character takes 9 bytes percent-encoded).
+MAX_SUBMISSION_BYTES = 1024 * 1024
 
 
 class LearningError(Exception):
-    """A refused learner action; the message is a translatable msgid."""
+    """A refused learner action; str() is a translatable msgid, `params` its placeholders."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message)
+        self.params = params
+
+    @property
+    def text(self) -> str:
+        """The message in English with its placeholders filled (the API's wording)."""
+        return str(self) % self.params if self.params else str(self)
 
 
 class NotEnrolled(LearningError):
@@ -96,10 +123,13 @@ def newer_version(session: Session, enrolment: Enrolment) -> CourseVersion | Non
 
 
 def _quiz_fingerprint(quiz: Quiz | None):
+    """What a pass depends on: the pass mark and every question's grading."""
     if quiz is None:
         return None
-    return (quiz.pass_mark, tuple((q.kind, q.text_md, q.points, tuple((o.text_md, o.is_correct) for o in q.options))
-                                  for q in quiz.questions))
+    return (quiz.pass_mark, tuple(
+        (q.kind, q.text_md, q.points, tuple(map(tuple, q.units or ())), q.max_chars,
+         tuple((o.text_md, o.is_correct, o.weight, o.min_value, o.max_value, o.match_text) for o in q.options))
+        for q in quiz.questions))
 
 
 def move_to_latest_version(session: Session, *, user_id: int, course: Course, now: datetime) -> Enrolment:
@@ -318,19 +348,81 @@ def _close_expired(session: Session, attempts: list[QuizAttempt], now: datetime)
             _record_grade(session, attempt, answer_key(session, attempt.quiz_id), pass_mark, {}, now)
 
 
+# ---- attempt layout: the drawn questions and their per-attempt tokens ----------------
+
+TOKEN_HEX = 12  # 48 random bits per token
+
+
+def _token(rng: random.Random, used: set[str]) -> str:
+    while True:
+        token = f"{rng.getrandbits(4 * TOKEN_HEX):0{TOKEN_HEX}x}"
+        if token not in used:
+            used.add(token)
+            return token
+
+
 def draw_layout(quiz: Quiz, rng: random.Random) -> list:
+    """The questions of a new attempt, in the order shown, each with a random token
+    standing for it in the page and the API, and its options (matching: items and
+    answers) with tokens of their own. A token identifies something in this attempt
+    only: it says nothing of correctness or of the order the author wrote."""
     questions = list(quiz.questions)
     if quiz.questions_per_attempt and quiz.questions_per_attempt < len(questions):
         questions = sorted(rng.sample(questions, quiz.questions_per_attempt), key=lambda q: q.position)
     if quiz.shuffle_questions:
         rng.shuffle(questions)
+    used: set[str] = set()
     layout = []
     for question in questions:
-        option_ids = [o.id for o in question.options]
-        if quiz.shuffle_options and question.kind != "true_false":
-            rng.shuffle(option_ids)
-        layout.append([question.id, option_ids])
+        entry: dict[str, Any] = {"q": question.id, "t": _token(rng, used)}
+        if question.kind == "matching":
+            items = [o.id for o in question.options if o.text_md]
+            first_of: dict[str, int] = {}
+            for option in question.options:
+                first_of.setdefault(option.match_text, option.id)
+            choices = list(first_of.values())
+            if quiz.shuffle_options:
+                rng.shuffle(items)
+            rng.shuffle(choices)  # always: in the author's order they would line up with the items
+            entry["o"] = [[oid, _token(rng, used)] for oid in items]
+            entry["c"] = [[oid, _token(rng, used)] for oid in choices]
+        elif question.kind in CHOICE_KINDS:
+            option_ids = [o.id for o in question.options]
+            if quiz.shuffle_options and question.kind != "true_false":
+                rng.shuffle(option_ids)
+            entry["o"] = [[oid, _token(rng, used)] for oid in option_ids]
+        else:
+            entry["o"] = []
+        layout.append(entry)
     return layout
+
+
+@dataclass(frozen=True)
+class AttemptItem:
+    """One question of an attempt as shown: options (matching: items) and the
+    matching answers in their drawn order, each with its token."""
+    number: int
+    question: Question
+    token: str
+    options: list[tuple[QuestionOption, str]]
+    choices: list[tuple[QuestionOption, str]]
+
+
+def attempt_items(session: Session, attempt: QuizAttempt) -> list[AttemptItem]:
+    """The questions of an attempt in their drawn order (one query; the options come with them)."""
+    ids = [entry["q"] for entry in attempt.layout]
+    questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(ids)))}
+    items: list[AttemptItem] = []
+    for entry in attempt.layout:
+        question = questions.get(entry["q"])
+        if question is None:  # removed by a later edit of the course
+            continue
+        by_id = {o.id: o for o in question.options}
+        items.append(AttemptItem(
+            len(items) + 1, question, entry["t"],
+            [(by_id[oid], token) for oid, token in entry.get("o", []) if oid in by_id],
+            [(by_id[oid], token) for oid, token in entry.get("c", []) if oid in by_id]))
+    return items
 
 
 def get_attempt(session: Session, *, attempt_id: int, user_id: int) -> QuizAttempt | None:
@@ -338,6 +430,36 @@ def get_attempt(session: Session, *, attempt_id: int, user_id: int) -> QuizAttem
     return session.scalar(select(QuizAttempt).where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id)
                           .options(lazyload(QuizAttempt.answers)))
 
+
+# ---- review: what a learner sees of a submitted attempt ---------------------------
+
+@dataclass(frozen=True)
+class Review:
+    score: bool
+    correctness: bool
+    right_answers: bool
+    feedback: bool
+
+
+def quiz_finished(quiz: Quiz, attempts: list[QuizAttempt], now: datetime) -> bool:
+    """The learner passed the quiz or has no attempt left, and has none open."""
+    if open_attempt(attempts, now) is not None:
+        return False
+    return any(a.passed for a in attempts if a.submitted_at is not None) or attempts_left(quiz, attempts) == 0
+
+
+def review_of(quiz: Quiz, attempts: list[QuizAttempt], now: datetime) -> Review:
+    """What the quiz's review options show a learner with these attempts, now."""
+    finished = quiz_finished(quiz, attempts, now)
+
+    def shown(when: str) -> bool:
+        return when == "immediately" or (when == "when_finished" and finished)
+
+    return Review(shown(quiz.review_score), shown(quiz.review_correctness), shown(quiz.review_right_answers),
+                  shown(quiz.review_feedback))
+
+
+# ---- grading --------------------------------------------------------------------
 
 @dataclass
 class GradedAttempt:
@@ -347,58 +469,134 @@ class GradedAttempt:
     messages: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class QuestionKey:
-    """What grading needs of a question: never sent to the browser."""
-    kind: str
-    points: int
-    correct: frozenset[int]
-
-
-_ANSWER_KEY = (select(Question.id, Question.kind, Question.points, QuestionOption.id, QuestionOption.is_correct)
-               .join(QuestionOption, QuestionOption.question_id == Question.id)
-               .where(Question.quiz_id == bindparam("quiz_id")))
+_KEYED_TEXT = ("short_answer", "matching")
+_ANSWER_KEY = (select(Question.id, Question.kind, Question.points, Question.units, Question.max_chars,
+                      QuestionOption.id, QuestionOption.is_correct, QuestionOption.weight,
+                      case((Question.kind.in_(_KEYED_TEXT), QuestionOption.text_md), else_=literal("")),
+                      QuestionOption.min_value, QuestionOption.max_value, QuestionOption.match_text)
+               .outerjoin(QuestionOption, QuestionOption.question_id == Question.id)
+               .where(Question.quiz_id == bindparam("quiz_id"))
+               .order_by(Question.id, QuestionOption.position))
 
 
 def answer_key(session: Session, quiz_id: int) -> dict[int, QuestionKey]:
-    """The answer key of a quiz, in one query."""
-    kinds: dict[int, tuple[str, int]] = {}
-    correct: dict[int, set[int]] = {}
-    for question_id, kind, points, option_id, is_correct in session.execute(_ANSWER_KEY, {"quiz_id": quiz_id}):
-        kinds[question_id] = (kind, points)
-        bucket = correct.setdefault(question_id, set())
-        if is_correct:
-            bucket.add(option_id)
-    return {qid: QuestionKey(kind, points, frozenset(correct[qid])) for qid, (kind, points) in kinds.items()}
+    """The answer key of a quiz, in one query. Never sent to a learner."""
+    heads: dict[int, tuple[str, int, tuple[tuple[str, float], ...], int | None]] = {}
+    answers: dict[int, list[AnswerKey]] = {}
+    for (question_id, kind, points, units, max_chars, option_id, is_correct, weight, text, low, high,
+         match) in session.execute(_ANSWER_KEY, {"quiz_id": quiz_id}):
+        if question_id not in heads:
+            heads[question_id] = (kind, points, tuple((u, float(m)) for u, m in units or ()), max_chars)
+            answers[question_id] = []
+        if option_id is not None:
+            answers[question_id].append(AnswerKey(option_id, bool(is_correct), weight, text or "", low, high,
+                                                  match or ""))
+    return {qid: QuestionKey(kind, points, tuple(answers[qid]), units, max_chars)
+            for qid, (kind, points, units, max_chars) in heads.items()}
 
 
-def parse_answers(attempt: QuizAttempt, key: dict[int, QuestionKey], raw: dict[int, list[str]]) -> dict[int, set[int]]:
-    """Turn submitted form values into option ids, refusing anything that is not
-    an option of a question of this attempt."""
-    allowed = {qid: set(opts) for qid, opts in attempt.layout}
-    answers: dict[int, set[int]] = {}
-    for qid, values in raw.items():
-        if qid not in allowed:
-            raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz."))
-        try:
-            chosen = {int(v) for v in values}
-        except (TypeError, ValueError):
-            raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz.")) from None
-        if not chosen <= allowed[qid]:
-            raise InvalidAnswers(N_("The answers do not match this attempt; reload the quiz."))
-        if qid not in key:  # removed by an update of the course since the attempt began: not graded
+MISMATCH = N_("The answers do not match this attempt; reload the quiz.")
+
+
+def _one_text(value: object) -> str | None:
+    """A typed answer: a string, or (from a form) a list holding one string."""
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value if isinstance(value, str) else None
+
+
+def parse_answers(layout: list, key: dict[int, QuestionKey], raw: Mapping[str, object]) -> dict[int, object]:
+    """Turn what the learner sent ({question token: answer}) for an attempt of this
+    `layout` into what grading
+    reads, refusing anything that is not an answer to a question of this attempt:
+    choices -> frozenset of option ids; short answers and essays -> text;
+    numerical -> the number (None: unanswered); matching -> {item id: answer id}."""
+    entries = {entry["t"]: (number, entry) for number, entry in enumerate(layout, start=1)}
+    answers: dict[int, object] = {}
+    for token, value in raw.items():
+        if token not in entries:
+            raise InvalidAnswers(MISMATCH)
+        number, entry = entries[token]
+        question = key.get(entry["q"])
+        if question is None:  # removed by an update of the course since the attempt began: not graded
             continue
-        if key[qid].kind != "multiple" and len(chosen) > 1:
-            raise InvalidAnswers(N_("Choose only one answer for a single-choice question."))
-        answers[qid] = chosen
+        kind = question.kind
+        if kind in CHOICE_KINDS:
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise InvalidAnswers(MISMATCH)
+            options = {tok: oid for oid, tok in entry.get("o", [])}
+            chosen = {options.get(v) for v in values if v != ""}
+            if None in chosen:
+                raise InvalidAnswers(MISMATCH)
+            if kind != "multiple" and len(chosen) > 1:
+                raise InvalidAnswers(N_("Choose only one answer for a single-choice question."))
+            answers[entry["q"]] = frozenset(int(oid) for oid in chosen if oid is not None)
+        elif kind == "matching":
+            if not isinstance(value, dict):
+                raise InvalidAnswers(MISMATCH)
+            items = {tok: oid for oid, tok in entry.get("o", [])}
+            choices = {tok: oid for oid, tok in entry.get("c", [])}
+            pairs: dict[int, int] = {}
+            for item, choice in value.items():
+                if item not in items or not isinstance(choice, str) or (choice and choice not in choices):
+                    raise InvalidAnswers(MISMATCH)
+                if choice:
+                    pairs[items[item]] = choices[choice]
+            answers[entry["q"]] = pairs
+        else:
+            text = _one_text(value)
+            if text is None:
+                raise InvalidAnswers(MISMATCH)
+            limit = (question.max_chars or DEFAULT_ESSAY_CHARS) if kind == "essay" else (
+                MAX_NUMBER_CHARS if kind == "numerical" else MAX_TEXT_ANSWER_CHARS)
+            if len(text) > limit:
+                raise InvalidAnswers(N_("Question %(n)s: the answer is longer than %(max)s characters."),
+                                     n=number, max=limit)
+            if kind == "numerical":
+                parsed = parse_number(text, question.units) if text.strip() else None
+                if text.strip() and parsed is None:
+                    if question.units:
+                        raise InvalidAnswers(N_("Question %(n)s: write a number (such as 1234.5), optionally "
+                                                "followed by one of the units %(units)s."),
+                                             n=number, units=", ".join(u for u, _m in question.units))
+                    raise InvalidAnswers(N_("Question %(n)s: write a number, such as 1234.5."), n=number)
+                answers[entry["q"]] = (text, parsed)
+            else:
+                answers[entry["q"]] = text
     return answers
 
 
-def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answers: dict[int, list[str]],
+def grade_answer(question: QuestionKey, answer: object) -> Grade:
+    """The grade of one parsed answer (see content.grading for the rules)."""
+    kind = question.kind
+    if kind in CHOICE_KINDS:
+        return grade_choice(question, answer if isinstance(answer, frozenset) else frozenset())
+    if kind == "short_answer":
+        return grade_short_answer(question, answer if isinstance(answer, str) else "")
+    if kind == "numerical":
+        return grade_numerical(question, answer[1] if isinstance(answer, tuple) else None)
+    if kind == "matching":
+        return grade_matching(question, answer if isinstance(answer, dict) else {})
+    return grade_essay(answer if isinstance(answer, str) else "")
+
+
+def _response(kind: str, answer: object) -> dict | None:
+    if kind in CHOICE_KINDS or answer is None:
+        return None
+    if kind == "matching":
+        assert isinstance(answer, dict)
+        return {"pairs": {str(item): choice for item, choice in answer.items()}} if answer else None
+    text = answer[0] if isinstance(answer, tuple) else answer
+    return {"text": text} if text else None
+
+
+def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answers: Mapping[str, object],
                    now: datetime, attempt: QuizAttempt | None = None) -> GradedAttempt:
-    """Grade on the server. Anything the client claims beyond its choices is
-    ignored; unanswered counts as wrong; a replay is refused and changes nothing.
-    `attempt` spares a second lookup when the caller has already loaded it."""
+    """Grade on the server. `raw_answers` maps the attempt's question tokens to
+    answers (see parse_answers). Anything the client claims beyond its answers
+    is ignored; unanswered counts as wrong; a replay is refused and changes
+    nothing. `attempt` spares a second lookup when the caller has already loaded it."""
     if attempt is None or attempt.id != attempt_id or attempt.user_id != user_id:
         attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
     if attempt is None or attempt.submitted_at is not None:
@@ -407,7 +605,7 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
         select(Quiz.pass_mark, Quiz.course_id, Quiz.version_id).where(Quiz.id == attempt.quiz_id)).one()
     key = answer_key(session, attempt.quiz_id)
     late = attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
-    answers = {} if late else parse_answers(attempt, key, raw_answers)
+    answers = {} if late else parse_answers(attempt.layout, key, raw_answers)
     if not _record_grade(session, attempt, key, pass_mark, answers, now):
         raise AttemptClosed(N_("This attempt has already been submitted."))
     completed = False
@@ -431,25 +629,33 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
 
 
 def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, QuestionKey], pass_mark: int,
-                  answers: dict[int, set[int]], now: datetime) -> bool:
+                  answers: dict[int, object], now: datetime) -> bool:
     """Grade and close the attempt in one UPDATE that only an open attempt
     matches: of parallel submissions exactly one gets True. The answers go in
-    with one multi-row INSERT."""
+    with one multi-row INSERT. An essay waiting for a person leaves the attempt's
+    pass undecided (None)."""
     rows = []
-    earned = possible = 0
-    for qid, _order in attempt.layout:
+    earned = possible = 0.0
+    awaiting = False
+    for entry in attempt.layout:
+        qid = entry["q"]
         question = key.get(qid)
         if question is None:  # removed by a later edit of the course
             continue
-        chosen = answers.get(qid, set())
-        right = bool(chosen) and chosen == question.correct
+        answer = answers.get(qid)
+        grade = grade_answer(question, answer)
+        points = question.points * grade.fraction if grade.fraction is not None else 0.0
+        awaiting = awaiting or grade.fraction is None
         possible += question.points
-        earned += question.points if right else 0
-        rows.append({"attempt_id": attempt.id, "question_id": qid, "selected_option_ids": sorted(chosen),
-                     "is_correct": right, "points": question.points if right else 0})
+        earned += points
+        rows.append({"attempt_id": attempt.id, "question_id": qid, "selected_option_ids": list(grade.selected),
+                     "response": _response(question.kind, answer), "is_correct": grade.fraction == 1.0,
+                     "fraction": grade.fraction, "points": round(points, 4),
+                     "state": "awaiting_grading" if grade.fraction is None else "graded"})
+    earned = round(earned, 4)
     score = round(100 * earned / possible, 2) if possible else 0.0
     values = {"submitted_at": now, "points_earned": earned, "points_possible": possible, "score": score,
-              "passed": score >= pass_mark}
+              "passed": None if awaiting else score >= pass_mark}
     claimed = cast(CursorResult[Any], session.execute(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(**values).execution_options(synchronize_session=False)

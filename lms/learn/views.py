@@ -3,17 +3,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
 
-from lms.courses.models import Course, CourseVersion, Question
+from lms.courses.models import Course, CourseVersion
 from lms.courses.services import get_course, get_published_course
 from lms.db import must_get
 from lms.learn import services
 from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
-from lms.learn.models import Enrolment
-from lms.params import parse_int
 from lms.permissions import login_required
-from lms.web import db_session, record_refusal, request_now
+from lms.web import body_limit, db_session, record_refusal, request_now
 
 bp = Blueprint("learn", __name__)
 
@@ -67,7 +64,7 @@ def move_version(code: str):
         services.move_to_latest_version(session, user_id=current_user.id, course=course, now=request_now())
     except services.LearningError as exc:
         session.rollback()
-        flash(_(str(exc)), "error")
+        flash(_(str(exc), **exc.params), "error")
         return redirect(url_for("catalog.course", code=code))
     flash(_("You now follow the latest version of this course. Lessons you had done that still exist are kept."),
           "success")
@@ -154,7 +151,8 @@ def quiz(code: str):
     expired = {a.id for a in attempts if a.submitted_at is None and a is not current}
     return render_template("learn/quiz.html", course=course, quiz=version.quiz, attempts=attempts,
                            left=services.attempts_left(version.quiz, attempts), current=current,
-                           expired=expired, form=StartAttemptForm())
+                           expired=expired, review=services.review_of(version.quiz, attempts, request_now()),
+                           form=StartAttemptForm())
 
 
 @bp.route("/courses/<code>/quiz/start", methods=["POST"])
@@ -170,31 +168,52 @@ def start_attempt(code: str):
     try:
         attempt = services.start_attempt(session, user_id=current_user.id, quiz=quiz, now=request_now())
     except services.NoAttemptsLeft as exc:
-        flash(_(str(exc)), "error")
+        flash(_(str(exc), **exc.params), "error")
         return redirect(url_for("learn.quiz", code=code))
     except services.LearningError as exc:
         session.rollback()
-        flash(_(str(exc)), "error")
+        flash(_(str(exc), **exc.params), "error")
         return redirect(url_for("learn.quiz", code=code))
     return redirect(url_for("learn.attempt", attempt_id=attempt.id))
 
 
-def _attempt_view_data(attempt):
-    """Questions of an attempt in its drawn order, options in their drawn order."""
-    session = db_session()
-    ids = [qid for qid, _opts in attempt.layout]
-    questions = {q.id: q for q in session.scalars(select(Question).where(Question.id.in_(ids)))}
-    items = []
-    for qid, option_ids in attempt.layout:
-        question = questions.get(qid)
-        if question is None:
+MAX_TOKEN = 12  # lms.learn.services.TOKEN_HEX
+
+
+def _form_answers() -> dict[str, object] | None:
+    """The quiz form as the services take it: {question token: [values]} for
+    `q-<token>` fields, {question token: {item token: value}} for matching's
+    `q-<token>-<item token>`; None when a field name is not one of ours."""
+    raw: dict[str, object] = {}
+    for name in request.form:
+        if not name.startswith("q-"):
             continue
-        by_id = {o.id: o for o in question.options}
-        items.append((question, [by_id[o] for o in option_ids if o in by_id]))
-    return items
+        token, _sep, item = name[2:].partition("-")
+        if not token or len(token) > MAX_TOKEN or len(item) > MAX_TOKEN:
+            return None
+        if item:
+            pairs = raw.setdefault(token, {})
+            if not isinstance(pairs, dict):
+                return None
+            pairs[item] = request.form.get(name, "")
+        elif token in raw:
+            return None
+        else:
+            raw[token] = request.form.getlist(name)
+    return raw
+
+
+def _attempt_page(attempt, form, *, error: str | None = None, status: int = 200):
+    session = db_session()
+    course = session.get(Course, attempt.quiz.course_id)
+    items = services.attempt_items(session, attempt)
+    values = request.form.to_dict(flat=False) if error else {}
+    return render_template("learn/attempt.html", course=course, attempt=attempt, items=items, form=form,
+                           values=values, error=error), status
 
 
 @bp.route("/attempts/<int:attempt_id>", methods=["GET", "POST"])
+@body_limit(services.MAX_SUBMISSION_BYTES)
 @login_required
 def attempt(attempt_id: int):
     session = db_session()
@@ -205,27 +224,31 @@ def attempt(attempt_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        raw = {}
-        for key in request.form:
-            if key.startswith("q") and parse_int(key[1:]) is not None:
-                raw[int(key[1:])] = request.form.getlist(key)
+        raw = _form_answers()
         try:
+            if raw is None:
+                raise services.InvalidAnswers(services.MISMATCH)
             graded = services.submit_attempt(session, user_id=current_user.id, attempt_id=attempt.id,
                                              raw_answers=raw, now=request_now(), attempt=attempt)
-        except services.LearningError as exc:
-            record_refusal("quiz_submission_refused", user=current_user, detail=f"attempt {attempt_id}: {exc}")
-            flash(_(str(exc)), "error")
+        except services.AttemptClosed as exc:
+            record_refusal("quiz_submission_refused", user=current_user, detail=f"attempt {attempt_id}: {exc.text}")
+            flash(_(str(exc), **exc.params), "error")
             return redirect(url_for("learn.attempt", attempt_id=attempt_id))
+        except services.LearningError as exc:
+            # Nothing is graded: the form comes back with the learner's answers and what is wrong.
+            record_refusal("quiz_submission_refused", user=current_user, detail=f"attempt {attempt_id}: {exc.text}")
+            return _attempt_page(attempt, form, error=_(str(exc), **exc.params), status=422)
         if graded.late:
             flash(_("The time limit had passed: the answers were not counted."), "error")
         if graded.completed_course:
             flash(_("Course completed. Well done!"), "success")
         return redirect(url_for("learn.attempt", attempt_id=attempt.id))
-    course = session.get(Course, attempt.quiz.course_id)
-    items = _attempt_view_data(attempt)
     if attempt.submitted_at is None:
-        return render_template("learn/attempt.html", course=course, attempt=attempt, items=items, form=form)
+        return _attempt_page(attempt, form)
+    course = session.get(Course, attempt.quiz.course_id)
+    items = services.attempt_items(session, attempt)
     answers = {a.question_id: a for a in attempt.answers}
     attempts = services.attempts_of(session, user_id=current_user.id, quiz_id=attempt.quiz_id)
+    review = services.review_of(attempt.quiz, attempts, request_now())
     return render_template("learn/result.html", course=course, attempt=attempt, items=items, answers=answers,
-                           left=services.attempts_left(attempt.quiz, attempts), form=form)
+                           left=services.attempts_left(attempt.quiz, attempts), review=review, form=form)

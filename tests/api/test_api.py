@@ -11,17 +11,26 @@ from lms.audit.models import AuditEvent
 from lms.auth.services import create_api_token, deactivate_user
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from tests.api.conftest import bearer, leaked_key_names
-from tests.builders import NOW, PASSWORD, correct_answers, make_course, make_user
+from tests.builders import NOW, PASSWORD, by_token, correct_answers, make_course, make_user, wrong_answers
 
 API = "/api/v1"
 
 
-def answers_json(course) -> dict[str, list[int]]:
-    return {str(qid): [int(o) for o in opts] for qid, opts in correct_answers(course).items()}
+def layout_of(db, attempt_id: int) -> list:
+    """The attempt's layout, read from the database (the key of its tokens, never sent to the client)."""
+    db.rollback()
+    try:
+        return db.get(QuizAttempt, attempt_id).layout
+    finally:
+        db.rollback()
 
 
-def wrong_answers_json(course) -> dict[str, list[int]]:
-    return {str(q.id): [next(o.id for o in q.options if not o.is_correct)] for q in course.quiz.questions}
+def answers_json(db, attempt: dict, course) -> dict[str, list[str]]:
+    return by_token(layout_of(db, attempt["id"]), correct_answers(course))
+
+
+def wrong_answers_json(db, attempt: dict, course) -> dict[str, list[str]]:
+    return by_token(layout_of(db, attempt["id"]), wrong_answers(course))
 
 
 def count(db, model, *where) -> int:
@@ -55,7 +64,6 @@ def start(client, headers, code="T-101"):
 def test_full_learner_journey(client, db, headers):
     course = make_course(db, "T-101", lessons=2)
     db.commit()
-    answers = answers_json(course)
 
     listed = client.get(f"{API}/courses", headers=headers).get_json()
     assert [c["code"] for c in listed["courses"]] == ["T-101"]
@@ -89,7 +97,8 @@ def test_full_learner_journey(client, db, headers):
     assert started.status_code == 201
     attempt = started.get_json()
     assert attempt["number"] == 1 and attempt["status"] == "open"
-    assert {str(q["id"]) for q in attempt["questions"]} == set(answers)
+    answers = answers_json(db, attempt, course)
+    assert {q["id"] for q in attempt["questions"]} == set(answers)
     resumed = client.post(f"{API}/courses/T-101/quiz/attempts", headers=headers)
     assert resumed.status_code == 200 and resumed.get_json()["id"] == attempt["id"]
 
@@ -104,7 +113,7 @@ def test_full_learner_journey(client, db, headers):
     result = client.get(f"{API}/attempts/{attempt['id']}", headers=headers).get_json()
     assert result["status"] == "submitted"
     for question in result["questions"]:
-        assert sorted(question["correct_option_ids"]) == sorted(answers[str(question["id"])])
+        assert sorted(question["correct_options"]) == sorted(answers[question["id"]])
     assert result["questions"][0]["feedback_html"]
 
     enrolment = client.get(f"{API}/courses/T-101/enrolment", headers=headers).get_json()
@@ -204,7 +213,7 @@ def test_client_sent_score_is_ignored(client, db, headers):
     db.commit()
     attempt = start(client, headers)
     res = client.post(f"{API}/attempts/{attempt['id']}/submission", headers=headers,
-                      json={"answers": wrong_answers_json(course), "score": 100, "passed": True,
+                      json={"answers": wrong_answers_json(db, attempt, course), "score": 100, "passed": True,
                             "points_earned": 99})
     assert res.status_code == 200
     graded = res.get_json()["attempt"]
@@ -223,8 +232,9 @@ def test_unanswered_counts_as_wrong(client, db, headers):
 def test_replayed_submission_is_refused_and_changes_nothing(client, db, headers):
     course = make_course(db, "T-101", lessons=1)
     db.commit()
-    right, wrong, n_questions = answers_json(course), wrong_answers_json(course), len(course.quiz.questions)
+    n_questions = len(course.quiz.questions)
     attempt = start(client, headers)
+    right, wrong = answers_json(db, attempt, course), wrong_answers_json(db, attempt, course)
     url = f"{API}/attempts/{attempt['id']}/submission"
     first = client.post(url, headers=headers, json={"answers": wrong})
     assert first.status_code == 200
@@ -254,9 +264,9 @@ def test_oversized_submission_is_413(client, db, headers):
 def test_the_server_clock_decides_the_deadline(app, client, db, headers):
     course = make_course(db, "T-101", quiz_extra="time_limit_minutes = 10")
     db.commit()
-    right = answers_json(course)
     app.config["NOW"] = lambda: NOW
     attempt = start(client, headers)
+    right = answers_json(db, attempt, course)
     assert attempt["deadline_at"] == "2026-03-02T09:10:00Z" and attempt["server_time"] == "2026-03-02T09:00:00Z"
     app.config["NOW"] = lambda: NOW + timedelta(minutes=11)
     assert client.get(f"{API}/attempts/{attempt['id']}", headers=headers).get_json()["status"] == "expired"
@@ -271,7 +281,7 @@ def test_no_attempts_left_is_409(client, db, headers):
     db.commit()
     attempt = start(client, headers)
     client.post(f"{API}/attempts/{attempt['id']}/submission", headers=headers,
-                json={"answers": wrong_answers_json(course)})
+                json={"answers": wrong_answers_json(db, attempt, course)})
     res = client.post(f"{API}/courses/T-101/quiz/attempts", headers=headers)
     assert res.status_code == 409 and "attempts" in res.get_json()["message"]
     assert count(db, QuizAttempt) == 1
@@ -279,13 +289,16 @@ def test_no_attempts_left_is_409(client, db, headers):
 
 def test_malformed_submissions_are_refused_and_change_nothing(client, db, headers):
     course = make_course(db, "T-101")
-    other = make_course(db, "T-102")
+    make_course(db, "T-102")
     db.commit()
+    theirs = start(client, headers, "T-102")  # another attempt of the same learner: its tokens are not this one's
     attempt = start(client, headers)
     url = f"{API}/attempts/{attempt['id']}/submission"
-    q1, q2 = course.quiz.questions[0], course.quiz.questions[1]
-    foreign_question = other.quiz.questions[0]
-    right = answers_json(course)
+    q1, q2 = attempt["questions"][0], attempt["questions"][1]
+    single = next(q for q in attempt["questions"] if q["kind"] == "single")
+    foreign = theirs["questions"][0]
+    right = answers_json(db, attempt, course)
+    db_question = course.quiz.questions[0]
     cases = [
         (client.post(url, headers=headers, data="{not json", content_type="application/json"), 400),
         (client.post(url, headers=headers, data="answers=1", content_type="application/x-www-form-urlencoded"), 400),
@@ -293,12 +306,18 @@ def test_malformed_submissions_are_refused_and_change_nothing(client, db, header
         (client.post(url, headers=headers, json={"score": 100}), 422),
         (client.post(url, headers=headers, json={"answers": [1]}), 422),
         (client.post(url, headers=headers, json={"answers": {"abc": [1]}}), 422),
-        (client.post(url, headers=headers, json={"answers": {str(q1.id): "1"}}), 422),
-        (client.post(url, headers=headers, json={"answers": {str(q1.id): [True]}}), 422),
-        (client.post(url, headers=headers, json={"answers": {str(q1.id): [2**70]}}), 422),
-        (client.post(url, headers=headers, json={"answers": {str(foreign_question.id): [foreign_question.options[0].id]}}), 422),
-        (client.post(url, headers=headers, json={"answers": {str(q1.id): [q2.options[0].id]}}), 422),
-        (client.post(url, headers=headers, json={"answers": {str(q1.id): [o.id for o in q1.options]}}), 422),
+        (client.post(url, headers=headers, json={"answers": {q1["id"]: 1}}), 422),
+        (client.post(url, headers=headers, json={"answers": {q1["id"]: [True]}}), 422),
+        (client.post(url, headers=headers, json={"answers": {q1["id"]: [2**70]}}), 422),
+        # Database ids, as the API once took, name nothing in an attempt.
+        (client.post(url, headers=headers, json={"answers": {str(db_question.id): [str(db_question.options[0].id)]}}),
+         422),
+        # Tokens of another attempt.
+        (client.post(url, headers=headers, json={"answers": {foreign["id"]: [foreign["options"][0]["id"]]}}), 422),
+        (client.post(url, headers=headers, json={"answers": {q1["id"]: [foreign["options"][0]["id"]]}}), 422),
+        (client.post(url, headers=headers, json={"answers": {q1["id"]: [q2["options"][0]["id"]]}}), 422),
+        (client.post(url, headers=headers, json={"answers": {single["id"]: [o["id"] for o in single["options"]]}}), 422),
+        (client.post(url, headers=headers, json={"answers": {single["id"]: {"a": "b"}}}), 422),
     ]
     for res, status in cases:
         assert res.status_code == status, res.get_json()
@@ -318,7 +337,7 @@ def test_another_learners_attempt_is_404(client, db, headers):
     db.commit()
     assert client.get(f"{API}/attempts/{attempt['id']}", headers=intruder_headers).status_code == 404
     res = client.post(f"{API}/attempts/{attempt['id']}/submission", headers=intruder_headers,
-                      json={"answers": answers_json(course)})
+                      json={"answers": answers_json(db, attempt, course)})
     assert res.status_code == 404
     assert client.get(f"{API}/attempts/{attempt['id'] + 1000}", headers=headers).status_code == 404
     assert client.get(f"{API}/attempts/{2**64}", headers=headers).status_code == 404

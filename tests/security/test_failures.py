@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from lms import create_app
 from lms.learn import services as learning
 from lms.learn.models import AttemptAnswer, CourseCompletion, QuizAttempt
-from tests.builders import PASSWORD, correct_answers, make_course, make_user
+from tests.builders import PASSWORD, by_token, correct_answers, make_course, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_TIMEOUT = 60  # seconds for the worker to start and grade (it takes about one)
@@ -61,7 +61,7 @@ def test_worker_killed_mid_submission_leaves_no_partial_rows(app, db, client, no
     learning.enrol(db, user_id=learner.id, course=course, now=now)
     learning.complete_lesson(db, user_id=learner.id, lesson=course.lessons[0], now=now)
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
-    answers = {qid: [str(o) for o in opts] for qid, opts in correct_answers(course).items()}
+    answers = by_token(attempt.layout, correct_answers(course))
     db.commit()
     attempt_id = attempt.id
 
@@ -84,7 +84,7 @@ def test_worker_killed_mid_submission_leaves_no_partial_rows(app, db, client, no
 
     # The next request succeeds: the learner submits again and the course completes.
     assert client.post("/auth/login", data={"username": learner.username, "password": PASSWORD}).status_code == 302
-    form = {f"q{qid}": opts for qid, opts in answers.items()}
+    form = {f"q-{token}": opts for token, opts in answers.items()}
     response = client.post(f"/attempts/{attempt_id}", data=form)
     assert response.status_code == 302
     db.rollback()  # end this session's read snapshot

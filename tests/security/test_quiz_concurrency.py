@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lms.learn import services as learning
 from lms.learn.models import AttemptAnswer, CourseCompletion, QuizAttempt
-from tests.builders import correct_answers, make_course, make_user
+from tests.builders import by_token, correct_answers, make_course, make_user
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_parallel_submissions_of_one_attempt_give_one_grade_and_one_completion(a
     learning.enrol(db, user_id=learner.id, course=course, now=now)
     learning.complete_lesson(db, user_id=learner.id, lesson=course.lessons[0], now=now)
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
-    answers = {qid: [str(o) for o in opts] for qid, opts in correct_answers(course).items()}
+    answers = by_token(attempt.layout, correct_answers(course))
     db.commit()
     attempt_id, user_id = attempt.id, learner.id
 

@@ -14,7 +14,7 @@ from lms.courses.services import CatalogFilter
 from lms.enums import SKILL_TYPES, TARGET_LEVELS
 from lms.learn import services as learn
 from lms.learn.models import CourseCompletion, Enrolment, LessonCompletion
-from tests.builders import NOW, course_files, make_course, make_user
+from tests.builders import NOW, by_token, correct_answers, course_files, make_course, make_user
 
 
 def codes(db, **kwargs) -> list[str]:
@@ -137,7 +137,7 @@ def test_open_attempt_survives_an_update_of_the_quiz(db):
     course = make_course(db, "UP-5")
     learn.enrol(db, user_id=learner.id, course=course, now=NOW)
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW)
-    right = {q.id: [str(o.id) for o in q.options if o.is_correct] for q in course.quiz.questions}
+    right = by_token(attempt.layout, correct_answers(course))
     catalog.import_course(db, load_package_from_files(course_files("UP-5", pass_mark=50)), now=NOW)
     graded = learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id, raw_answers=right, now=NOW)
     assert graded.attempt.submitted_at == NOW

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from lms.learn import services as learn
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
-from tests.builders import NOW, correct_answers, make_course, make_user
+from tests.builders import NOW, by_token, correct_answers, make_course, make_user, wrong_answers
 
 
 def count(db, model, *where) -> int:
@@ -28,18 +28,16 @@ def questions_by_kind(course) -> dict:
     return {q.kind: q for q in course.quiz.questions}
 
 
-def wrong_answers(course) -> dict[int, list[str]]:
-    """Answers that get every question wrong."""
-    out = {}
-    for q in course.quiz.questions:
-        wrong = [o for o in q.options if not o.is_correct]
-        out[q.id] = [str(wrong[0].id)]
-    return out
-
-
 def take_quiz(db, user, course, answers, now=NOW):
+    """Start an attempt and submit `answers` ({question id: [option ids]}) in its tokens."""
     attempt = learn.start_attempt(db, user_id=user.id, quiz=course.quiz, now=now)
-    return learn.submit_attempt(db, user_id=user.id, attempt_id=attempt.id, raw_answers=answers, now=now)
+    return learn.submit_attempt(db, user_id=user.id, attempt_id=attempt.id,
+                                raw_answers=by_token(attempt.layout, answers), now=now)
+
+
+def submit(db, user, attempt, answers, now=NOW):
+    return learn.submit_attempt(db, user_id=user.id, attempt_id=attempt.id,
+                                raw_answers=by_token(attempt.layout, answers), now=now)
 
 
 def completion_of(db, user, course) -> CourseCompletion | None:
@@ -166,7 +164,7 @@ def test_completion_never_regresses_after_a_failing_attempt(db, enrolled, course
     answers = correct_answers(course)
     # Two of three right: 66.67 %, above the pass mark of 60.
     tf = questions_by_kind(course)["true_false"]
-    answers[tf.id] = [str(next(o.id for o in tf.options if not o.is_correct))]
+    answers[tf.id] = [next(o.id for o in tf.options if not o.is_correct)]
     first = take_quiz(db, enrolled, course, answers)
     assert first.attempt.passed and first.completed_course
     assert first.attempt.score == pytest.approx(66.67)
@@ -210,7 +208,7 @@ def test_best_score_over_failed_attempts_before_passing(db, enrolled, course):
 def grade_one(db, user, course, question, option_ids):
     """Submit an attempt answering only `question`; return its AttemptAnswer."""
     attempt = learn.start_attempt(db, user_id=user.id, quiz=course.quiz, now=NOW)
-    raw = {question.id: [str(i) for i in option_ids]} if option_ids is not None else {}
+    raw = by_token(attempt.layout, {question.id: option_ids}) if option_ids is not None else {}
     learn.submit_attempt(db, user_id=user.id, attempt_id=attempt.id, raw_answers=raw, now=NOW)
     return next(a for a in attempt.answers if a.question_id == question.id)
 
@@ -254,8 +252,7 @@ def test_unanswered_counts_as_wrong(db, enrolled, course):
     assert all(not ans.is_correct and ans.selected_option_ids == [] for ans in a.answers)
     # An empty list for a question is also unanswered.
     attempt = learn.start_attempt(db, user_id=enrolled.id, quiz=course.quiz, now=NOW)
-    graded = learn.submit_attempt(db, user_id=enrolled.id, attempt_id=attempt.id,
-                                  raw_answers={q.id: [] for q in course.quiz.questions}, now=NOW)
+    graded = submit(db, enrolled, attempt, {q.id: [] for q in course.quiz.questions})
     assert graded.attempt.score == 0.0
 
 
@@ -282,38 +279,49 @@ def test_options_of_another_question_are_refused_and_nothing_written(db, enrolle
     multiple = questions_by_kind(course)["multiple"]
     attempt = learn.start_attempt(db, user_id=enrolled.id, quiz=course.quiz, now=NOW)
     db.commit()
-    foreign = [str(o.id) for o in multiple.options if o.is_correct][:1]
+    entries = {entry["q"]: entry for entry in attempt.layout}
+    foreign = [token for oid, token in entries[multiple.id]["o"] if oid in correct_answers(course)[multiple.id]][:1]
     with pytest.raises(learn.InvalidAnswers):
-        learn.submit_attempt(db, user_id=enrolled.id, attempt_id=attempt.id, raw_answers={single.id: foreign}, now=NOW)
+        learn.submit_attempt(db, user_id=enrolled.id, attempt_id=attempt.id,
+                             raw_answers={entries[single.id]["t"]: foreign}, now=NOW)
     db.rollback()
     fresh = db.get(QuizAttempt, attempt.id)
     db.refresh(fresh)
     assert fresh.submitted_at is None and fresh.score is None
     assert count(db, AttemptAnswer) == 0
     # The attempt is still open and can be submitted properly.
-    graded = learn.submit_attempt(db, user_id=enrolled.id, attempt_id=attempt.id,
-                                  raw_answers=correct_answers(course), now=NOW)
+    graded = submit(db, enrolled, fresh, correct_answers(course))
     assert graded.attempt.score == 100.0
 
 
 @pytest.mark.parametrize("raw", [
-    "option of another course",
-    "not a number",
-    "question not in the attempt",
+    "an option of another attempt",
+    "a question of another attempt",
+    "a database id instead of a token",
     "two answers to a single-choice question",
+    "an object for a choice question",
+    "unknown token",
 ])
 def test_malformed_answers_are_refused(db, enrolled, course, raw):
     other = make_course(db, "OT-1")
-    single = questions_by_kind(course)["single"]
-    if raw == "option of another course":
-        answers = {single.id: [str(questions_by_kind(other)["single"].options[0].id)]}
-    elif raw == "question not in the attempt":
-        answers = {questions_by_kind(other)["single"].id: [str(questions_by_kind(other)["single"].options[0].id)]}
-    elif raw == "two answers to a single-choice question":
-        answers = {single.id: [str(o.id) for o in single.options]}
-    else:
-        answers = {single.id: ["abc"]}
+    learn.enrol(db, user_id=enrolled.id, course=other, now=NOW)
+    theirs = learn.start_attempt(db, user_id=enrolled.id, quiz=other.quiz, now=NOW)
     attempt = learn.start_attempt(db, user_id=enrolled.id, quiz=course.quiz, now=NOW)
+    single = questions_by_kind(course)["single"]
+    mine = {e["q"]: e for e in attempt.layout}[single.id]
+    their_single = {e["q"]: e for e in theirs.layout}[questions_by_kind(other)["single"].id]
+    if raw == "an option of another attempt":
+        answers = {mine["t"]: [their_single["o"][0][1]]}
+    elif raw == "a question of another attempt":
+        answers = {their_single["t"]: [their_single["o"][0][1]]}
+    elif raw == "a database id instead of a token":
+        answers = {mine["t"]: [str(single.options[0].id)]}
+    elif raw == "two answers to a single-choice question":
+        answers = {mine["t"]: [token for _oid, token in mine["o"]]}
+    elif raw == "an object for a choice question":
+        answers = {mine["t"]: {mine["o"][0][1]: mine["o"][1][1]}}
+    else:
+        answers = {"0123456789ab": []}
     with pytest.raises(learn.InvalidAnswers):
         learn.submit_attempt(db, user_id=enrolled.id, attempt_id=attempt.id, raw_answers=answers, now=NOW)
     assert count(db, AttemptAnswer) == 0
@@ -323,11 +331,10 @@ def test_malformed_answers_are_refused(db, enrolled, course, raw):
 def test_replay_of_a_submitted_attempt_is_refused(db, enrolled, course):
     finish_lessons(db, enrolled, course)
     attempt = learn.start_attempt(db, user_id=enrolled.id, quiz=course.quiz, now=NOW)
-    learn.submit_attempt(db, user_id=enrolled.id, attempt_id=attempt.id, raw_answers=wrong_answers(course), now=NOW)
+    submit(db, enrolled, attempt, wrong_answers(course))
     db.commit()
     with pytest.raises(learn.AttemptClosed):
-        learn.submit_attempt(db, user_id=enrolled.id, attempt_id=attempt.id, raw_answers=correct_answers(course),
-                             now=NOW + timedelta(minutes=1))
+        submit(db, enrolled, attempt, correct_answers(course), now=NOW + timedelta(minutes=1))
     db.rollback()
     fresh = db.get(QuizAttempt, attempt.id)
     db.refresh(fresh)
@@ -342,7 +349,7 @@ def test_another_learners_attempt_cannot_be_submitted(db, enrolled, course):
     learn.enrol(db, user_id=intruder.id, course=course, now=NOW)
     assert learn.get_attempt(db, attempt_id=attempt.id, user_id=intruder.id) is None
     with pytest.raises(learn.AttemptClosed):
-        learn.submit_attempt(db, user_id=intruder.id, attempt_id=attempt.id, raw_answers=correct_answers(course), now=NOW)
+        submit(db, intruder, attempt, correct_answers(course))
     assert db.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.id == attempt.id)) is None
 
 
@@ -397,8 +404,7 @@ def test_time_limit_late_submission_is_graded_unanswered(db, learner):
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW)
     assert attempt.deadline_at == NOW + timedelta(minutes=10)
     late = NOW + timedelta(minutes=10) + learn.DEADLINE_GRACE + timedelta(seconds=1)
-    graded = learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id,
-                                  raw_answers=correct_answers(course), now=late)
+    graded = submit(db, learner, attempt, correct_answers(course), now=late)
     assert graded.late is True
     assert graded.attempt.score == 0.0 and graded.attempt.passed is False
     assert all(a.selected_option_ids == [] for a in graded.attempt.answers)
@@ -409,8 +415,7 @@ def test_time_limit_within_grace_counts(db, learner):
     learn.enrol(db, user_id=learner.id, course=course, now=NOW)
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW)
     just_in_time = NOW + timedelta(minutes=10) + learn.DEADLINE_GRACE
-    graded = learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id,
-                                  raw_answers=correct_answers(course), now=just_in_time)
+    graded = submit(db, learner, attempt, correct_answers(course), now=just_in_time)
     assert graded.late is False and graded.attempt.score == 100.0
 
 
@@ -433,7 +438,7 @@ def test_question_pool_draws_distinct_questions(db, learner):
     seen = set()
     for seed in range(12):
         layout = learn.draw_layout(course.quiz, random.Random(seed))
-        ids = [qid for qid, _opts in layout]
+        ids = [entry["q"] for entry in layout]
         assert len(ids) == 2 and len(set(ids)) == 2
         assert set(ids) <= all_ids
         seen |= set(ids)
@@ -441,9 +446,7 @@ def test_question_pool_draws_distinct_questions(db, learner):
 
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW)
     assert len(attempt.layout) == 2
-    graded = learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id,
-                                  raw_answers={qid: v for qid, v in correct_answers(course).items()
-                                               if qid in {q for q, _ in attempt.layout}}, now=NOW)
+    graded = submit(db, learner, attempt, correct_answers(course))
     assert graded.attempt.points_possible == 2 and graded.attempt.score == 100.0
     assert len(graded.attempt.answers) == 2
 
@@ -452,11 +455,11 @@ def test_answer_to_an_undrawn_question_is_refused(db, learner):
     course = make_course(db, "QP-2", quiz_extra="questions_per_attempt = 2")
     learn.enrol(db, user_id=learner.id, course=course, now=NOW)
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW, rng=random.Random(1))
-    drawn = {qid for qid, _ in attempt.layout}
+    drawn = {entry["q"] for entry in attempt.layout}
     undrawn = next(q for q in course.quiz.questions if q.id not in drawn)
-    with pytest.raises(learn.InvalidAnswers):
+    with pytest.raises(learn.InvalidAnswers):  # it has no token in this attempt: its id is all one could send
         learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id,
-                             raw_answers={undrawn.id: [str(undrawn.options[0].id)]}, now=NOW)
+                             raw_answers={str(undrawn.id): [str(undrawn.options[0].id)]}, now=NOW)
 
 
 def test_shuffling_keeps_the_same_questions_and_options(db):
@@ -467,9 +470,9 @@ def test_shuffling_keeps_the_same_questions_and_options(db):
     orders = set()
     for seed in range(20):
         layout = learn.draw_layout(quiz, random.Random(seed))
-        assert {qid: sorted(opts) for qid, opts in layout} == expected
+        assert {e["q"]: sorted(oid for oid, _token in e["o"]) for e in layout} == expected
         assert len(layout) == len(expected)
-        orders.add(tuple(qid for qid, _ in layout))
+        orders.add(tuple(e["q"] for e in layout))
     assert len(orders) > 1  # the order really changes
 
 

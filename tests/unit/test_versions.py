@@ -13,7 +13,7 @@ from lms.courses import services as catalog
 from lms.courses.models import CourseVersion
 from lms.learn import services as learn
 from lms.learn.models import CourseCompletion
-from tests.builders import NOW, correct_answers, course_files, make_course, make_user
+from tests.builders import NOW, by_token, correct_answers, course_files, make_course, make_user
 
 
 def test_import_creates_version_one_published(db):
@@ -101,7 +101,8 @@ def test_moving_never_undoes_a_recorded_completion(db):
     learn.enrol(db, user_id=learner.id, course=course, now=NOW)
     learn.complete_lesson(db, user_id=learner.id, lesson=course.lessons[0], now=NOW)
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW)
-    learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id, raw_answers=correct_answers(course), now=NOW)
+    learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id,
+                         raw_answers=by_token(attempt.layout, correct_answers(course)), now=NOW)
     assert learn.course_progress(db, user_id=learner.id, course_id=course.id).completed_at == NOW
     # v2 adds a lesson and changes the quiz: the quiz pass does not carry over...
     catalog.import_course(db, load_package_from_files(course_files("V-7", lessons=2, pass_mark=80)), now=NOW)
@@ -120,7 +121,8 @@ def test_an_unchanged_quiz_pass_carries_over(db):
     course = make_course(db, "V-8", lessons=1)
     learn.enrol(db, user_id=learner.id, course=course, now=NOW)
     attempt = learn.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=NOW)
-    learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id, raw_answers=correct_answers(course), now=NOW)
+    learn.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id,
+                         raw_answers=by_token(attempt.layout, correct_answers(course)), now=NOW)
     catalog.import_course(db, load_package_from_files(course_files("V-8", lessons=2)), now=NOW)
     db.expire_all()
     enrolment = learn.move_to_latest_version(db, user_id=learner.id, course=course, now=NOW)

@@ -18,8 +18,8 @@ class CourseInfo:
     code: str
     id: int
     lesson_slugs: list[str]
-    correct: dict[int, list[str]] = field(default_factory=dict)   # question id -> correct option ids
-    wrong: dict[int, list[str]] = field(default_factory=dict)     # question id -> one wrong option id
+    correct: dict[int, list[int]] = field(default_factory=dict)   # question id -> correct option ids
+    wrong: dict[int, list[int]] = field(default_factory=dict)     # question id -> one wrong option id
 
 
 @pytest.fixture
@@ -38,8 +38,7 @@ def make_course(build):
             info = CourseInfo(code=course.code, id=course.id, lesson_slugs=[ls.slug for ls in course.lessons])
             if course.quiz is not None:
                 info.correct = builders.correct_answers(course)
-                info.wrong = {q.id: [str(next(o.id for o in q.options if not o.is_correct))]
-                              for q in course.quiz.questions}
+                info.wrong = builders.wrong_answers(course)
             return info
 
         return build(create)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 import re
 
-from tests.builders import PASSWORD
+from tests.builders import PASSWORD, form_fields
 
 
 def login(client, username: str, password: str = PASSWORD, next: str | None = None):
@@ -38,5 +38,13 @@ def attempt_id_from(response) -> int:
     return int(match.group(1))
 
 
-def form_answers(answers: dict[int, list[str]]) -> dict[str, list[str]]:
-    return {f"q{qid}": values for qid, values in answers.items()}
+def layout_of(query, attempt_id: int) -> list:
+    """An attempt's layout, read from the database: the key of its tokens (never in a page)."""
+    from lms.learn.models import QuizAttempt
+
+    return query(lambda s: s.get(QuizAttempt, attempt_id).layout)
+
+
+def form_answers(query, attempt_id: int, answers: dict[int, list[int]]) -> dict[str, list[str]]:
+    """The quiz form's fields for `answers` ({question id: [option ids]}) in the attempt's tokens."""
+    return form_fields(layout_of(query, attempt_id), answers)

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import func, select
 
 from lms.learn.models import CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
-from tests.web.helpers import attempt_id_from, form_answers, location, login, text
+from tests.web.helpers import attempt_id_from, form_answers, layout_of, location, login, text
 
 # Feedback and answer-key markers of the builders' quiz (see tests/builders.py).
 FEEDBACK = ["Fifteen years.", "Right.", "Too few."]
@@ -54,10 +54,12 @@ def test_whole_journey(client, make_user, make_course, query):
     started = client.post("/courses/J-101/quiz/start")
     attempt_id = attempt_id_from(started)
     form = text(client.get(f"/attempts/{attempt_id}"))
+    for entry in layout_of(query, attempt_id):
+        assert f'name="q-{entry["t"]}"' in form
     for qid in course.correct:
-        assert f'name="q{qid}"' in form
+        assert f'name="q{qid}"' not in form and f'name="q-{qid}"' not in form
 
-    submitted = client.post(f"/attempts/{attempt_id}", data=form_answers(course.correct))
+    submitted = client.post(f"/attempts/{attempt_id}", data=form_answers(query, attempt_id, course.correct))
     assert submitted.status_code == 302 and location(submitted) == f"/attempts/{attempt_id}"
     result = text(client.get(f"/attempts/{attempt_id}"))
     assert "Score: 100.0% (3 of 3 points)" in result
@@ -120,7 +122,7 @@ def test_unknown_lesson_is_404(client, make_user, make_course, enrol):
     assert client.post("/courses/J-105/lessons/nope/done").status_code == 404
 
 
-def test_answer_key_and_feedback_hidden_until_submitted(client, make_user, make_course, enrol):
+def test_answer_key_and_feedback_hidden_until_submitted(client, make_user, make_course, enrol, query):
     username = make_user(language="en")
     course = make_course("J-106")
     enrol(username, "J-106")
@@ -133,12 +135,14 @@ def test_answer_key_and_feedback_hidden_until_submitted(client, make_user, make_
     for page in (quiz_page, attempt_page):
         for marker in FEEDBACK + KEY_MARKERS:
             assert marker not in page, marker
-    # The options carry nothing but their id.
-    inputs = re.findall(r"<input[^>]*name=\"q\d+\"[^>]*>", attempt_page)
+    # The options carry nothing but the attempt's tokens.
+    inputs = re.findall(r"<input[^>]*name=\"q-[0-9a-f]{12}\"[^>]*>", attempt_page)
     assert len(inputs) == 7
     assert all(set(re.findall(r'(\w[\w-]*)=', tag)) <= {"type", "name", "value"} for tag in inputs)
+    tokens = {token for entry in layout_of(query, attempt_id) for _oid, token in entry["o"]}
+    assert {re.search(r'value="([^"]+)"', tag).group(1) for tag in inputs} == tokens
 
-    client.post(f"/attempts/{attempt_id}", data=form_answers(course.correct))
+    client.post(f"/attempts/{attempt_id}", data=form_answers(query, attempt_id, course.correct))
     result = text(client.get(f"/attempts/{attempt_id}"))
     for marker in ("Fifteen years.", "Right.", "(correct answer)"):
         assert marker in result, marker
@@ -156,7 +160,7 @@ def test_another_learners_attempt_is_404(app, client, make_user, make_course, en
     other = app.test_client()
     login(other, intruder)
     assert other.get(f"/attempts/{attempt_id}").status_code == 404
-    assert other.post(f"/attempts/{attempt_id}", data=form_answers(course.correct)).status_code == 404
+    assert other.post(f"/attempts/{attempt_id}", data=form_answers(query, attempt_id, course.correct)).status_code == 404
     assert other.get(f"/attempts/{attempt_id + 1000}").status_code == 404
     assert query(lambda s: s.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.id == attempt_id))) is None
     assert client.get(f"/attempts/{attempt_id}").status_code == 200
@@ -168,8 +172,8 @@ def test_replayed_submission_is_refused(client, make_user, make_course, enrol, q
     enrol(username, "J-108")
     login(client, username)
     attempt_id = attempt_id_from(client.post("/courses/J-108/quiz/start"))
-    client.post(f"/attempts/{attempt_id}", data=form_answers(course.wrong))
-    replay = client.post(f"/attempts/{attempt_id}", data=form_answers(course.correct))
+    client.post(f"/attempts/{attempt_id}", data=form_answers(query, attempt_id, course.wrong))
+    replay = client.post(f"/attempts/{attempt_id}", data=form_answers(query, attempt_id, course.correct))
     assert replay.status_code == 302
     page = text(client.get(f"/attempts/{attempt_id}"))
     assert "This attempt has already been submitted." in page
@@ -181,16 +185,19 @@ def test_replayed_submission_is_refused(client, make_user, make_course, enrol, q
 
 def test_tampered_answers_are_refused(client, make_user, make_course, enrol, query):
     username = make_user(language="en")
-    course = make_course("J-109")
+    make_course("J-109")
     enrol(username, "J-109")
     login(client, username)
     attempt_id = attempt_id_from(client.post("/courses/J-109/quiz/start"))
-    qids = list(course.correct)
+    layout = layout_of(query, attempt_id)
     # The option of another question, posted under the first question.
-    tampered = {f"q{qids[0]}": course.correct[qids[1]][:1], "score": "100"}
-    client.post(f"/attempts/{attempt_id}", data=tampered)
-    page = text(client.get(f"/attempts/{attempt_id}"))
-    assert "The answers do not match this attempt" in page
+    tampered = {f"q-{layout[0]['t']}": [layout[1]["o"][0][1]], "score": "100"}
+    response = client.post(f"/attempts/{attempt_id}", data=tampered)
+    assert response.status_code == 422
+    page = text(response)
+    assert "The answers do not match this attempt" in page and "Nothing was submitted" in page
+    # The form comes back as it was sent; nothing is graded.
+    assert f'value="{layout[1]["o"][0][1]}"' in page
     assert query(lambda s: s.scalar(select(QuizAttempt.submitted_at).where(QuizAttempt.id == attempt_id))) is None
 
 
@@ -215,7 +222,7 @@ def test_attempt_limit_through_the_browser(client, make_user, make_course, enrol
     attempt_id = attempt_id_from(client.post("/courses/J-111/quiz/start"))
     # Starting again while the attempt is open resumes it.
     assert attempt_id_from(client.post("/courses/J-111/quiz/start")) == attempt_id
-    client.post(f"/attempts/{attempt_id}", data=form_answers(course.wrong))
+    client.post(f"/attempts/{attempt_id}", data=form_answers(query, attempt_id, course.wrong))
     quiz = text(client.get("/courses/J-111/quiz"))
     assert "You have used all your attempts at this quiz." in quiz
     assert 'action="/courses/J-111/quiz/start"' not in quiz
