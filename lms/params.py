@@ -4,6 +4,8 @@ path answers 404 and in a query string counts as absent, never an
 OverflowError from the database driver."""
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from flask import request
@@ -31,6 +33,25 @@ def parse_int(raw: Any, *, minimum: int = 1, maximum: int = MAX_ID) -> int | Non
         return None
     value = int(raw)
     return value if minimum <= value <= maximum else None
+
+
+MAX_NUMBER_TEXT = 40
+_DECIMAL_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
+
+
+def parse_float(raw: Any, *, minimum: float | None = None, maximum: float | None = None) -> float | None:
+    """A decimal number written in ASCII (1234.5, -0.25, 1e-3) within [minimum, maximum], else None."""
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    if not raw or len(raw) > MAX_NUMBER_TEXT or not _DECIMAL_RE.fullmatch(raw):
+        return None
+    value = float(raw)
+    if not math.isfinite(value):
+        return None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        return None
+    return value
 
 
 def int_arg(name: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int | None:

@@ -6,10 +6,13 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from content.render import MAX_MARKDOWN_CHARS
+from content.spec import DEFAULT_ESSAY_CHARS, MAX_ESSAY_CHARS, REVIEW_TIMES
 from lms import labels
 from lms.enums import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 
 MAX_OPTIONS = 8
+MAX_UNITS = 4
+REVIEW_CHOICES = [(v, labels.REVIEW_TIME_LABELS[v]) for v in REVIEW_TIMES]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -67,12 +70,23 @@ class QuizSettingsForm(FlaskForm):
                                       validators=[Optional(), NumberRange(min=1, max=1000)])
     questions_per_attempt = IntegerField(_l("Questions drawn per attempt (empty = all)"),
                                          validators=[Optional(), NumberRange(min=1, max=1000)])
+    review_score = SelectField(labels.REVIEW_ITEM_LABELS["score"], choices=REVIEW_CHOICES, default="immediately")
+    review_correctness = SelectField(labels.REVIEW_ITEM_LABELS["correctness"], choices=REVIEW_CHOICES,
+                                     default="immediately")
+    review_right_answers = SelectField(labels.REVIEW_ITEM_LABELS["right_answers"], choices=REVIEW_CHOICES,
+                                       default="when_finished")
+    review_feedback = SelectField(labels.REVIEW_ITEM_LABELS["feedback"], choices=REVIEW_CHOICES,
+                                  default="when_finished")
 
 
 class QuestionForm(FlaskForm):
-    """Options come as opt-N-text / opt-N-correct / opt-N-feedback rows (N < MAX_OPTIONS)."""
+    """Rows of the kinds' answers come as plain fields (N < MAX_OPTIONS): opt-N-text /
+    -correct / -weight / -feedback (choice; short answer), num-N-value / -tolerance / -min /
+    -max / -other / -weight / -feedback (numerical), pair-N-text / -match (matching),
+    unit-N-name / -multiplier (numerical, N < MAX_UNITS)."""
 
-    kind = SelectField(_l("Kind"), choices=[(k, k) for k in QUESTION_KINDS])
+    kind = SelectField(_l("Kind"), choices=[(k, labels.QUESTION_KIND_NAMES[k]) for k in QUESTION_KINDS])
+    title = StringField(_l("Name (for authors; learners never see it)"), validators=[Optional(), Length(max=200)])
     text = TextAreaField(_l("Question (Markdown)"), validators=[DataRequired(), Length(max=20000)])
     feedback = TextAreaField(_l("Feedback after submission"), validators=[Optional(), Length(max=20000)])
     points = IntegerField(_l("Points"), default=1, validators=[InputRequired(), NumberRange(min=1, max=100)])
@@ -80,6 +94,9 @@ class QuestionForm(FlaskForm):
                         validators=[Optional()])
     feedback_true = TextAreaField(_l("Feedback for “true”"), validators=[Optional(), Length(max=20000)])
     feedback_false = TextAreaField(_l("Feedback for “false”"), validators=[Optional(), Length(max=20000)])
+    distractors = TextAreaField(_l("Extra wrong answers, one per line"), validators=[Optional(), Length(max=5000)])
+    max_chars = IntegerField(_l("Longest answer accepted (characters; empty = %(n)s)", n=DEFAULT_ESSAY_CHARS),
+                             validators=[Optional(), NumberRange(min=1, max=MAX_ESSAY_CHARS)])
 
 
 class GiftForm(FlaskForm):

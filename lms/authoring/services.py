@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,11 +22,16 @@ from sqlalchemy.orm import Session
 
 from content import PackageInvalid, Problem, dump_package, load_package_from_files, render_inline, render_markdown
 from content.export import package_zip
-from content.gift import GiftReport, parse_gift
+from content.gift import GiftReport, dump_gift, parse_gift
+from content.grading import numerical_range
+from content.loader import question_problems
 from content.render import MAX_MARKDOWN_CHARS, MAX_SHORT_MARKDOWN_CHARS, markdown_problem
 from content.spec import (
     LANGUAGES,
+    MAX_ESSAY_CHARS,
     QUESTION_KINDS,
+    REVIEW_ITEMS,
+    REVIEW_TIMES,
     SCHEMES,
     SKILL_TYPES,
     STAFF_CATEGORIES,
@@ -37,7 +43,9 @@ from content.spec import (
     OptionSpec,
     QuestionSpec,
     QuizSpec,
+    ReviewSpec,
     TermsOfReference,
+    UnitSpec,
     content_hash,
 )
 from lms.courses import services as catalog
@@ -353,12 +361,27 @@ class QuizSettings:
     shuffle_options: bool = False
     time_limit_minutes: int | None = None
     questions_per_attempt: int | None = None
+    review: ReviewSpec = field(default_factory=ReviewSpec)
 
 
 @dataclass
 class OptionInput:
+    """A choice option, or an accepted short answer (text, weight, feedback)."""
     text: str
     correct: bool = False
+    feedback: str = ""
+    weight: float | None = None  # percent; choice: partial credit when any option has one
+
+
+@dataclass
+class NumberInput:
+    """An accepted numerical answer: value +/- tolerance, or min..max, or any other number."""
+    value: float | None = None
+    tolerance: float | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    other: bool = False
+    weight: float | None = None
     feedback: str = ""
 
 
@@ -368,10 +391,16 @@ class QuestionInput:
     text: str
     feedback: str = ""
     points: int = 1
-    options: list[OptionInput] = field(default_factory=list)  # single/multiple
+    title: str = ""
+    options: list[OptionInput] = field(default_factory=list)  # single/multiple; short_answer: accepted answers
     answer: bool | None = None  # true_false
     feedback_true: str = ""
     feedback_false: str = ""
+    numbers: list[NumberInput] = field(default_factory=list)  # numerical
+    units: list[tuple[str, float]] = field(default_factory=list)  # numerical: (unit, multiplier), base first
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # matching: (item, answer)
+    distractors: list[str] = field(default_factory=list)  # matching
+    max_chars: int | None = None  # essay
 
 
 def _default_quiz(language: str) -> QuizSpec:
@@ -392,6 +421,8 @@ def _check_settings(settings: QuizSettings, questions: int) -> None:
     if settings.questions_per_attempt is not None and not 1 <= settings.questions_per_attempt <= max(1, questions):
         raise AuthoringError(N_("Questions per attempt must be between 1 and the number of questions (%(n)s)."),
                              n=questions)
+    if not all(getattr(settings.review, item) in REVIEW_TIMES for item in REVIEW_ITEMS):
+        raise AuthoringError(N_("Choose when learners see each part of their attempts from the lists."))
 
 
 def update_quiz_settings(session: Session, course: Course, *, settings: QuizSettings, user, now: datetime) -> None:
@@ -404,7 +435,7 @@ def update_quiz_settings(session: Session, course: Course, *, settings: QuizSett
                                attempts_allowed=settings.attempts_allowed,
                                shuffle_questions=settings.shuffle_questions, shuffle_options=settings.shuffle_options,
                                time_limit_minutes=settings.time_limit_minutes,
-                               questions_per_attempt=settings.questions_per_attempt)
+                               questions_per_attempt=settings.questions_per_attempt, review=settings.review)
     _save(session, draft, dataclasses.replace(spec, quiz=quiz), now=now)
     record(session, course, action="quiz_edited", now=now, user=user, version=draft)
 
@@ -418,6 +449,100 @@ def remove_quiz(session: Session, course: Course, *, user, now: datetime) -> Non
     record(session, course, action="quiz_removed", now=now, user=user, version=draft)
 
 
+def _one_line(text: str) -> str:
+    return " ".join((text or "").split())
+
+
+def _choice_options(data: QuestionInput) -> tuple[OptionSpec, ...]:
+    given = [o for o in data.options if _norm(o.text)]
+    if len(given) < 2:
+        raise AuthoringError(N_("A choice question needs at least 2 options."))
+    weighted = any(o.weight is not None for o in given)
+    if weighted:
+        weights = [o.weight or 0.0 for o in given]
+        if not all(-100 <= w <= 100 for w in weights):
+            raise AuthoringError(N_("A weight is a percentage between -100 and 100."))
+        if data.kind == "single" and max(weights) != 100:
+            raise AuthoringError(N_("With weights, a single-choice question needs an option at 100%."))
+        positive = sum(w for w in weights if w > 0)
+        if data.kind == "multiple" and abs(positive - 100) > 0.5:
+            raise AuthoringError(N_("With weights, the positive weights of a multiple-choice question add up to "
+                                    "100%% (now %(n)s%%)."), n=f"{positive:g}")
+        flags = [w >= 100 if data.kind == "single" else w > 0 for w in weights]
+    else:
+        flags = [bool(o.correct) for o in given]
+        correct = sum(flags)
+        if data.kind == "single" and correct != 1:
+            raise AuthoringError(N_("A single-choice question needs exactly one correct option (%(n)s marked)."),
+                                 n=correct)
+        if data.kind == "multiple" and correct == 0:
+            raise AuthoringError(N_("A multiple-choice question needs at least one correct option."))
+    return tuple(OptionSpec(_norm(o.text), render_inline(_norm(o.text)), flag, _norm(o.feedback),
+                            render_markdown(_norm(o.feedback)), weight=(o.weight or 0.0) if weighted else None)
+                 for o, flag in zip(given, flags, strict=True))
+
+
+def _short_answers(data: QuestionInput) -> tuple[OptionSpec, ...]:
+    given = [o for o in data.options if _one_line(o.text)]
+    if not given:
+        raise AuthoringError(N_("Give at least one accepted answer."))
+    options = []
+    for o in given:
+        weight = 100.0 if o.weight is None else o.weight
+        if not 0 <= weight <= 100:
+            raise AuthoringError(N_("The weight of an accepted answer is a percentage between 0 and 100."))
+        text = _one_line(o.text)
+        options.append(OptionSpec(text, html.escape(text), weight >= 100, _norm(o.feedback),
+                                  render_markdown(_norm(o.feedback)), weight=weight))
+    if not any(o.weight == 100 for o in options):
+        raise AuthoringError(N_("One accepted answer needs weight 100%, so that full marks are possible."))
+    return tuple(options)
+
+
+def _numerical_answers(data: QuestionInput) -> tuple[OptionSpec, ...]:
+    options = []
+    for n in data.numbers:
+        if n.other:
+            low = high = None
+        elif n.value is not None:
+            if n.minimum is not None or n.maximum is not None:
+                raise AuthoringError(N_("Give an answer either as a value with a tolerance or as a range, not both."))
+            if n.tolerance is not None and n.tolerance < 0:
+                raise AuthoringError(N_("A tolerance cannot be negative."))
+            low, high = numerical_range(n.value, n.tolerance or 0.0)
+        elif n.minimum is not None and n.maximum is not None:
+            if n.minimum > n.maximum:
+                raise AuthoringError(N_("A range starts at its smaller number."))
+            low, high = n.minimum, n.maximum
+        elif n.minimum is not None or n.maximum is not None or n.tolerance is not None:
+            raise AuthoringError(N_("A range needs both its smallest and its largest number."))
+        else:
+            continue  # an empty row
+        weight = (0.0 if n.other else 100.0) if n.weight is None else n.weight
+        if not 0 <= weight <= 100:
+            raise AuthoringError(N_("The weight of an accepted answer is a percentage between 0 and 100."))
+        options.append(OptionSpec("", "", weight >= 100, _norm(n.feedback), render_markdown(_norm(n.feedback)),
+                                  weight=weight, min_value=low, max_value=high))
+    if not any(o.weight == 100 and o.min_value is not None for o in options):
+        raise AuthoringError(N_("One accepted answer needs weight 100%, so that full marks are possible."))
+    return tuple(options)
+
+
+def _matching_pairs(data: QuestionInput) -> tuple[OptionSpec, ...]:
+    pairs = [(_norm(item), _one_line(match)) for item, match in data.pairs if _norm(item) or _one_line(match)]
+    if any(not item or not match for item, match in pairs):
+        raise AuthoringError(N_("Every pair needs an item and its answer."))
+    if len(pairs) < 2:
+        raise AuthoringError(N_("A matching question needs at least 2 pairs."))
+    answers = {match for _item, match in pairs}
+    distractors: list[str] = []
+    for text in (_one_line(d) for d in data.distractors):
+        if text and text not in answers and text not in distractors:
+            distractors.append(text)
+    return (tuple(OptionSpec(item, render_inline(item), True, "", "", match=match) for item, match in pairs)
+            + tuple(OptionSpec("", "", False, "", "", match=text) for text in distractors))
+
+
 def build_question(data: QuestionInput, language: str) -> QuestionSpec:
     if data.kind not in QUESTION_KINDS:
         raise AuthoringError(N_("Choose the kind of question."))
@@ -426,7 +551,13 @@ def build_question(data: QuestionInput, language: str) -> QuestionSpec:
         raise AuthoringError(N_("The question has no text."))
     if not 1 <= data.points <= 100:
         raise AuthoringError(N_("A question is worth between 1 and 100 points."))
+    title = _one_line(data.title)
+    if len(title) > 200:
+        raise AuthoringError(N_("A question's name is at most 200 characters."))
     feedback = _norm(data.feedback)
+    units: tuple[UnitSpec, ...] = ()
+    max_chars: int | None = None
+    options: tuple[OptionSpec, ...] = ()
     if data.kind == "true_false":
         if data.answer is None:
             raise AuthoringError(N_("Say whether the statement is true or false."))
@@ -434,19 +565,28 @@ def build_question(data: QuestionInput, language: str) -> QuestionSpec:
         feedbacks = (_norm(data.feedback_true), _norm(data.feedback_false))
         options = tuple(OptionSpec(label, render_inline(label), data.answer is value, fb, render_markdown(fb))
                         for label, value, fb in zip(labels, (True, False), feedbacks, strict=True))
-    else:
-        given = [o for o in data.options if _norm(o.text)]
-        if len(given) < 2:
-            raise AuthoringError(N_("A choice question needs at least 2 options."))
-        correct = sum(bool(o.correct) for o in given)
-        if data.kind == "single" and correct != 1:
-            raise AuthoringError(N_("A single-choice question needs exactly one correct option (%(n)s marked)."),
-                                 n=correct)
-        if data.kind == "multiple" and correct == 0:
-            raise AuthoringError(N_("A multiple-choice question needs at least one correct option."))
-        options = tuple(OptionSpec(_norm(o.text), render_inline(_norm(o.text)), bool(o.correct), _norm(o.feedback),
-                                   render_markdown(_norm(o.feedback))) for o in given)
-    return QuestionSpec(data.kind, text, render_markdown(text), feedback, render_markdown(feedback), data.points, options)
+    elif data.kind in ("single", "multiple"):
+        options = _choice_options(data)
+    elif data.kind == "short_answer":
+        options = _short_answers(data)
+    elif data.kind == "numerical":
+        options = _numerical_answers(data)
+        units = tuple(UnitSpec(_one_line(unit), multiplier) for unit, multiplier in data.units if _one_line(unit))
+    elif data.kind == "matching":
+        options = _matching_pairs(data)
+    elif data.kind == "essay":
+        max_chars = data.max_chars
+        if max_chars is not None and not 1 <= max_chars <= MAX_ESSAY_CHARS:
+            raise AuthoringError(N_("An essay answer may be limited to between 1 and %(n)s characters."),
+                                 n=MAX_ESSAY_CHARS)
+    question = QuestionSpec(data.kind, text, render_markdown(text), feedback, render_markdown(feedback), data.points,
+                            options, title=title, units=units, max_chars=max_chars)
+    problems = question_problems(question, language)
+    if problems:  # what a package would be refused for, in the package's words
+        raise AuthoringError(N_("This question cannot be saved: %(problem)s"),
+                             problem="; ".join(f"{p.field.split('.', 1)[-1] + ': ' if p.field else ''}{p.message}"
+                                               for p in problems[:3]))
+    return question
 
 
 def _with_questions(spec: CourseSpec, questions: list[QuestionSpec]) -> CourseSpec:
@@ -515,17 +655,25 @@ def import_gift(session: Session, course: Course, *, data: bytes | str, replace:
     except PackageInvalid as exc:
         raise AuthoringError(N_("The GIFT file has errors; nothing was imported."), problems=exc.problems) from None
     if not report.questions:
-        raise AuthoringError(N_("The GIFT file holds no question of a kind the platform supports; nothing was imported."),
-                             problems=[Problem("quiz.gift", s.line, s.title or None, f"{s.kind}: not supported")
+        raise AuthoringError(N_("The GIFT file holds no question (only text without an answer block); nothing was "
+                                "imported."),
+                             problems=[Problem("quiz.gift", s.line, s.title or None, f"{s.kind}: not a question")
                                        for s in report.skipped])
     draft = draft_for_edit(session, course, user=user, now=now)
     spec = _spec(draft)
     kept = [] if replace or spec.quiz is None else list(spec.quiz.questions)
     _save(session, draft, _with_questions(spec, [*kept, *report.questions]), now=now)
     record(session, course, action="gift_imported", now=now, user=user, version=draft,
-           detail=f"{len(report.questions)} imported, {len(report.skipped)} not supported"
+           detail=f"{len(report.questions)} imported, {len(report.skipped)} not questions"
                   + (", replacing the questions" if replace else ""))
     return report
+
+
+def export_gift(version: CourseVersion) -> tuple[str, str]:
+    """(file name, GIFT text) of a version's questions; importing it gives the same questions."""
+    quiz = catalog.version_spec(version).quiz
+    text = dump_gift(quiz.questions if quiz is not None else (), category=version.course.code)
+    return f"{version.course.code.lower()}-v{version.number}-quiz.gift.txt", text
 
 
 # ---- review workflow -----------------------------------------------------------------------
@@ -782,9 +930,21 @@ def _meta_value(spec: CourseSpec, name: str) -> str:
     return ", ".join(value) if isinstance(value, tuple) else str(value)
 
 
+def _option_desc(q: QuestionSpec, o: OptionSpec) -> str:
+    if q.kind == "matching":
+        return f"{o.text_md or '—'} → {o.match}"
+    if q.kind == "numerical":
+        what = "*" if o.min_value is None or o.max_value is None else f"{o.min_value:g} .. {o.max_value:g}"
+    else:
+        what = o.text_md
+    weight = f" ({o.weight:g}%)" if o.weight is not None else ""
+    return f"{'✓' if o.correct else '✗'} {what}{weight}" + (f" — {o.feedback_md}" if o.feedback_md else "")
+
+
 def _options_desc(q: QuestionSpec) -> list[str]:
-    return [f"{'✓' if o.correct else '✗'} {o.text_md}" + (f" — {o.feedback_md}" if o.feedback_md else "")
-            for o in q.options]
+    extra = [f"units: {', '.join(f'{u.unit} ×{u.multiplier:g}' for u in q.units)}"] if q.units else []
+    extra += [f"max_chars: {q.max_chars}"] if q.max_chars is not None else []
+    return [_option_desc(q, o) for o in q.options] + extra
 
 
 def version_diff(session: Session, version: CourseVersion) -> Diff:
@@ -826,6 +986,11 @@ def version_diff(session: Session, version: CourseVersion) -> Diff:
             b = "" if nq is None else str(getattr(nq, name) if getattr(nq, name) is not None else "")
             if a != b:
                 quiz_settings.append((name, a, b))
+        for item in REVIEW_ITEMS:
+            a = "" if oq is None else getattr(oq.review, item)
+            b = "" if nq is None else getattr(nq.review, item)
+            if a != b:
+                quiz_settings.append((f"review: {item}", a, b))
         old_q = {q.text_md: q for q in (oq.questions if oq else ())}
         new_q = {q.text_md: q for q in (nq.questions if nq else ())}
         for number, q in enumerate(nq.questions if nq else (), start=1):
@@ -840,6 +1005,8 @@ def version_diff(session: Session, version: CourseVersion) -> Diff:
                 details.append(f"points: {earlier.points} → {q.points}")
             if earlier.feedback_md != q.feedback_md:
                 details.append(f"feedback: {earlier.feedback_md or '—'} → {q.feedback_md or '—'}")
+            if earlier.title != q.title:
+                details.append(f"title: {earlier.title or '—'} → {q.title or '—'}")
             options_before, options_after = _options_desc(earlier), _options_desc(q)
             if options_before != options_after:
                 details += [f"− {x}" for x in options_before if x not in options_after]

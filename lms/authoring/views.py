@@ -10,12 +10,16 @@ from markupsafe import Markup
 
 from content import PackageInvalid, load_package_zip
 from content.gift import MAX_GIFT_BYTES
+from content.grading import numerical_value
 from content.loader import MAX_PACKAGE_BYTES
+from content.spec import ReviewSpec
 from lms.authoring import forms, services
 from lms.authoring.services import AuthoringError
 from lms.courses import services as catalog
 from lms.courses.models import Course
 from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, media_folder_of, store_image
+from lms.msgids import N_
+from lms.params import parse_float
 from lms.permissions import roles_required
 from lms.web import MULTIPART_ALLOWANCE, body_limit, db_session, request_now
 
@@ -255,7 +259,11 @@ def quiz(code: str):
                     title=form.title.data, pass_mark=form.pass_mark.data, attempts_allowed=form.attempts_allowed.data,
                     shuffle_questions=form.shuffle_questions.data, shuffle_options=form.shuffle_options.data,
                     time_limit_minutes=form.time_limit_minutes.data,
-                    questions_per_attempt=form.questions_per_attempt.data), user=current_user, now=request_now())
+                    questions_per_attempt=form.questions_per_attempt.data,
+                    review=ReviewSpec(score=form.review_score.data, correctness=form.review_correctness.data,
+                                      right_answers=form.review_right_answers.data,
+                                      feedback=form.review_feedback.data)),
+                    user=current_user, now=request_now())
             except AuthoringError as exc:
                 _fail(exc)
             else:
@@ -272,34 +280,98 @@ def delete_quiz(code: str):
         session, course, user=current_user, now=request_now()), _("Quiz removed from the draft."), back="authoring.quiz")
 
 
+def _float(name: str, *, minimum: float | None = None, maximum: float | None = None) -> float | None:
+    """A number from a row of the question form; None when the field is empty."""
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    value = parse_float(raw, minimum=minimum, maximum=maximum)
+    if value is None:
+        raise AuthoringError(N_("“%(value)s” is not a number in the range allowed here."), value=raw[:40])
+    return value
+
+
 def _question_input(form: forms.QuestionForm) -> services.QuestionInput:
+    kind = form.kind.data
     options = []
     for n in range(forms.MAX_OPTIONS):
         text = request.form.get(f"opt-{n}-text", "")[:5000]
         if text.strip():
             options.append(services.OptionInput(text=text, correct=request.form.get(f"opt-{n}-correct") == "y",
-                                                feedback=request.form.get(f"opt-{n}-feedback", "")[:5000]))
-    answer = {"true": True, "false": False}.get(form.answer.data or "")
-    return services.QuestionInput(kind=form.kind.data, text=form.text.data or "", feedback=form.feedback.data or "",
-                                  points=form.points.data or 1, options=options, answer=answer,
-                                  feedback_true=form.feedback_true.data or "", feedback_false=form.feedback_false.data or "")
-
-
-def _option_rows(question=None) -> list[dict]:
-    rows = []
-    if request.method == "POST":
+                                                feedback=request.form.get(f"opt-{n}-feedback", "")[:5000],
+                                                weight=_float(f"opt-{n}-weight", minimum=-100, maximum=100)))
+    numbers = []
+    if kind == "numerical":
         for n in range(forms.MAX_OPTIONS):
-            rows.append({"text": request.form.get(f"opt-{n}-text", ""), "correct": request.form.get(f"opt-{n}-correct") == "y",
-                         "feedback": request.form.get(f"opt-{n}-feedback", "")})
-        return rows
-    if question is not None and question.kind != "true_false":
-        rows = [{"text": o.text_md, "correct": o.is_correct, "feedback": o.feedback_md} for o in question.options]
-    return rows + [{"text": "", "correct": False, "feedback": ""}] * (forms.MAX_OPTIONS - len(rows))
+            numbers.append(services.NumberInput(
+                value=_float(f"num-{n}-value"), tolerance=_float(f"num-{n}-tolerance", minimum=0),
+                minimum=_float(f"num-{n}-min"), maximum=_float(f"num-{n}-max"),
+                other=request.form.get(f"num-{n}-other") == "y", weight=_float(f"num-{n}-weight", minimum=0, maximum=100),
+                feedback=request.form.get(f"num-{n}-feedback", "")[:5000]))
+    units = []
+    for n in range(forms.MAX_UNITS):
+        unit = request.form.get(f"unit-{n}-name", "")[:40]
+        if unit.strip():
+            units.append((unit, _float(f"unit-{n}-multiplier", minimum=1e-12) or 1.0))
+    pairs = [(request.form.get(f"pair-{n}-text", "")[:5000], request.form.get(f"pair-{n}-match", "")[:200])
+             for n in range(forms.MAX_OPTIONS)]
+    answer = {"true": True, "false": False}.get(form.answer.data or "")
+    return services.QuestionInput(kind=kind, text=form.text.data or "", feedback=form.feedback.data or "",
+                                  points=form.points.data or 1, title=form.title.data or "", options=options,
+                                  answer=answer, feedback_true=form.feedback_true.data or "",
+                                  feedback_false=form.feedback_false.data or "", numbers=numbers, units=units,
+                                  pairs=pairs, distractors=(form.distractors.data or "").splitlines(),
+                                  max_chars=form.max_chars.data)
+
+
+def _rows(question=None) -> dict[str, list[dict]]:
+    """The answer rows of the question form: as posted, or from the question being edited."""
+    n_options = range(forms.MAX_OPTIONS)
+    if request.method == "POST":
+        get = request.form.get
+        return {
+            "options": [{"text": get(f"opt-{n}-text", ""), "correct": get(f"opt-{n}-correct") == "y",
+                         "weight": get(f"opt-{n}-weight", ""), "feedback": get(f"opt-{n}-feedback", "")}
+                        for n in n_options],
+            "numbers": [{k: get(f"num-{n}-{k}", "") for k in ("value", "tolerance", "min", "max", "weight", "feedback")}
+                        | {"other": get(f"num-{n}-other") == "y"} for n in n_options],
+            "pairs": [{"text": get(f"pair-{n}-text", ""), "match": get(f"pair-{n}-match", "")} for n in n_options],
+            "units": [{"name": get(f"unit-{n}-name", ""), "multiplier": get(f"unit-{n}-multiplier", "")}
+                      for n in range(forms.MAX_UNITS)],
+        }
+    rows: dict[str, list[dict]] = {"options": [], "numbers": [], "pairs": [], "units": []}
+    kind = question.kind if question is not None else ""
+    for o in question.options if question is not None else ():
+        weight = "" if o.weight is None else f"{o.weight:g}"
+        if kind in ("single", "multiple", "short_answer"):
+            rows["options"].append({"text": o.text_md, "correct": o.is_correct, "weight": weight,
+                                    "feedback": o.feedback_md})
+        elif kind == "numerical":
+            row = {"value": "", "tolerance": "", "min": "", "max": "", "weight": weight, "feedback": o.feedback_md,
+                   "other": o.min_value is None or o.max_value is None}
+            if not row["other"]:
+                exact = numerical_value(o.min_value, o.max_value)
+                if exact is None:
+                    row.update(min=f"{o.min_value!r}", max=f"{o.max_value!r}")
+                else:
+                    row.update(value=f"{exact[0]!r}", tolerance=f"{exact[1]!r}" if exact[1] else "")
+            rows["numbers"].append(row)
+        elif kind == "matching" and o.text_md:
+            rows["pairs"].append({"text": o.text_md, "match": o.match_text})
+    for unit, multiplier in question.units or () if question is not None else ():
+        rows["units"].append({"name": unit, "multiplier": f"{multiplier:g}"})
+    blank: dict[str, dict] = {"options": {"text": "", "correct": False, "weight": "", "feedback": ""},
+             "numbers": {"value": "", "tolerance": "", "min": "", "max": "", "weight": "", "feedback": "", "other": False},
+             "pairs": {"text": "", "match": ""}, "units": {"name": "", "multiplier": ""}}
+    for name, size in (("options", forms.MAX_OPTIONS), ("numbers", forms.MAX_OPTIONS), ("pairs", forms.MAX_OPTIONS),
+                       ("units", forms.MAX_UNITS)):
+        rows[name] += [dict(blank[name]) for _ in range(max(0, size - len(rows[name])))]
+    return rows
 
 
 def _question_page(course, version, form, question, number, status):
     return render_template("authoring/question.html", form=form, course=course, version=version, question=question,
-                           number=number, rows=_option_rows(question)), status
+                           number=number, rows=_rows(question)), status
 
 
 @bp.route("/courses/<code>/quiz/questions/new", methods=["GET", "POST"])
@@ -331,7 +403,9 @@ def question(code: str, number: int):
     question = questions[number - 1]
     if request.method == "GET":
         data = {"kind": question.kind, "text": question.text_md, "feedback": question.feedback_md,
-                "points": question.points}
+                "points": question.points, "title": question.title, "max_chars": question.max_chars,
+                "distractors": "\n".join(o.match_text for o in question.options
+                                          if question.kind == "matching" and not o.text_md)}
         if question.kind == "true_false":
             true_option, false_option = question.options
             data.update(answer="true" if true_option.is_correct else "false",
@@ -399,6 +473,19 @@ def gift(code: str):
                 flash(_("%(n)s questions imported into the draft.", n=len(report.questions)), "success")
     return render_template("authoring/gift.html", form=form, course=course, version=version, report=report,
                            problems=problems), status
+
+
+@bp.route("/courses/<code>/versions/<int:number>/quiz.gift")
+@roles_required(*AUTHORS)
+def export_gift(code: str, number: int):
+    """The version's questions in GIFT, to reuse in Moodle or import again."""
+    course = _course(code)
+    version = catalog.get_version(db_session(), course.id, number)
+    if version is None or version.quiz is None:
+        abort(404)
+    name, text = services.export_gift(version)
+    return Response(text, mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
 
 
 # ---- images ------------------------------------------------------------------------------

@@ -87,15 +87,17 @@ def test_browser_zip_import_reports_problems_and_writes_nothing(app, make_user, 
     assert _count(query, Course) == 0
 
 
-def test_gift_upload_reports_unsupported_questions(app, make_user, make_course, query):
+def test_gift_upload_reports_what_it_imported_and_what_is_not_a_question(app, make_user, make_course, query):
     make_course("G-1")
-    make_user(username="writer", roles=("author",))
-    gift = "::A:: Q? {=yes ~no}\n\n::B:: Capital? {=Beijing}\n"
+    make_user(username="writer", roles=("author",), language="en")
+    gift = "::A:: Q? {=yes ~no}\n\n::B:: Capital? {=Beijing}\n\nJust words.\n"
     response = _client(app, "writer").post("/authoring/courses/G-1/quiz/gift",
                                            data={"file": (io.BytesIO(gift.encode()), "q.gift")},
                                            content_type="multipart/form-data")
     page = text(response)
-    assert response.status_code == 200 and "short answer" in page and "<td>3</td>" in page
+    assert response.status_code == 200 and "2 questions imported" in page
+    assert "<td>3</td><td>Short answer</td><td>B</td>" in page  # line, type, title
+    assert "<td>5</td><td>Description (not a question)</td>" in page
     bad = _client(app, "writer").post("/authoring/courses/G-1/quiz/gift", data={"text": "Q {~a ~b}"})
     assert bad.status_code == 422 and "no answer is right" in text(bad)
 
