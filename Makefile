@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app app
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+PYTEST_WORKERS ?= 2
 
 .PHONY: run serve test test-fast lint bench setup translations extract-messages update-messages clean
 
@@ -40,8 +41,10 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn -c gunicorn.conf.py app:app
 
+# Two workers (pytest-xdist), each with its own SQLite file or PostgreSQL database;
+# `make test PYTEST_WORKERS=0` runs in one process.
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Lint and type check (ruff, mypy: settings in pyproject.toml; content/ is held to --strict).
 lint: $(STAMP)
