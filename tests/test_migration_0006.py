@@ -5,9 +5,12 @@ which would empty the tables whose foreign keys cascade from them)."""
 from __future__ import annotations
 
 import json
+import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from lms import create_app
@@ -41,12 +44,40 @@ def raw_layouts(url: str) -> dict[int, list]:
         engine.dispose()
 
 
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    return "sqlite:///" + str(tmp_path / "assessment.sqlite3")
+@contextmanager
+def reading(url: str):
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
-def test_old_attempts_survive_0006_and_keep_grading_and_displaying(sqlite_url, tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def scratch_url(request, tmp_path, database_url, is_postgres):
+    """An empty database of its own: a SQLite file, or (with LMS_DATABASE_URL on
+    PostgreSQL) a scratch database next to the test database."""
+    if request.param == "sqlite":
+        yield "sqlite:///" + str(tmp_path / "assessment.sqlite3")
+        return
+    if not is_postgres:
+        pytest.skip("LMS_DATABASE_URL is not PostgreSQL")
+    url = make_url(database_url)
+    name = f"lms_0006_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_old_attempts_survive_0006_and_keep_grading_and_displaying(scratch_url, tmp_path):
+    sqlite_url = scratch_url
     upgrade(sqlite_url)
     app = create_app({"DATABASE_URL": sqlite_url, "SECRET_KEY": "x", "ENVIRON": {"LMS_SECRET_KEY": "x"},
                       "MEDIA_FOLDER": str(tmp_path / "media"), "WTF_CSRF_ENABLED": False, "NOW": lambda: NOW})
@@ -75,7 +106,7 @@ def test_old_attempts_survive_0006_and_keep_grading_and_displaying(sqlite_url, t
         tokens = [e["t"] for e in layout] + [t for e in layout for _oid, t in e["o"]]
         assert len(set(tokens)) == len(tokens) and all(len(t) == 12 for t in tokens)
 
-    with Session(create_engine(sqlite_url)) as session:
+    with reading(sqlite_url) as session:
         fractions = session.execute(select(AttemptAnswer.is_correct, AttemptAnswer.fraction)).all()
         assert fractions and all(f == (1.0 if right else 0.0) for right, f in fractions)
         assert session.scalar(select(func.count()).select_from(AttemptAnswer)
@@ -91,6 +122,6 @@ def test_old_attempts_survive_0006_and_keep_grading_and_displaying(sqlite_url, t
     assert all(f'name="q-{e["t"]}"' in form for e in layout)
     answers = {f"q-{token}": values for token, values in by_token(layout, ids["right"]).items()}
     assert client.post(f"/attempts/{ids['second']}", data=answers).status_code == 302
-    with Session(create_engine(sqlite_url)) as session:
+    with reading(sqlite_url) as session:
         graded = session.get(QuizAttempt, ids["second"])
         assert (graded.score, graded.passed, graded.points_earned) == (100.0, True, 3.0)
