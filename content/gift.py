@@ -82,7 +82,7 @@ _META_KEYS = {"points", "grading", "units", "max_chars"}
 
 # Markdown that plain text must not trigger: characters escaped anywhere, and
 # line starts that would open a heading, list, quote, fence or break.
-_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>!|])")
+_MD_SPECIAL_RE = re.compile(r"([\\`*_\[\]<>|])")  # "!" needs none: "[" is escaped, so no image can start
 _MD_LINE_START_RE = re.compile(r"^([#+\-=>~]|\d{1,9}(?=[.)]))")
 
 
