@@ -78,7 +78,7 @@ def version_spec(version: CourseVersion, *, images: tuple[str, ...] = ()) -> Cou
                                                       o.feedback_html, weight=o.weight, min_value=o.min_value,
                                                       max_value=o.max_value, match=o.match_text)
                                            for o in item.options),
-                             title=item.title, units=tuple(UnitSpec(u, m) for u, m in item.units or ()),
+                             title=item.title, units=tuple(UnitSpec(u, float(m)) for u, m in item.units or ()),
                              max_chars=item.max_chars)
                 for item in q.questions),
             review=ReviewSpec(score=q.review_score, correctness=q.review_correctness,
