@@ -27,10 +27,22 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite alters a table by copying it to a new one and dropping the old:
+        # with foreign keys on, that DROP would cascade and empty every table
+        # pointing at it (lessons, enrolments, attempts...). Off for the migration
+        # (the pragma only takes effect outside a transaction), back on after.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if sqlite:
+            connection.commit()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

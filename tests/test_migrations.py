@@ -124,3 +124,44 @@ def test_postgresql_downgrade_and_upgrade(database_url, is_postgres):
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_migrating_down_and_up_keeps_every_training_record_on_sqlite(sqlite_url):
+    """SQLite rebuilds a table to alter it; with foreign keys on that would empty
+    every table whose rows cascade from it. Records must survive every revision."""
+    from lms import create_app
+    from lms.learn import services as learning
+    from tests.builders import NOW, make_course, make_user
+
+    upgrade(sqlite_url)
+    app = create_app({"TESTING": True, "DATABASE_URL": sqlite_url, "SECRET_KEY": "x",
+                      "ENVIRON": {"LMS_DATABASE_URL": sqlite_url, "LMS_SECRET_KEY": "x"}})
+    with app.extensions["lms_db"].transaction() as session:
+        user = make_user(session, username="kept")
+        course = make_course(session, "KEEP-1")
+        learning.enrol(session, user_id=user.id, course=course, now=NOW)
+        learning.complete_lesson(session, user_id=user.id, lesson=course.lessons[0], now=NOW)
+    app.extensions["lms_db"].dispose()
+    tables = ("users", "courses", "course_versions", "lessons", "quizzes", "questions", "question_options",
+              "enrolments", "lesson_completions")
+
+    def counts():
+        engine = create_engine(sqlite_url)
+        try:
+            with engine.connect() as conn:
+                return {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in tables}
+        finally:
+            engine.dispose()
+
+    before = counts()
+    assert all(before.values()), before
+    downgrade(sqlite_url, "0004")
+    assert counts() == before
+    upgrade(sqlite_url)
+    assert counts() == before
+    engine = create_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+    finally:
+        engine.dispose()
