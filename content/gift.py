@@ -430,7 +430,8 @@ class _QuestionParser:
         options, extra = build(inner)
         units = extra.get("units", ())
         max_chars = extra.get("max_chars")
-        assert isinstance(units, tuple) and (max_chars is None or isinstance(max_chars, int))
+        if not isinstance(units, tuple) or not (max_chars is None or isinstance(max_chars, int)):
+            raise TypeError("units must be a tuple and max_chars an int or None")
         return QuestionSpec(kind, text, render_markdown(text), general, render_markdown(general) if general else "",
                             self._points(), tuple(options), title=self.title, units=units, max_chars=max_chars)
 

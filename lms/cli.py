@@ -89,7 +89,8 @@ def import_courses_command(paths: tuple[Path, ...], force: bool) -> None:
                 result = import_package(session, spec, images, media_folder=media, now=utcnow(), publish=True,
                                         force=force)
                 version = result.version
-                assert version is not None  # an imported package always has a version
+                if version is None:  # an imported package always has a version
+                    raise click.ClickException(f"{package}: the import made no version")
                 state = "created" if result.created else ("updated" if result.changed else "unchanged")
                 detail = f"version {version.number}, {version.status}"
                 if result.kept_platform_version:

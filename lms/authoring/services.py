@@ -113,7 +113,8 @@ def course_list(session: Session) -> list[CourseRow]:
 def current_version(session: Session, course: Course) -> CourseVersion:
     """What an author sees and edits: the open draft/review version, else the latest."""
     version = catalog.open_version(session, course.id) or catalog.latest_version(session, course.id)
-    assert version is not None  # a course is created with its first version
+    if version is None:  # a course is created with its first version
+        raise LookupError(f"course {course.code} has no version")
     return version
 
 
@@ -137,7 +138,8 @@ def draft_for_edit(session: Session, course: Course, *, user, now: datetime) -> 
                                     "or returns it to the authors."))
         return working
     latest = catalog.latest_version(session, course.id)
-    assert latest is not None  # a course is created with its first version
+    if latest is None:  # a course is created with its first version
+        raise LookupError(f"course {course.code} has no version")
     draft = catalog.new_version(session, course, now=now, user_id=user.id, based_on=latest)
     catalog.fill_version(session, draft, catalog.version_spec(latest))
     record(session, course, action="draft_started", now=now, user=user, version=draft,
@@ -865,7 +867,8 @@ def import_package(session: Session, spec: CourseSpec, images: dict[str, bytes],
     except catalog.VersionStateError as exc:
         raise AuthoringError(str(exc)) from None
     if result.changed:
-        assert result.version is not None
+        if result.version is None:  # an imported package always has a version
+            raise LookupError("the import made no version")
         record(session, result.course, action="package_imported", now=now, user=user, version=result.version,
                detail=("published" if result.version.status == "published" else "draft")
                + (" (new course)" if result.created else ""))

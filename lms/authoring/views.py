@@ -632,7 +632,8 @@ def import_package():
                 _fail(exc)
                 problems, status = exc.problems, 422
             else:
-                assert result.version is not None  # an imported package always has a version
+                if result.version is None:  # an imported package always has a version
+                    abort(500)
                 if not result.changed:
                     flash(_("This package is the same as version %(n)s: nothing changed.", n=result.version.number),
                           "info")

@@ -146,7 +146,8 @@ def move_to_latest_version(session: Session, *, user_id: int, course: Course, no
     if live is None:
         raise LearningError(N_("You already follow the latest version of this course."))
     old = session.get(CourseVersion, enrolment.version_id)
-    assert old is not None  # enrolments.version_id is a foreign key
+    if old is None:  # enrolments.version_id is a foreign key
+        raise LookupError(f"version {enrolment.version_id} does not exist")
     done = session.execute(
         select(Lesson.slug, LessonCompletion.completed_at).join(LessonCompletion, LessonCompletion.lesson_id == Lesson.id)
         .where(LessonCompletion.user_id == user_id, Lesson.version_id == old.id)
@@ -585,7 +586,8 @@ def _response(kind: str, answer: object) -> dict | None:
     if kind in CHOICE_KINDS or answer is None:
         return None
     if kind == "matching":
-        assert isinstance(answer, dict)
+        if not isinstance(answer, dict):
+            raise TypeError("a matching answer is a mapping")
         return {"pairs": {str(item): choice for item, choice in answer.items()}} if answer else None
     text = answer[0] if isinstance(answer, tuple) else answer
     return {"text": text} if text else None

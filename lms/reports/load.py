@@ -55,7 +55,8 @@ def _bulk(session: Session, table, columns: list[str], rows: list[tuple]) -> Non
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
-        assert raw is not None
+        if raw is None:
+            raise RuntimeError("no driver connection")
         with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
