@@ -1,5 +1,5 @@
 """Numbers from the outside world (URL paths, query strings, form fields),
-parsed once, with bounds. Ids are positive 64-bit integers: anything else in a
+parsed once, with bounds. Ids are positive 32-bit integers (INTEGER on PostgreSQL): anything else in a
 path answers 404 and in a query string counts as absent, never an
 OverflowError from the database driver."""
 from __future__ import annotations
@@ -12,8 +12,8 @@ from flask import request
 from werkzeug.routing import IntegerConverter, Map
 from wtforms.validators import NumberRange
 
-MAX_ID = 2**63 - 1  # the largest BIGINT; SQLite and PostgreSQL refuse more
-MAX_DIGITS = 19
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32 bits on PostgreSQL (a larger number is a DataError there)
+MAX_DIGITS = 19  # longer is not a number we take, whatever the bound
 
 
 class BoundedIntConverter(IntegerConverter):

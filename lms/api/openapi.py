@@ -19,8 +19,8 @@ from content.spec import (
     TERMS_FIELDS,
 )
 from lms.enums import ROLES
+from lms.params import MAX_ID  # INTEGER primary keys (32-bit on PostgreSQL)
 
-MAX_ID = 2**31 - 1  # INTEGER primary keys (32-bit on PostgreSQL)
 API_VERSION = "1.0.0"
 
 Schema = dict[str, Any]

@@ -84,7 +84,7 @@ def course(code: str):
                            **r.figures.as_dict()} for r in rows])
 
 
-@bp.get("/learners/<int(max=9223372036854775807):user_id>/transcript")
+@bp.get("/learners/<int:user_id>/transcript")
 @roles_required(*REPORT_ROLES)
 def transcript(user_id: int):
     person, rows = transcript_of(user_id)

@@ -34,7 +34,6 @@ _MAX_TOKEN = 256
 _MAX_KEYWORD = 200
 # Primary keys are INTEGER columns, 32-bit on PostgreSQL: a larger id in a URL
 # is simply unknown (404), never a database error.
-MAX_ID = 2**31 - 1
 MAX_ANSWERS = MAX_QUESTIONS
 
 
@@ -274,7 +273,7 @@ def start_attempt(code: str):
     return jsonify(body), (200 if attempt.id in before else 201)
 
 
-@bp.get(f"/attempts/<int(max={MAX_ID}):attempt_id>")
+@bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
     found = learning.get_attempt(db_session(), attempt_id=attempt_id, user_id=_user().id)
@@ -325,7 +324,7 @@ def _refuse_submission(attempt_id: int, code: int, message: str):
     return api_error(code, message)
 
 
-@bp.post(f"/attempts/<int(max={MAX_ID}):attempt_id>/submission")
+@bp.post("/attempts/<int:attempt_id>/submission")
 @body_limit(learning.MAX_SUBMISSION_BYTES)
 @login_required
 def submit_attempt(attempt_id: int):

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lms.enums import STAFF_CATEGORIES
+from lms.params import MAX_ID
 from lms.reports.services import Period
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
-MAX_ID = 2**63 - 1
 
 
 class FilterError(ValueError):

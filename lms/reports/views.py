@@ -386,7 +386,7 @@ def my_transcript():
     return redirect(url_for("reports.transcript", user_id=viewer().id))
 
 
-@bp.get("/learners/<int(max=9223372036854775807):user_id>")
+@bp.get("/learners/<int:user_id>")
 @login_required
 def transcript(user_id: int):
     person, rows = transcript_of(user_id)
@@ -394,7 +394,7 @@ def transcript(user_id: int):
     return render_template("reports/transcript.html", person=person, unit=unit, rows=rows, now=request_now())
 
 
-@bp.get(f"/learners/<int(max=9223372036854775807):user_id>/transcript.<{FORMATS}:fmt>")
+@bp.get(f"/learners/<int:user_id>/transcript.<{FORMATS}:fmt>")
 @login_required
 def transcript_export(user_id: int, fmt: str):
     person, rows = transcript_of(user_id)

@@ -20,7 +20,7 @@ from tests.builders import NOW, make_course, make_user
 pytestmark = pytest.mark.slow
 
 # Values a hostile or careless client sends (str: URL- or form-encoded text; bytes: raw, maybe not UTF-8).
-TEXT_VALUES = ["", " ", "0", "-1", "1.5", "1e30", "9223372036854775808", "99999999999999999999999999",
+TEXT_VALUES = ["", " ", "0", "-1", "1.5", "1e30", "2147483648", "9223372036854775808", "99999999999999999999999999",
                "²", "null", "true", "[]", "{}", "%", "_", "\\", "'; DROP TABLE users;--", "<script>x</script>",
                "../../etc/passwd", "/my\r\nX-Injected: 1", "\x00", "a" * 5000, "中" * 3000, "2026-13-45", "9999-99"]
 RAW_VALUES = [b"\xff\xfe\xfd", b"%ff%fe", b"caf\xe9"]
@@ -32,7 +32,7 @@ NAMES = ["unit", "page", "category", "start", "end", "q", "next", "table", "stat
          "questions_per_attempt", "direction", "action", "comment", "current", "new", "self_registration", "slug",
          "estimated_minutes", "alt", "q1", "q999999999999999999999", "opt-0-text", "opt-0-correct", "unknown_field"]
 ROLES = (None, "learner", "author", "manager", "admin")
-PATH_VALUES = ["0", "1", "9223372036854775807", "9223372036854775808", "-1", "x", "%ff", "中文", "a" * 300, ".."]
+PATH_VALUES = ["0", "1", "2147483647", "2147483648", "9223372036854775807", "9223372036854775808", "-1", "x", "%ff", "中文", "a" * 300, ".."]
 
 
 def _world(build):
