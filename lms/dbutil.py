@@ -30,3 +30,21 @@ def any_contains(text: str, *columns) -> ColumnElement[bool]:
     """Any of `columns` contains `text`, case-insensitively, wildcards escaped."""
     pattern = contains(text)
     return or_(*(column.ilike(pattern, escape=LIKE_ESCAPE) for column in columns))
+
+
+def bulk_insert(session: Session, table: Table, columns: list[str], rows: list[tuple]) -> None:
+    """Many rows at once, in the caller's transaction: COPY on PostgreSQL, one
+    executemany on SQLite (load generators; the rows bypass the ORM)."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        if raw is None:
+            raise RuntimeError("no driver connection")
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # nosec B608 - table and column names are ours
+        conn.exec_driver_sql(sql, rows)

@@ -23,6 +23,7 @@ from lms.auth.models import User, UserRole
 from lms.courses.models import Course, CourseVersion
 from lms.courses.services import import_course
 from lms.db import table_of
+from lms.dbutil import bulk_insert
 from lms.enums import SKILL_TYPES, TARGET_LEVELS
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.orgs.models import Headcount, OrgUnit
@@ -47,22 +48,6 @@ class LoadResult:
     completions: int
     courses_created: int
     seconds: float = 0.0
-
-
-def _bulk(session: Session, table, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        if raw is None:
-            raise RuntimeError("no driver connection")
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # nosec B608 - table and column names are ours
-        conn.exec_driver_sql(sql, rows)
 
 
 def _next_id(session: Session, model) -> int:
@@ -159,7 +144,7 @@ def generate_load(session: Session, *, learners: int = 200_000, units: int = 300
         root.path = f"/{root.id}/"
         session.flush()
     tree = _tree(rng, units, root.id, root.path, _next_id(session, OrgUnit))
-    _bulk(session, table_of(OrgUnit), ["id", "code", "name", "level", "kind", "parent_id", "path"], tree)
+    bulk_insert(session, table_of(OrgUnit), ["id", "code", "name", "level", "kind", "parent_id", "path"], tree)
 
     # Headcounts: two periods; the current one (2026) about 5% above the previous.
     heads, weights, mixes = [], [], []
@@ -173,7 +158,7 @@ def generate_load(session: Session, *, learners: int = 200_000, units: int = 300
         # Registration rate per unit: most under the headcount, some above it.
         weights.append(size * rng.uniform(0.55, 1.2))
         mixes.append(mix)
-    _bulk(session, table_of(Headcount), ["org_unit_id", "staff_category", "valid_from", "headcount"], heads)
+    bulk_insert(session, table_of(Headcount), ["org_unit_id", "staff_category", "valid_from", "headcount"], heads)
 
     course_rows, created = _ensure_courses(session, now)
     if not course_rows:
@@ -194,9 +179,9 @@ def generate_load(session: Session, *, learners: int = 200_000, units: int = 300
                           created_at))
         role_rows.append((uid, "learner"))
     for k in range(0, len(user_rows), CHUNK):
-        _bulk(session, table_of(User), ["id", "username", "full_name", "email", "password_hash", "staff_category",
+        bulk_insert(session, table_of(User), ["id", "username", "full_name", "email", "password_hash", "staff_category",
                                         "org_unit_id", "language", "status", "created_at"], user_rows[k:k + CHUNK])
-        _bulk(session, table_of(UserRole), ["user_id", "role"], role_rows[k:k + CHUNK])
+        bulk_insert(session, table_of(UserRole), ["user_id", "role"], role_rows[k:k + CHUNK])
 
     # Completions per learner: 15% never trained, the rest exponential around the mean.
     weights = [0.0 if rng.random() < 0.15 else rng.expovariate(1.0) for _ in range(learners)]
@@ -232,12 +217,12 @@ def generate_load(session: Session, *, learners: int = 200_000, units: int = 300
                 completed_at = min(now - timedelta(minutes=1), enrolled_at + timedelta(days=rng.expovariate(1 / 20)))
                 c_rows.append((uid, course_id, completed_at, round(rng.uniform(60, 100), 1)))
         if len(e_rows) >= CHUNK * 5:
-            _bulk(session, table_of(Enrolment), e_cols, e_rows)
-            _bulk(session, table_of(CourseCompletion), c_cols, c_rows)
+            bulk_insert(session, table_of(Enrolment), e_cols, e_rows)
+            bulk_insert(session, table_of(CourseCompletion), c_cols, c_rows)
             n_enrol, n_done = n_enrol + len(e_rows), n_done + len(c_rows)
             e_rows, c_rows = [], []
-    _bulk(session, table_of(Enrolment), e_cols, e_rows)
-    _bulk(session, table_of(CourseCompletion), c_cols, c_rows)
+    bulk_insert(session, table_of(Enrolment), e_cols, e_rows)
+    bulk_insert(session, table_of(CourseCompletion), c_cols, c_rows)
     n_enrol, n_done = n_enrol + len(e_rows), n_done + len(c_rows)
     _fix_sequences(session, OrgUnit, Headcount, User, UserRole, Enrolment, CourseCompletion)
     counters.rebuild(session)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User
 from lms.db import table_of
+from lms.dbutil import bulk_insert
 from lms.orgs.models import OrgUnit
 from lms.surveys import services
 from lms.surveys.demo import TOPICS
@@ -45,22 +46,6 @@ class SurveyLoadResult:
     online: int
     answers: int
     seconds: float
-
-
-def _bulk(session: Session, table, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        if raw is None:
-            raise SurveyLoadError("no driver connection")
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"  # nosec B608 - our names
-        conn.exec_driver_sql(sql, rows)
 
 
 def generate_survey_load(session: Session, *, responses: int = 200_000, seed: int = 2026,
@@ -108,12 +93,12 @@ def generate_survey_load(session: Session, *, responses: int = 200_000, seed: in
         for topic_id in topic_ids:
             a_rows.append((rid, topic_id, rng.choices(needs, weights=weights)[0]))
         if len(a_rows) >= CHUNK:
-            _bulk(session, table_of(SurveyResponse), r_cols, r_rows)
-            _bulk(session, table_of(SurveyAnswer), a_cols, a_rows)
+            bulk_insert(session, table_of(SurveyResponse), r_cols, r_rows)
+            bulk_insert(session, table_of(SurveyAnswer), a_cols, a_rows)
             n_answers += len(a_rows)
             r_rows, a_rows = [], []
-    _bulk(session, table_of(SurveyResponse), r_cols, r_rows)
-    _bulk(session, table_of(SurveyAnswer), a_cols, a_rows)
+    bulk_insert(session, table_of(SurveyResponse), r_cols, r_rows)
+    bulk_insert(session, table_of(SurveyAnswer), a_cols, a_rows)
     n_answers += len(a_rows)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT setval(pg_get_serial_sequence('survey_responses', 'id'), "
