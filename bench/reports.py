@@ -30,7 +30,7 @@ from sqlalchemy import func, select, text
 TARGETS = {"province": 0.1, "national": 1.5}
 
 
-def _medians(fns: dict, repeats: int) -> dict[str, float]:
+def medians(fns: dict, repeats: int) -> dict[str, float]:
     """Median seconds of each function, run in interleaved rounds so that a
     machine that speeds up or slows down during the run shifts every figure
     alike and leaves the ratios fair."""
@@ -94,7 +94,7 @@ def run(database_url: str | None = None, *, learners: int = 200_000, units: int 
 
     for fn in (s_scan, province_report, national_report):  # warm the caches once
         fn()
-    figures = _medians({"S": s_scan, "province": province_report, "national": national_report}, repeats)
+    figures = medians({"S": s_scan, "province": province_report, "national": national_report}, repeats)
     ratios = {k: figures[k] / figures["S"] for k in ("province", "national")}
     backend = "PostgreSQL" if not db.is_sqlite else "SQLite"
     print(f"reports on {backend} (median of {repeats}):", file=out)

@@ -24,24 +24,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 
 from sqlalchemy import func, select, text
 
+from bench.reports import medians
+
 TARGET_SECONDS = 1.0
-
-
-def _medians(fns: dict, repeats: int) -> dict[str, float]:
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            started = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def run(database_url: str | None = None, *, learners: int = 200_000, units: int = 3000, completions: int = 200_000,
@@ -103,7 +93,7 @@ def run(database_url: str | None = None, *, learners: int = 200_000, units: int 
     fns = {"national": report(root), "national_staff": report(root, "staff"), "province": report(province)}
     for fn in fns.values():  # warm the caches once
         fn()
-    figures = _medians(fns, repeats)
+    figures = medians(fns, repeats)
     backend = "PostgreSQL" if not db.is_sqlite else "SQLite"
     n = session.scalar(select(func.count()).select_from(SurveyResponse).where(SurveyResponse.survey_id == survey.id))
     print(f"needs report on {backend}, {n:,} responses (median of {repeats}; target < {TARGET_SECONDS:.0f} s):", file=out)
