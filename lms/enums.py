@@ -1,7 +1,8 @@
 """Vocabularies of the domain, shared by models, forms and the content library."""
 from content.spec import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 
-ROLES = ("learner", "author", "manager", "admin")
+# trainer: runs classroom sessions and marks attendance and on-the-job work in their unit's subtree.
+ROLES = ("learner", "author", "manager", "trainer", "admin")
 # provincial_city: 副省级城市, a sub-provincial city (the report's survey table counts them apart).
 ORG_LEVELS = ("national", "province", "provincial_city", "city", "district", "county", "workplace")
 ORG_KINDS = (
@@ -10,9 +11,17 @@ ORG_KINDS = (
     "rural_insurance", "institutions_insurance", "company", "community",
 )
 COURSE_STATUSES = ("draft", "review", "published", "archived")
+# What an outbox row carries. due_soon/overdue: assignment reminders (keyed by
+# assignment, person, kind); the others are keyed by their dedupe_key.
+OUTBOX_KINDS = (
+    "due_soon", "overdue", "review_due", "session_reminder", "session_place", "session_cancelled",
+    "queue_reminder", "task_marked", "discussion_answer", "certificate", "xapi",
+)
+# Kinds sent by e-mail (xapi rows go to the learning record store instead).
+EMAIL_KINDS = tuple(kind for kind in OUTBOX_KINDS if kind != "xapi")
 
 __all__ = [
-    "COURSE_STATUSES", "LANGUAGES", "ORG_KINDS", "ORG_LEVELS", "QUESTION_KINDS", "ROLES",
+    "COURSE_STATUSES", "EMAIL_KINDS", "LANGUAGES", "ORG_KINDS", "ORG_LEVELS", "OUTBOX_KINDS", "QUESTION_KINDS", "ROLES",
     "SCHEMES", "SKILL_TYPES", "STAFF_CATEGORIES", "TARGET_LEVELS",
 ]
 

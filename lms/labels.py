@@ -40,6 +40,7 @@ ROLE_LABELS = {
     "learner": _l("Learner"),
     "author": _l("Author"),
     "manager": _l("Training manager"),
+    "trainer": _l("Trainer"),
     "admin": _l("Administrator"),
 }
 QUESTION_KIND_LABELS = {

@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base
-from lms.enums import STAFF_CATEGORIES, sql_in
+from lms.enums import OUTBOX_KINDS, STAFF_CATEGORIES, sql_in
 
 REMINDER_KINDS = ("due_soon", "overdue")
 
@@ -67,15 +67,17 @@ class AssignmentMember(Base):
 
 
 class OutboxMessage(Base):
-    """One e-mail to send. (assignment, user, kind) is unique, so a reminder is
-    queued once however often `lms send-reminders` runs. A sender claims rows
+    """One message to send (an e-mail, or for kind xapi a statement for the
+    learning record store). (assignment, user, kind) is unique for assignment
+    reminders, and `dedupe_key` (e.g. "session:12:user:7:reminder") for every
+    other kind, so a message is queued once however often a job runs. A sender claims rows
     (claim_token, claimed_at) before sending, so overlapping runs never send a
     row twice; failures are retried later (attempts, next_attempt_at)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("assignment_id", "user_id", "kind"),
-        CheckConstraint(sql_in("kind", REMINDER_KINDS), name="kind"),
+        CheckConstraint(sql_in("kind", OUTBOX_KINDS), name="kind"),
         Index("ix_outbox_unsent", "sent_at", "next_attempt_at"),
     )
 
@@ -83,7 +85,8 @@ class OutboxMessage(Base):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(20))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)

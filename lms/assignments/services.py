@@ -26,7 +26,7 @@ from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMem
 from lms.auth.models import User
 from lms.courses.models import Course, CourseVersion
 from lms.db import must_get, table_of
-from lms.enums import STAFF_CATEGORIES
+from lms.enums import EMAIL_KINDS, OUTBOX_KINDS, STAFF_CATEGORIES
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.learn.services import LearningError, enrol
 from lms.msgids import N_
@@ -338,27 +338,33 @@ def due_reminders(session: Session, *, today: date, due_soon_days: int = DUE_SOO
 
 
 def queue_messages(session: Session, messages: Iterable[dict], *, now: datetime) -> int:
-    """Insert outbox rows (recipient, subject, body, kind, assignment_id,
-    user_id); a row already queued for (assignment, user, kind) is skipped.
-    Returns how many were queued."""
+    """Insert outbox rows (recipient, subject, body, kind, and assignment_id +
+    user_id for assignment reminders or dedupe_key for any other kind); a row
+    already queued under the same key is skipped. Returns how many were queued."""
     queued = 0
     table = table_of(OutboxMessage)
     for message in messages:
+        if message["kind"] not in OUTBOX_KINDS:
+            raise ValueError(f"unknown outbox kind {message['kind']!r}")
+        if message.get("dedupe_key") is None and message.get("assignment_id") is None:
+            raise ValueError("an outbox message needs an assignment_id or a dedupe_key, or it could be queued twice")
         row = {**message, "created_at": now, "attempts": 0, "last_error": ""}
-        stmt = _insert(session, table).values(**row).on_conflict_do_nothing(
-            index_elements=["assignment_id", "user_id", "kind"]).returning(table.c.id)
+        # No conflict target: a clash on either unique key skips the row.
+        stmt = _insert(session, table).values(**row).on_conflict_do_nothing().returning(table.c.id)
         queued += len(session.execute(stmt).all())
     return queued
 
 
-def claim_messages(session: Session, *, now: datetime, limit: int = 100) -> list[OutboxMessage]:
-    """Claim up to `limit` unsent rows for this run. Two overlapping runs never
+def claim_messages(session: Session, *, now: datetime, limit: int = 100,
+                   kinds: Sequence[str] = EMAIL_KINDS) -> list[OutboxMessage]:
+    """Claim up to `limit` unsent rows of the given kinds for this run. Two overlapping runs never
     claim the same row: the UPDATE re-checks "unclaimed" on each row (and
     PostgreSQL skips rows another run has locked). A claim older than
     CLAIM_TIMEOUT (a run that died) may be taken over. Commit right after."""
     token = secrets.token_hex(16)
     stale = now - CLAIM_TIMEOUT
-    claimable = and_(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < MAX_SEND_ATTEMPTS,
+    claimable = and_(OutboxMessage.sent_at.is_(None), OutboxMessage.kind.in_(kinds),
+                     OutboxMessage.attempts < MAX_SEND_ATTEMPTS,
                      or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
                      or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale))
     candidates = select(OutboxMessage.id).where(claimable).order_by(OutboxMessage.id).limit(limit)

@@ -34,7 +34,8 @@ from tests.builders import NOW, make_course, make_user
 from tests.conftest import delete_statements, empty_tables, shared_engine, writer
 from tests.surveys.conftest import make_survey
 
-ROLES = ("anonymous", "learner", "other_learner", "author", "manager", "admin")
+# The trainer belongs to {unit}, the learner's unit (a trainer acts in their unit's subtree).
+ROLES = ("anonymous", "learner", "other_learner", "author", "manager", "trainer", "admin")
 SIGNED_IN = ROLES[1:]
 
 
@@ -46,25 +47,26 @@ def page(ok, others=None):
     """An HTML page for signed-in users: the anonymous are sent to log in."""
     table = {"anonymous": 302, **dict.fromkeys(SIGNED_IN, ok)}
     if others is not None:
-        table.update(dict.fromkeys(("other_learner", "author", "manager", "admin"), others))
+        table.update(dict.fromkeys(("other_learner", "author", "manager", "trainer", "admin"), others))
     return table
 
 
 def staff(ok, admin=None):
     """A management page: managers and administrators only (learners and authors: 403)."""
     return {"anonymous": 302, "learner": 403, "other_learner": 403, "author": 403, "manager": ok,
-            "admin": ok if admin is None else admin}
+            "trainer": 403, "admin": ok if admin is None else admin}
 
 
 def authoring(ok):
     """Authors and administrators only: the anonymous log in, other roles get 403."""
-    return {"anonymous": 302, "learner": 403, "other_learner": 403, "manager": 403, "author": ok, "admin": ok}
+    return {"anonymous": 302, "learner": 403, "other_learner": 403, "manager": 403, "trainer": 403, "author": ok,
+            "admin": ok}
 
 
 def api(ok, others=None):
     table = {"anonymous": 401, **dict.fromkeys(SIGNED_IN, ok)}
     if others is not None:
-        table.update(dict.fromkeys(("other_learner", "author", "manager", "admin"), others))
+        table.update(dict.fromkeys(("other_learner", "author", "manager", "trainer", "admin"), others))
     return table
 
 
@@ -292,13 +294,14 @@ def _build_world(app, db, now):
         "other_learner": make_user(db, username="other"),
         "author": make_user(db, username="author", roles=("author",), staff_category="professional"),
         "manager": make_user(db, username="manager", roles=("manager",), staff_category="manager"),
+        "trainer": make_user(db, username="trainer", roles=("trainer",), staff_category="professional"),
         "admin": make_user(db, username="admin", roles=("admin",), staff_category="manager"),
     }
     course = make_course(db, "T-101")
     learning.enrol(db, user_id=learner.id, course=course, now=now)
     # The manager manages the org unit of the learner; an assignment and a pending registration there.
     unit = create_unit(db, code="RT", name="Route-table city", level="city", kind="social_insurance", parent_id=None)
-    learner.org_unit_id = users["manager"].org_unit_id = unit.id
+    learner.org_unit_id = users["manager"].org_unit_id = users["trainer"].org_unit_id = unit.id
     assignment = create_assignments(db, course_ids=[course.id], org_unit_id=unit.id, categories=["staff"],
                                     due_on=now.date(), created_by_id=None, now=now)[0]
     pending = make_user(db, username="pending", org_unit_id=unit.id, status="pending")

@@ -1,0 +1,1 @@
+"""Course questions and answers (讨论区) (issue 15)."""

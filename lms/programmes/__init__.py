@@ -1,0 +1,1 @@
+"""Programmes (ordered sets of courses leading to a certificate) and professions (issue 16)."""

@@ -1,0 +1,1 @@
+"""Search of the catalogue and lessons (issue 17)."""

@@ -1,0 +1,22 @@
+"""classroom sessions, sign-ups, attendance (issue 15)
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-30 13:00:00
+"""
+from alembic import op  # noqa: F401
+import sqlalchemy as sa  # noqa: F401
+
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass  # reserved for classroom sessions, sign-ups, attendance (issue 15): filled in by that work
+
+
+def downgrade() -> None:
+    pass
