@@ -1,4 +1,4 @@
-"""search index and personal time zones (issue 17)
+"""training recorded from elsewhere; terms of reference (issue 15)
 
 Revision ID: 0016
 Revises: 0015
@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass  # reserved for search index and personal time zones (issue 17): filled in by that work
+    pass  # reserved for training recorded from elsewhere (issue 15): filled in by that work
 
 
 def downgrade() -> None:
