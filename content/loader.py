@@ -41,6 +41,7 @@ At most 50 problems are listed; a last one says how many more there were.
     schemes = ["pension"]          # optional: pension | medical | unemployment | work_injury | maternity
     audience = ["staff", "correspondent"]  # optional: manager | professional | staff | correspondent;
                                    # empty = everyone
+    certificate_validity_days = 730  # optional int 1-36500: days a certificate stays valid; default never expires
     [terms]                        # terms of reference, all optional Markdown strings
     objectives = "..."
     target_publics = "..."
@@ -267,7 +268,7 @@ _IGNORED_PREFIXES = ("__MACOSX/",)
 
 _COURSE_KEYS = (
     "code", "title", "summary", "skill_type", "target_level", "language",
-    "estimated_minutes", "schemes", "audience", "terms",
+    "estimated_minutes", "schemes", "audience", "terms", "certificate_validity_days",
 )
 _FRONT_MATTER_KEYS = ("title", "estimated_minutes")
 _QUIZ_KEYS = (
@@ -595,6 +596,7 @@ def _parse_course(problems: list[Problem], data: bytes | None) -> dict[str, Any]
         "estimated_minutes": _int(out, doc, (), "estimated_minutes", minimum=1),
         "schemes": _choices(out, doc, (), "schemes", SCHEMES),
         "audience": _choices(out, doc, (), "audience", STAFF_CATEGORIES),
+        "certificate_validity_days": _int(out, doc, (), "certificate_validity_days", minimum=1, maximum=36500),
     }
     if course["code"] and not _CODE_RE.match(course["code"]):
         out.add(("code",), f"{course['code']!r} must be 2-32 characters of A-Z, 0-9 and '-'")
@@ -1102,6 +1104,7 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
         lessons=tuple(lessons),
         quiz=quiz,
         images=tuple(images),
+        certificate_validity_days=course["certificate_validity_days"],
     )
 
 
@@ -1301,6 +1304,7 @@ def _course_document(spec: CourseSpec) -> dict[str, Any]:
         "estimated_minutes": spec.estimated_minutes,
         "schemes": list(spec.schemes) or None,
         "audience": list(spec.audience) or None,
+        "certificate_validity_days": spec.certificate_validity_days,
         "terms": terms or None,
     }
 

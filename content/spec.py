@@ -178,12 +178,15 @@ class CourseSpec:
     # Relative paths of files under images/; not part of content_hash (their
     # bytes are not in the spec, so dump_package cannot write them back).
     images: tuple[str, ...] = ()
+    # Days a certificate of completion stays valid; None: it never expires.
+    certificate_validity_days: int | None = None
 
 
 # Fields added after packages were first hashed: left out of the hash while they
 # hold their default, so a package that does not use them keeps its hash (and
 # importing it again still changes nothing).
-_HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review"})
+_HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review",
+                              "certificate_validity_days"})
 
 
 def _hashed(value: Any, f: dataclasses.Field[Any]) -> bool:

@@ -92,7 +92,7 @@ def version_spec(version: CourseVersion, *, images: tuple[str, ...] = ()) -> Cou
         lessons=tuple(LessonSpec(slug=ls.slug, position=ls.position, title=ls.title, body_md=ls.body_md,
                                  body_html=ls.body_html, estimated_minutes=ls.estimated_minutes)
                       for ls in version.lessons),
-        quiz=quiz, images=images,
+        quiz=quiz, images=images, certificate_validity_days=version.certificate_validity_days,
     )
 
 
@@ -103,7 +103,8 @@ def copy_metadata(target, source) -> None:
 
 
 METADATA_COLUMNS = ("title", "summary_md", "summary_html", "skill_type", "target_level", "language",
-                    "estimated_minutes", *(f"{f}_{k}" for f in TERMS_FIELDS for k in ("md", "html")), "content_hash")
+                    "estimated_minutes", *(f"{f}_{k}" for f in TERMS_FIELDS for k in ("md", "html")), "content_hash",
+                    "certificate_validity_days")
 
 
 def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> None:
@@ -118,6 +119,7 @@ def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> 
     version.target_level = spec.target_level
     version.language = spec.language
     version.estimated_minutes = spec.estimated_minutes
+    version.certificate_validity_days = spec.certificate_validity_days
     for field in TERMS_FIELDS:
         source = getattr(spec.terms, field)
         setattr(version, f"{field}_md", source)
@@ -284,6 +286,7 @@ class SpecMetadata:
         self.summary_html = render_markdown(spec.summary) if spec.summary else ""
         self.skill_type, self.target_level, self.language = spec.skill_type, spec.target_level, spec.language
         self.estimated_minutes, self.content_hash = spec.estimated_minutes, digest
+        self.certificate_validity_days = spec.certificate_validity_days
         for field in TERMS_FIELDS:
             source = getattr(spec.terms, field)
             setattr(self, f"{field}_md", source)
