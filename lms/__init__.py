@@ -87,6 +87,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.auth.views import bp as auth_bp
     from lms.authoring.views import bp as authoring_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.certificates.views import bp as certificates_bp  # its services follow course/programme_completed
     from lms.dashboard.views import bp as dashboard_bp
     from lms.health import bp as health_bp
     from lms.learn.views import bp as learn_bp
@@ -102,6 +103,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     for blueprint in (people_bp, registration_bp, assignments_bp, orgs_bp, auth_bp, catalog_bp, learn_bp, dashboard_bp,
                       health_bp, authoring_bp, media_bp, api_bp, reports_bp, reports_api_bp, surveys_bp, surveys_api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(certificates_bp)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(surveys_api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no ambient authority to forge

@@ -56,6 +56,10 @@ course_completed = Hook("course_completed")
 course_reclassified = Hook("course_reclassified")
 # Org units were created or moved (their paths changed): now=.
 org_tree_changed = Hook("org_tree_changed")
+# A person completed a programme (lms.programmes raises it; lms.certificates issues
+# the programme certificate, a snapshot of what it is given): user_id=,
+# programme_id=, title=, hours=, validity_days= (None: never expires), now=.
+programme_completed = Hook("programme_completed")
 
 # A question rather than an event, by the same route: a page of a lower feature
 # (the assignment form) asks what a higher one knows. The training needs per
