@@ -187,6 +187,13 @@ def certificates_of(session: Session, *, user_id: int) -> list[Certificate]:
                                 .order_by(Certificate.completed_at.desc(), Certificate.id.desc())))
 
 
+def certificates_with_course_codes(session: Session, *, user_id: int) -> list[tuple[Certificate, str | None]]:
+    """The learner's certificates, newest first, each with its course's code (None for a programme)."""
+    return [(c, code) for c, code in session.execute(
+        select(Certificate, Course.code).outerjoin(Course, Course.id == Certificate.course_id)
+        .where(Certificate.user_id == user_id).order_by(Certificate.completed_at.desc(), Certificate.id.desc()))]
+
+
 def codes_by_course(session: Session, *, user_id: int) -> dict[int, Certificate]:
     """The learner's course certificates by course id (the transcript's links)."""
     return {c.course_id: c for c in certificates_of(session, user_id=user_id) if c.course_id is not None}

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from lms import create_app
 from lms.assignments.services import create_assignments
 from lms.auth.services import create_api_token, start_login_session
+from lms.certificates.models import Certificate
 from lms.learn import services as learning
 from lms.media.services import store_image
 from lms.models import Base
@@ -244,6 +245,17 @@ ROUTES = [
     Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
     Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
     Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
+    # certificates (issue 16): {certificate} is the learner's (course T-102 completed), in the manager's unit
+    Route("certificates.certificate", "GET", "/certificates/{certificate}", page(200, others=404) | {"manager": 200, "admin": 200}),
+    Route("certificates.certificate_pdf", "GET", "/certificates/{certificate}.pdf",
+          page(200, others=404) | {"manager": 200, "admin": 200}),
+    Route("certificates.revoke", "POST", "/certificates/{certificate}/revoke", staff(302),
+          data={"reason": "Issued by mistake"}),
+    Route("certificates.verify", "GET", "/verify/{certificate}", everyone(200)),
+    Route("reports.certificate_list", "GET", "/reports/certificates?unit={unit}&status=valid", staff(200)),
+    Route("reports.certificates_export", "GET", "/reports/certificates.csv?course=T-102", staff(200)),
+    Route("reports.certificates_export", "GET", "/reports/certificates.xlsx", staff(200)),
+    Route("api.my_certificates", "GET", "/api/v1/me/certificates", api(200)),
 ]
 
 
@@ -309,13 +321,17 @@ def _build_world(app, db, now):
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
     survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
+    done = make_course(db, "T-102", lessons=1, quiz=False)  # the learner completed it: a certificate
+    learning.enrol(db, user_id=learner.id, course=done, now=now)
+    learning.complete_lesson(db, user_id=learner.id, lesson=done.lessons[0], now=now)
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == learner.id))
     real_now = utcnow()  # login sessions age by the server clock
     sessions = {role: start_login_session(db, user=user, now=real_now) for role, user in users.items()}
     tokens = {role: create_api_token(db, user=user, now=real_now) for role, user in users.items()}
     db.commit()
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
-            "survey": survey.id, "topic": survey.topics[0].id}
+            "survey": survey.id, "topic": survey.topics[0].id, "certificate": certificate.code}
 
 
 _WRITE = re.compile(r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
