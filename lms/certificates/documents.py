@@ -140,10 +140,10 @@ def _reportlab(sheet: Sheet) -> bytes:
 
     c.rect(MARGIN / 2 * mm, MARGIN / 2 * mm, (WIDTH - MARGIN) * mm, (HEIGHT - MARGIN) * mm)
     centre = WIDTH / 2 * mm
-    for text, size, top in ((sheet.heading, 30, 55), (sheet.holder, 24, 80), (sheet.statement, 13, 92),
+    for text, size, heading_top in ((sheet.heading, 30, 55), (sheet.holder, 24, 80), (sheet.statement, 13, 92),
                             (sheet.title, 20, 106)):
         c.setFont(FALLBACK_CID_FONT, size)
-        c.drawCentredString(centre, y(top), text)
+        c.drawCentredString(centre, y(heading_top), text)
     c.setFont(FALLBACK_CID_FONT, 12)
     top = 130.0
     for label, value in sheet.fields:
