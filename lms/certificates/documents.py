@@ -47,6 +47,7 @@ def qr_matrix(url: str) -> list[list[bool]]:
 class Sheet:
     """What the PDF shows, already translated."""
 
+    issuer: str
     heading: str
     holder: str
     statement: str  # "has completed"
@@ -96,7 +97,8 @@ def _fpdf(sheet: Sheet, path: str, index: int) -> bytes:
         if gap:
             pdf.ln(gap)
 
-    pdf.set_y(45)
+    pdf.set_y(32)
+    line(sheet.issuer, 12, 7, 6)
     line(sheet.heading, 30, 14, 14)
     line(sheet.holder, 24, 12, 4)
     line(sheet.statement, 13, 7, 4)
@@ -140,7 +142,7 @@ def _reportlab(sheet: Sheet) -> bytes:
 
     c.rect(MARGIN / 2 * mm, MARGIN / 2 * mm, (WIDTH - MARGIN) * mm, (HEIGHT - MARGIN) * mm)
     centre = WIDTH / 2 * mm
-    for text, size, heading_top in ((sheet.heading, 30, 55), (sheet.holder, 24, 80), (sheet.statement, 13, 92),
+    for text, size, heading_top in ((sheet.issuer, 12, 38), (sheet.heading, 30, 55), (sheet.holder, 24, 80), (sheet.statement, 13, 92),
                             (sheet.title, 20, 106)):
         c.setFont(FALLBACK_CID_FONT, size)
         c.drawCentredString(centre, y(heading_top), text)

@@ -26,6 +26,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.courses.models import Course
 from lms.learn.models import CourseCompletion
+from lms.msgids import N_
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import path_startswith, scope_for
 
@@ -202,11 +203,11 @@ def codes_by_course(session: Session, *, user_id: int) -> dict[int, Certificate]
 def revoke(session: Session, certificate: Certificate, *, by_user_id: int, reason: str, now: datetime) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise CertificateError("Give the reason for revoking the certificate.")
+        raise CertificateError(N_("Give the reason for revoking the certificate."))
     if len(reason) > MAX_REASON:
-        raise CertificateError("The reason is at most %(n)s characters.", n=MAX_REASON)
+        raise CertificateError(N_("The reason is at most %(n)s characters."), n=MAX_REASON)
     if certificate.revoked_at is not None:
-        raise CertificateError("This certificate was already revoked.")
+        raise CertificateError(N_("This certificate was already revoked."))
     certificate.revoked_at, certificate.revoked_by_id, certificate.revoke_reason = now, by_user_id, reason
     session.flush()
 

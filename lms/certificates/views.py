@@ -73,7 +73,7 @@ def certificate_pdf(code: str):
               (_("Hours"), _hours(certificate.hours)),
               (_("Serial number"), certificate.serial),
               (_("Valid until"), format_date(certificate.expires_at, "long") if certificate.expires_at else _("No expiry"))]
-    sheet = documents.Sheet(heading=_("Certificate of completion"), holder=certificate.holder_name,
+    sheet = documents.Sheet(issuer=_("Social Security Capacity Building Centre"), heading=_("Certificate of completion"), holder=certificate.holder_name,
                             statement=_("has completed the programme") if certificate.programme_id else
                             _("has completed the course"), title=certificate.title, fields=fields,
                             notice=_notice(certificate, status), verify_label=_("Verify this certificate at"),

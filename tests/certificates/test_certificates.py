@@ -137,7 +137,7 @@ def test_pdf_holds_the_serial_number_and_the_qr_code(app, build, world):
 
 @pytest.mark.parametrize("fonts", [documents.CJK_FONTS, ()], ids=["system-cjk-font", "built-in-cid-font"])
 def test_pdf_is_drawn_with_or_without_a_cjk_font_file(fonts):
-    sheet = documents.Sheet(heading="结业证书", holder="王小红", statement="已完成课程", title="养老保险入门",
+    sheet = documents.Sheet(issuer="社会保障能力建设中心", heading="结业证书", holder="王小红", statement="已完成课程", title="养老保险入门",
                             fields=[("单位", "玄武区社会保险经办处"), ("证书编号", "SSCBC-2026-000123")], notice="已撤销",
                             verify_label="验证地址", verify_url="https://lms.example/verify/abc", serial="SSCBC-2026-000123")
     data = documents.certificate_pdf(sheet, fonts=fonts)
