@@ -42,10 +42,24 @@ def _db():
 @lms_cli.command("migrate")
 def migrate_command() -> None:
     """Upgrade the database schema to the latest revision."""
+    from lms.courses.services import rebuild_search_index, search_index_missing
     from lms.migrate import upgrade
 
     upgrade(str(current_app.config["DATABASE_URL"]))
     click.echo("database is at the latest revision")
+    with _db().transaction() as session:
+        if search_index_missing(session):  # courses published before the index existed
+            click.echo(f"search index built: {rebuild_search_index(session)} course(s)")
+
+
+@lms_cli.command("rebuild-search-index")
+def rebuild_search_index_command() -> None:
+    """Index the live version of every published course again for the catalogue search."""
+    from lms.courses.services import rebuild_search_index
+
+    with _db().transaction() as session:
+        n = rebuild_search_index(session)
+    click.echo(f"search index rebuilt: {n} course(s)")
 
 
 @lms_cli.command("import-courses")
