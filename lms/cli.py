@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from content import PackageInvalid, load_package
 from lms.web import utcnow
+from lms.zones import local_date
 
 # Commands that work on a database that is not (yet) at the latest revision.
 _WITHOUT_SCHEMA = frozenset({"migrate", "restore"})
@@ -333,7 +334,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     now = now or utcnow()
     db = _db()
     with db.transaction() as session:
-        due = services.due_reminders(session, today=now.date(), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
+        due = services.due_reminders(session, today=local_date(now), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
     sent = failed = 0
     settings = smtp_settings()

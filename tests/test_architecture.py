@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. A module may import its own layer and the layers below it.
 # Top-level modules of lms are layers of their own; packages are one layer each.
 LAYERS: list[tuple[str, ...]] = [
-    ("config", "enums", "msgids", "labels", "db", "dbutil", "events", "csvfile", "migrate", "backup"),
+    ("config", "enums", "msgids", "labels", "db", "dbutil", "events", "csvfile", "migrate", "backup", "zones"),
     ("audit",),
     ("json_errors", "params", "web", "permissions", "forms", "i18n", "templating", "health", "csv_upload"),
     ("auth",),

@@ -1,4 +1,4 @@
-"""search index of the catalogue (terms of published courses); `lms migrate` fills it
+"""search index of the catalogue (terms of published courses; `lms migrate` fills it); a personal time zone
 
 Revision ID: 0017
 Revises: 0016
@@ -24,9 +24,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('search_terms', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_search_terms_course_id'), ['course_id'], unique=False)
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('timezone', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('timezone')
     with op.batch_alter_table('search_terms', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_search_terms_course_id'))
     op.drop_table('search_terms')
