@@ -8,7 +8,7 @@ import dataclasses
 import re
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -30,6 +30,7 @@ from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
 from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
 from lms.web import db_session, request_now
+from lms.zones import local_date, start_of_local_day
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -161,7 +162,7 @@ def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> expor
         [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
          Column(_("Lessons"), INT)],
-        [[r.course.code, r.course.title, r.enrolled_at.date(), r.completed_at.date() if r.completed_at else None,
+        [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
           r.score, r.attempts, r.lessons_done, r.lessons_total] for r in rows],
         [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 
@@ -438,8 +439,8 @@ def _certificate_filters():
         abort(400, "issued_from is after issued_to")
     listed = certificates.ListFilters(
         unit_path=unit.path, course_id=course.id if course else None, status=status,
-        issued_from=datetime.combine(issued_from, time()) if issued_from else None,
-        issued_before=datetime.combine(issued_to + timedelta(days=1), time()) if issued_to else None)
+        issued_from=start_of_local_day(issued_from) if issued_from else None,
+        issued_before=start_of_local_day(issued_to + timedelta(days=1)) if issued_to else None)
     args = {k: v for k, v in {"course": code, "status": status, "issued_from": issued_from and issued_from.isoformat(),
                               "issued_to": issued_to and issued_to.isoformat()}.items() if v}
     return scope, flt, unit, listed, args
@@ -456,9 +457,8 @@ def certificates_table(unit: OrgUnit, rows: Iterator[certificates.ListRow], args
          _("Course or programme"), Column(_("Completed on"), DATE), Column(_("Hours"), NUMBER),
          Column(_("Issued on"), DATE), Column(_("Valid until"), DATE), _("Status"), Column(_("Revoked on"), DATE)],
         ([r.certificate.serial, r.certificate.holder_name, r.username, r.unit_code, r.certificate.unit_name,
-          r.certificate.title, r.certificate.completed_at.date(), r.certificate.hours, r.certificate.issued_at.date(),
-          r.certificate.expires_at.date() if r.certificate.expires_at else None, certificate_status_label(r.status),
-          r.certificate.revoked_at.date() if r.certificate.revoked_at else None] for r in rows),
+          r.certificate.title, r.certificate.completed_at, r.certificate.hours, r.certificate.issued_at,
+          r.certificate.expires_at, certificate_status_label(r.status), r.certificate.revoked_at] for r in rows),
         [unit_label(unit), *(f"{label}: {certificate_status_label(args[key]) if key == 'status' else args[key]}"
                              for key, label in certificate_filter_labels().items() if key in args), as_of_label(now)])
 
