@@ -24,7 +24,7 @@ from tests.builders import NOW, course_files, make_user
 
 def certificate_course_files(code: str = "CERT-1", *, validity: int | None = 365, title: str = "社会保险经办实务") -> dict:
     files = course_files(code, title=title, lessons=1, quiz=False)
-    extra = f"certificate_validity_days = {validity}\n" if validity else ""
+    extra = f"certificate_validity_days = {validity}\n" if validity is not None else ""
     files["course.toml"] = files["course.toml"].replace(b"[terms]", f"estimated_minutes = 90\n{extra}[terms]".encode())
     files["lessons/01-lesson-1.md"] = textwrap.dedent("""\
         +++
