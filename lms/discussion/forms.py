@@ -1,13 +1,10 @@
-"""Forms of the question pages. Lengths are checked again by the services
-(which keep the message the user sees); the fields only bound what is read."""
+"""Forms of the question pages. What is typed is checked by the services
+(lengths, Markdown, the hourly limits), which give the message the user sees."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.validators import InputRequired
-
-from lms.params import id_range
+from wtforms import StringField, TextAreaField
 
 
 class QuestionForm(FlaskForm):
@@ -17,10 +14,6 @@ class QuestionForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     body = TextAreaField(_l("Your answer (Markdown)"))
-
-
-class AcceptForm(FlaskForm):
-    answer_id = IntegerField(validators=[InputRequired(), id_range()])
 
 
 class HideForm(FlaskForm):

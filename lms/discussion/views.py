@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from lms.courses.models import Course
 from lms.discussion import services
-from lms.discussion.forms import AcceptForm, AnswerForm, HideForm, QuestionForm
+from lms.discussion.forms import AnswerForm, HideForm, QuestionForm
 from lms.discussion.models import DiscussionAnswer, DiscussionQuestion
 from lms.forms import ActionForm
 from lms.params import int_arg
@@ -165,26 +165,25 @@ def answer(code: str, question_id: int):
     return redirect(url_for("discussion.question", code=code, question_id=item.id, _anchor=f"answer-{posted.id}"))
 
 
-@bp.post("/courses/<code>/questions/<int:question_id>/accept")
+@bp.post("/courses/<code>/questions/<int:question_id>/answers/<int:answer_id>/accept")
 @login_required
-def accept(code: str, question_id: int):
+def accept(code: str, question_id: int, answer_id: int):
     course, allowed, item = _question(code, question_id)
     if not (allowed.moderate or item.author_id == current_user.id):
         deny(current_user, f"question #{item.id}: only the asker or an author accepts an answer")
-    form = AcceptForm()
-    if not form.validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        replaced = services.accept_answer(db_session(), question=item, answer_id=form.answer_id.data,
-                                          user_id=current_user.id, now=request_now())
+        replaced = services.accept_answer(db_session(), question=item, answer_id=answer_id, user_id=current_user.id,
+                                          now=request_now())
     except services.DiscussionError as exc:
         _refuse(exc)
         flash(_message(exc), "error")
     else:
-        audit("discussion_answer_accepted", f"course {course.code} question #{item.id} answer #{form.answer_id.data}"
+        audit("discussion_answer_accepted", f"course {course.code} question #{item.id} answer #{answer_id}"
               + (f" (instead of #{replaced})" if replaced else ""))
         flash(_("The answer is marked as accepted."), "success")
-    return redirect(url_for("discussion.question", code=code, question_id=item.id))
+    return redirect(url_for("discussion.question", code=code, question_id=item.id, _anchor=f"answer-{answer_id}"))
 
 
 # ---- moderation ---------------------------------------------------------------------------------------------------------

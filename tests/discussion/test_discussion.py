@@ -70,18 +70,18 @@ def test_ask_answer_and_accept(qa, client_for, query):
     assert "3 answers" in page and page.count("Accept this answer") == 3
 
     # The asker accepts the author's answer: it comes first.
-    assert asker.post(f"/courses/Q-101/questions/{qid}/accept", data={"answer_id": third}).status_code == 302
+    assert asker.post(f"/courses/Q-101/questions/{qid}/answers/{third}/accept").status_code == 302
     page = text(asker.get(f"/courses/Q-101/questions/{qid}"))
     assert page.index(f'id="answer-{third}"') < page.index(f'id="answer-{first}"')
     assert "Accepted answer" in page and page.count("Accept this answer") == 2
     # Another learner may not choose; nor may an answer of another question be accepted.
-    assert peer.post(f"/courses/Q-101/questions/{qid}/accept", data={"answer_id": first}).status_code == 403
+    assert peer.post(f"/courses/Q-101/questions/{qid}/answers/{first}/accept").status_code == 403
     other = asked_id(ask(asker, title="Second question"))
-    refused = asker.post(f"/courses/Q-101/questions/{other}/accept", data={"answer_id": first}, follow_redirects=True)
+    refused = asker.post(f"/courses/Q-101/questions/{other}/answers/{first}/accept", follow_redirects=True)
     assert "Choose one of the answers shown." in text(refused)
     assert query(lambda s: s.get(DiscussionAcceptance, other)) is None
     # An author changes it.
-    assert author.post(f"/courses/Q-101/questions/{qid}/accept", data={"answer_id": second}).status_code == 302
+    assert author.post(f"/courses/Q-101/questions/{qid}/answers/{second}/accept").status_code == 302
     page = text(peer.get(f"/courses/Q-101/questions/{qid}"))
     assert page.index(f'id="answer-{second}"') < page.index(f'id="answer-{first}"') < page.index(f'id="answer-{third}"')
     assert query(lambda s: s.get(DiscussionAcceptance, qid).answer_id) == second
@@ -162,7 +162,7 @@ def test_hide_and_restore_with_a_reason(qa, client_for, query):
     qid = asked_id(ask(asker))
     spam = answer_id(answer(peer, qid, "Buy cheap watches at example.com"))
     good = answer_id(answer(author, qid, "The average wage."))
-    assert asker.post(f"/courses/Q-101/questions/{qid}/accept", data={"answer_id": spam}).status_code == 302
+    assert asker.post(f"/courses/Q-101/questions/{qid}/answers/{spam}/accept").status_code == 302
 
     # A learner may not moderate; a moderator must give a reason.
     assert peer.post(f"/courses/Q-101/questions/{qid}/answers/{spam}/hide", data={"reason": "spam"}).status_code == 403
@@ -175,7 +175,7 @@ def test_hide_and_restore_with_a_reason(qa, client_for, query):
                        data={"reason": "Advertising"}).status_code == 302
     learner_page = text(asker.get(f"/courses/Q-101/questions/{qid}"))
     assert "cheap watches" not in learner_page and "Advertising" not in learner_page
-    assert "1 answer" in learner_page
+    assert "1 answer" in learner_page and f'id="answer-{good}"' in learner_page
     moderator_page = text(author.get(f"/courses/Q-101/questions/{qid}"))
     assert "cheap watches" in moderator_page and "Hidden by moderator: Advertising" in moderator_page
     assert query(lambda s: s.get(DiscussionAcceptance, qid)) is None  # a hidden answer is no longer accepted
