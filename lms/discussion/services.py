@@ -163,7 +163,7 @@ def accept_answer(session: Session, *, question: DiscussionQuestion, answer_id: 
 def _reason(reason: str) -> str:
     reason = " ".join(reason.split())
     if not reason:
-        raise DiscussionError(N_("Give the reason for hiding it: the author and the other moderators will see it."))
+        raise DiscussionError(N_("Give the reason for hiding it: the other moderators will see it."))
     if len(reason) > REASON_MAX:
         raise DiscussionError(N_("The reason is %(n)s characters long; at most %(max)s are accepted."),
                               n=len(reason), max=REASON_MAX)

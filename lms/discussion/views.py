@@ -101,7 +101,7 @@ def ask(code: str):
             flash(_message(exc), "error")
         else:
             audit("discussion_question_asked", f"course {course.code} question #{question.id}")
-            flash(_("Your question is posted. You will get an e-mail when someone answers."), "success")
+            flash(_("Your question is posted. If your account has an e-mail address, you will get an e-mail when someone answers."), "success")
             return redirect(url_for("discussion.question", code=code, question_id=question.id))
     elif request.method == "POST":
         abort(400)  # no CSRF token
@@ -139,8 +139,12 @@ def _notice(code: str, asker, question: DiscussionQuestion, answer: DiscussionAn
            + f"#answer-{answer.id}")
     with force_locale(asker.language):
         subject = _("New answer to your question: %(title)s", title=question.title)
-        body = render_template("discussion/mail/answer.txt", name=asker.full_name or asker.username,
-                               title=question.title, url=url)
+        body = "\n\n".join([
+            _("Hello %(name)s,", name=asker.full_name or asker.username),
+            _("Someone answered your question “%(title)s”.", title=question.title),
+            _("Read the answer here: %(url)s", url=url),
+            "-- \n" + _("@learning"),
+        ]) + "\n"
     return subject, body
 
 
