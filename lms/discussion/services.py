@@ -92,6 +92,9 @@ def _checked_body(text: str, *, required: bool) -> tuple[str, str]:
 
 
 def _recent(session: Session, model, *, user_id: int, now: datetime) -> int:
+    """The person's posts of the last hour. Their user row is locked first (PostgreSQL; SQLite
+    serialises writers anyway), so two posts sent at once cannot both slip under the limit."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
     return session.scalar(select(func.count()).select_from(model)
                           .where(model.author_id == user_id, model.created_at > now - timedelta(hours=1))) or 0
 
@@ -148,6 +151,8 @@ def accept_answer(session: Session, *, question: DiscussionQuestion, answer_id: 
     answer = session.get(DiscussionAnswer, answer_id)
     if answer is None or answer.question_id != question.id or answer.hidden_at is not None:
         raise DiscussionError(N_("Choose one of the answers shown."))
+    # One chooser at a time per question: two first acceptances at once would both insert.
+    session.execute(select(DiscussionQuestion.id).where(DiscussionQuestion.id == question.id).with_for_update())
     current = session.get(DiscussionAcceptance, question.id)
     if current is None:
         session.add(DiscussionAcceptance(question_id=question.id, answer_id=answer.id, accepted_by_id=user_id,
