@@ -219,10 +219,22 @@ def move_lesson(code: str, slug: str):
         session, course, slug, up=up, user=current_user, now=request_now()), "")
 
 
+def _confirm_first(question: str, cancel_url: str, detail: str = "") -> str | None:
+    """A destructive action asks once more, on a page of its own (no JavaScript
+    needed): the page posts the same form again with confirm=yes."""
+    if request.form.get("confirm") == "yes":
+        return None
+    return render_template("confirm.html", question=question, detail=detail, action=request.path,
+                           cancel_url=cancel_url, form=forms.ActionForm())
+
+
 @bp.route("/courses/<code>/lessons/<slug>/delete", methods=["POST"])
 @roles_required(*AUTHORS)
 def delete_lesson(code: str, slug: str):
     _require_action_form()
+    if (page := _confirm_first(_("Remove this lesson from the draft?"), url_for("authoring.course", code=code),
+                               _("Published versions keep it; learners following them are not affected."))):
+        return page
     return _course_action(code, lambda session, course: services.remove_lesson(
         session, course, slug, user=current_user, now=request_now()), _("Lesson removed from the draft."))
 
@@ -276,6 +288,10 @@ def quiz(code: str):
 @roles_required(*AUTHORS)
 def delete_quiz(code: str):
     _require_action_form()
+    if (page := _confirm_first(_("Remove the quiz and all its questions from the draft?"),
+                               url_for("authoring.quiz", code=code),
+                               _("Published versions keep their quiz; learners' attempts are never deleted."))):
+        return page
     return _course_action(code, lambda session, course: services.remove_quiz(
         session, course, user=current_user, now=request_now()), _("Quiz removed from the draft."), back="authoring.quiz")
 
@@ -438,6 +454,8 @@ def move_question(code: str, number: int):
 @roles_required(*AUTHORS)
 def delete_question(code: str, number: int):
     _require_action_form()
+    if (page := _confirm_first(_("Remove question %(n)s from the draft?", n=number), url_for("authoring.quiz", code=code))):
+        return page
     return _course_action(code, lambda session, course: services.remove_question(
         session, course, number, user=current_user, now=request_now()), _("Question removed from the draft."),
         back="authoring.quiz", done="authoring.quiz")
@@ -574,6 +592,10 @@ def return_version(code: str):
 @roles_required(*AUTHORS)
 def archive(code: str):
     _require_action_form()
+    if (page := _confirm_first(_("Withdraw this course from the catalogue?"), url_for("authoring.course", code=code),
+                               _("Nobody can enrol any more; people already enrolled keep reading it and their "
+                                 "records are kept."))):
+        return page
     return _course_action(code, lambda session, course: services.archive_course(
         session, course, user=current_user, now=request_now()), _("The course is withdrawn from the catalogue."))
 
@@ -582,6 +604,9 @@ def archive(code: str):
 @roles_required(*AUTHORS)
 def discard(code: str):
     _require_action_form()
+    if (page := _confirm_first(_("Discard the draft and every change made in it?"),
+                               url_for("authoring.course", code=code), _("This cannot be undone."))):
+        return page
     return _course_action(code, lambda session, course: services.discard_draft(
         session, course, user=current_user, now=request_now()), _("The draft is discarded."))
 

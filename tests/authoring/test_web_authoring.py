@@ -119,3 +119,21 @@ def test_learner_is_offered_the_new_version_and_moves(app, make_user, make_cours
     assert client.post("/courses/M-1/move").status_code == 302
     page = text(client.get("/courses/M-1"))
     assert "/courses/M-1/move" not in page and "第3课" in page
+
+
+def test_destructive_actions_ask_first_and_change_nothing_until_confirmed(app, make_user, make_course, query):
+    make_user(username="cautious", roles=("author",), language="en")
+    make_course("DEL-1", lessons=2)
+    author = _client(app, "cautious")
+    versions = _count(query, CourseVersion)
+    for path, question in (("/authoring/courses/DEL-1/archive", "Withdraw this course from the catalogue?"),
+                           ("/authoring/courses/DEL-1/quiz/delete", "Remove the quiz and all its questions"),
+                           ("/authoring/courses/DEL-1/lessons/lesson-2/delete", "Remove this lesson from the draft?")):
+        page = author.post(path)
+        assert page.status_code == 200 and question in text(page)
+        assert 'name="confirm" value="yes"' in text(page) and f'action="{path}"' in text(page)
+    assert _count(query, CourseVersion) == versions  # not even a draft was started
+    assert query(lambda s: s.scalar(select(Course.status).where(Course.code == "DEL-1"))) == "published"
+    done = author.post("/authoring/courses/DEL-1/archive", data={"confirm": "yes"})
+    assert done.status_code == 302
+    assert query(lambda s: s.scalar(select(Course.status).where(Course.code == "DEL-1"))) == "archived"

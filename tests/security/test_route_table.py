@@ -77,6 +77,7 @@ def api(ok, others=None):
     return table
 
 
+CONFIRMED = {"confirm": "yes"}  # destructive actions ask first (a page of their own) unless confirmed
 COURSE_FORM = {"title": "养老保险入门（修订）", "skill_type": "social-security", "target_level": "information",
                "language": "zh_CN", "estimated_minutes": "30", "schemes": "pension", "audience": "staff"}
 
@@ -132,12 +133,12 @@ ROUTES = [
           data={"title": "第一课", "body": "修改后的内容。", "action": "save"}),
     Route("authoring.move_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-1/move", authoring(302),
           data={"direction": "down"}),
-    Route("authoring.delete_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-2/delete", authoring(302)),
+    Route("authoring.delete_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-2/delete", authoring(302), data=CONFIRMED),
     Route("authoring.preview_lesson", "GET", "/authoring/courses/T-101/versions/1/lessons/lesson-1", authoring(200)),
     Route("authoring.quiz", "GET", "/authoring/courses/T-101/quiz", authoring(200)),
     Route("authoring.quiz", "POST", "/authoring/courses/T-101/quiz", authoring(302),
           data={"title": "测验", "pass_mark": "70", "attempts_allowed": "2", "questions_per_attempt": "2"}),
-    Route("authoring.delete_quiz", "POST", "/authoring/courses/T-101/quiz/delete", authoring(302)),
+    Route("authoring.delete_quiz", "POST", "/authoring/courses/T-101/quiz/delete", authoring(302), data=CONFIRMED),
     Route("authoring.new_question", "GET", "/authoring/courses/T-101/quiz/questions/new", authoring(200)),
     Route("authoring.new_question", "POST", "/authoring/courses/T-101/quiz/questions/new", authoring(302),
           data={"kind": "true_false", "text": "个人账户归个人所有。", "points": "1", "answer": "true"}),
@@ -147,7 +148,7 @@ ROUTES = [
                 "opt-1-text": "10"}),
     Route("authoring.move_question", "POST", "/authoring/courses/T-101/quiz/questions/1/move", authoring(302),
           data={"direction": "down"}),
-    Route("authoring.delete_question", "POST", "/authoring/courses/T-101/quiz/questions/1/delete", authoring(302)),
+    Route("authoring.delete_question", "POST", "/authoring/courses/T-101/quiz/questions/1/delete", authoring(302), data=CONFIRMED),
     Route("authoring.gift", "GET", "/authoring/courses/T-101/quiz/gift", authoring(200)),
     Route("authoring.gift", "POST", "/authoring/courses/T-101/quiz/gift", authoring(200), data={"text": "Q? {=a ~b}"}),
     Route("authoring.images", "GET", "/authoring/courses/T-101/images", authoring(200)),
@@ -156,8 +157,8 @@ ROUTES = [
     Route("authoring.review", "GET", "/authoring/courses/T-101/review", authoring(200)),
     Route("authoring.approve", "POST", "/authoring/courses/T-101/approve", authoring(302), data={"comment": ""}),
     Route("authoring.return_version", "POST", "/authoring/courses/T-101/return", authoring(302), data={"comment": "x"}),
-    Route("authoring.archive", "POST", "/authoring/courses/T-101/archive", authoring(302)),
-    Route("authoring.discard", "POST", "/authoring/courses/T-101/discard", authoring(302)),
+    Route("authoring.archive", "POST", "/authoring/courses/T-101/archive", authoring(302), data=CONFIRMED),
+    Route("authoring.discard", "POST", "/authoring/courses/T-101/discard", authoring(302), data=CONFIRMED),
     Route("authoring.export", "GET", "/authoring/courses/T-101/versions/1/export", authoring(200)),
     Route("authoring.export_gift", "GET", "/authoring/courses/T-101/versions/1/quiz.gift", authoring(200)),
     Route("api.openapi", "GET", "/api/v1/openapi.json", everyone(200)),
