@@ -132,6 +132,8 @@ def metadata(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     if request.method == "GET":
         form = forms.MetadataForm(data={
             "title": version.title, "summary": version.summary_md, "skill_type": version.skill_type,
@@ -160,6 +162,8 @@ def new_lesson(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     form = forms.NewLessonForm()
     preview = None
     if form.validate_on_submit():
@@ -185,6 +189,8 @@ def lesson(code: str, slug: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
     if lesson is None:
         abort(404)
@@ -217,6 +223,13 @@ def move_lesson(code: str, slug: str):
     up = request.form.get("direction") == "up"
     return _course_action(code, lambda session, course: services.move_lesson(
         session, course, slug, up=up, user=current_user, now=request_now()), "")
+
+
+def _in_review(course: Course):
+    """An editor opened on a version in review: say so before anything is typed
+    (the course page offers to withdraw it from review)."""
+    flash(_("This version is in review. Withdraw it from review to change it, or wait for the reviewer."), "error")
+    return redirect(url_for("authoring.course", code=course.code))
 
 
 def _confirm_first(question: str, cancel_url: str, detail: str = "") -> str | None:
@@ -260,6 +273,8 @@ def quiz(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     quiz = version.quiz
     if request.method == "GET":
         form = forms.QuizSettingsForm(obj=quiz) if quiz is not None else forms.QuizSettingsForm()
@@ -396,6 +411,8 @@ def new_question(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     form = forms.QuestionForm()
     if form.validate_on_submit():
         try:
@@ -413,6 +430,8 @@ def question(code: str, number: int):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     questions = version.quiz.questions if version.quiz is not None else []
     if not 1 <= number <= len(questions):
         abort(404)
@@ -468,6 +487,8 @@ def gift(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     form = forms.GiftForm()
     report = problems = None
     status = 200
@@ -586,6 +607,14 @@ def return_version(code: str):
     return _course_action(code, lambda session, course: services.return_to_authors(
         session, course, user=current_user, now=request_now(), comment=form.comment.data),
         _("Returned to the authors with your comment."), back="authoring.review")
+
+
+@bp.route("/courses/<code>/withdraw-review", methods=["POST"])
+@roles_required(*AUTHORS)
+def withdraw_review(code: str):
+    _require_action_form()
+    return _course_action(code, lambda session, course: services.withdraw_from_review(
+        session, course, user=current_user, now=request_now()), _("The version is withdrawn from review: it is a draft again."))
 
 
 @bp.route("/courses/<code>/archive", methods=["POST"])

@@ -157,6 +157,7 @@ ROUTES = [
     Route("authoring.review", "GET", "/authoring/courses/T-101/review", authoring(200)),
     Route("authoring.approve", "POST", "/authoring/courses/T-101/approve", authoring(302), data={"comment": ""}),
     Route("authoring.return_version", "POST", "/authoring/courses/T-101/return", authoring(302), data={"comment": "x"}),
+    Route("authoring.withdraw_review", "POST", "/authoring/courses/T-101/withdraw-review", authoring(302)),
     Route("authoring.archive", "POST", "/authoring/courses/T-101/archive", authoring(302), data=CONFIRMED),
     Route("authoring.discard", "POST", "/authoring/courses/T-101/discard", authoring(302), data=CONFIRMED),
     Route("authoring.export", "GET", "/authoring/courses/T-101/versions/1/export", authoring(200)),
