@@ -2,6 +2,7 @@
 from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMember, OutboxMessage
 from lms.audit.models import AuditEvent
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
+from lms.classroom.models import ClassroomSession, SessionAttendance, SessionSignup
 from lms.courses.models import (
     Course,
     CourseAudience,
@@ -41,4 +42,5 @@ __all__ = [
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
+    "ClassroomSession", "SessionAttendance", "SessionSignup",
 ]
