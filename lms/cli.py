@@ -311,6 +311,14 @@ def render_reminder(reminder) -> dict:
             "assignment_id": reminder.assignment_id, "user_id": reminder.user_id}
 
 
+def _queue_session_reminders(session, now) -> int:
+    """Reminders of classroom sessions starting within a day, once per person and session."""
+    from lms.classroom.mail import render_notice
+    from lms.classroom.services import due_session_reminders, queue_notices
+
+    return queue_notices(session, due_session_reminders(session, now=now), render=render_notice, now=now)
+
+
 def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     """Queue the reminders now due, then send every unsent outbox row."""
     from lms.assignments import services
@@ -321,6 +329,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     with db.transaction() as session:
         due = services.due_reminders(session, today=now.date(), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
+        queued += _queue_session_reminders(session, now)
     sent = failed = 0
     settings = smtp_settings()
     while True:
@@ -344,7 +353,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
 
 @lms_cli.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue due-soon and overdue reminders and send the outbox over SMTP.
+    """Queue due-soon and overdue reminders (and those of classroom sessions) and send the outbox over SMTP.
     Safe to run from cron every few minutes: a reminder is queued once and
     overlapping runs never send the same message twice; failures are retried
     by later runs."""

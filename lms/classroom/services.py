@@ -22,8 +22,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, or_, select, update
+from sqlalchemy import CursorResult, String, and_, case, exists, func, literal, or_, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from content.render import markdown_problem, render_markdown
@@ -260,11 +262,7 @@ def sign_up(session: Session, cs: ClassroomSession, *, user_id: int, by_id: int 
     existing = signup_of(session, cs.id, user_id)
     if existing is not None and existing.state in ("booked", "waiting"):
         return existing.state
-    got_place = session.execute(
-        update(ClassroomSession).where(ClassroomSession.id == cs.id, ClassroomSession.status == "scheduled",
-                                       ClassroomSession.booked < ClassroomSession.capacity)
-        .values(booked=ClassroomSession.booked + 1).execution_options(synchronize_session=False)
-    ).rowcount == 1
+    got_place = _take_place(session, cs.id)
     position = None if got_place else _next_position(session, cs.id)
     state = "booked" if got_place else "waiting"
     if existing is None:
@@ -277,6 +275,15 @@ def sign_up(session: Session, cs: ClassroomSession, *, user_id: int, by_id: int 
     session.flush()
     session.expire(cs)
     return state
+
+
+def _take_place(session: Session, session_id: int) -> bool:
+    """One more place booked, if one is free: the database decides (conditional UPDATE, CHECK booked <= capacity)."""
+    result = cast(CursorResult, session.execute(
+        update(ClassroomSession).where(ClassroomSession.id == session_id, ClassroomSession.status == "scheduled",
+                                       ClassroomSession.booked < ClassroomSession.capacity)
+        .values(booked=ClassroomSession.booked + 1).execution_options(synchronize_session=False)))
+    return result.rowcount == 1
 
 
 def _next_position(session: Session, session_id: int) -> int:
@@ -319,11 +326,7 @@ def _fill_places(session: Session, cs: ClassroomSession, *, now: datetime, rende
                                .order_by(SessionSignup.position).limit(1))
         if first is None:
             break
-        got_place = session.execute(
-            update(ClassroomSession).where(ClassroomSession.id == cs.id, ClassroomSession.status == "scheduled",
-                                           ClassroomSession.booked < ClassroomSession.capacity)
-            .values(booked=ClassroomSession.booked + 1).execution_options(synchronize_session=False)
-        ).rowcount == 1
+        got_place = _take_place(session, cs.id)
         if not got_place:
             break
         position = int(first.position or 0)
@@ -568,8 +571,8 @@ def reminder_key(session_id: int, user_id: int) -> str:
 def due_session_reminders(session: Session, *, now: datetime, before: timedelta = REMINDER_BEFORE) -> list[Notice]:
     """Reminders of sessions starting within `before` for the people booked,
     not queued yet (one per person and session, whatever the number of runs)."""
-    key = (literal("session:") + cast(ClassroomSession.id, String) + literal(":user:")
-           + cast(SessionSignup.user_id, String) + literal(":reminder"))
+    key = (literal("session:") + sql_cast(ClassroomSession.id, String) + literal(":user:")
+           + sql_cast(SessionSignup.user_id, String) + literal(":reminder"))
     queued = exists().where(OutboxMessage.dedupe_key == key)
     rows = session.execute(
         select(ClassroomSession, User)
