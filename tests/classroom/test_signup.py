@@ -155,6 +155,7 @@ def test_the_course_page_and_my_learning_show_the_sessions(client, cw, clock):
     assert "面授：养老保险, 第一期" in text(client.get("/classroom/?course=T-101"))
     # Once it has ended, it leaves My learning, the list and the course page.
     clock.now = START + timedelta(days=1)
+    as_user(client, "xw1")
     assert "My classroom sessions" not in text(client.get("/my"))
     assert "面授：养老保险, 第一期" not in text(client.get("/classroom/"))
     assert "Classroom sessions" not in text(client.get("/courses/T-101"))
