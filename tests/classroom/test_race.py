@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from lms.classroom import services
 from lms.classroom.models import ClassroomSession, SessionSignup
+from lms.learn import services as learning
 from tests import builders
 from tests.classroom.conftest import build_classroom
 from tests.security.test_quiz_concurrency import PARALLEL, _race
@@ -18,10 +19,13 @@ pytestmark = pytest.mark.slow
 def test_parallel_sign_ups_for_the_last_place_give_exactly_one_booking(app, build, now):
     def world(s):
         cw = build_classroom(s, capacity=3)
+        cs = s.get(ClassroomSession, cw.session_id)
         ids = []
         for i in range(PARALLEL):
             ids.append(builders.make_user(s, username=f"racer{i}", org_unit_id=cw.world.units["XW"]).id)
-        cs = s.get(ClassroomSession, cw.session_id)
+            # Enrolled beforehand: the race is on the session's places alone (an enrolment
+            # updates the unit's report counters, whose row lock would queue the racers).
+            learning.enrol(s, user_id=ids[-1], course=cs.course, now=now)
         services.sign_up(s, cs, user_id=cw.user("xw1"), by_id=None, now=now)
         services.sign_up(s, cs, user_id=cw.user("xw2"), by_id=None, now=now)
         return cw.session_id, ids
