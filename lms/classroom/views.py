@@ -59,7 +59,7 @@ def _error(exc: services.ClassroomError) -> str:
 @login_required
 def index():
     session = db_session()
-    code = request.args.get("course", "").strip()[:40]
+    code = _text(request.args.get("course")).strip()[:40]
     course = get_course(session, code) if code else None
     if code and course is None:
         abort(404)
@@ -81,11 +81,16 @@ def _form_context(form: SessionForm, scope: Scope) -> dict:
             "unit_matches": search_units(session, unit_q, scope=scope, limit=30) if unit_q else []}
 
 
+def _text(value: str | None) -> str:
+    """Typed text as it can be stored (PostgreSQL refuses NUL characters)."""
+    return (value or "").replace("\x00", "")
+
+
 def _fields(form: SessionForm) -> services.SessionFields:
     return services.SessionFields(
-        course_id=form.course_id.data, title=form.title.data or "", instructions=(form.instructions.data or "").strip(),
+        course_id=form.course_id.data, title=_text(form.title.data), instructions=_text(form.instructions.data).strip(),
         starts_at=local_to_utc(form.starts_at.data), ends_at=local_to_utc(form.ends_at.data),
-        place=form.place.data or "", org_unit_id=form.org_unit_id.data, trainer_id=form.trainer_id.data,
+        place=_text(form.place.data), org_unit_id=form.org_unit_id.data, trainer_id=form.trainer_id.data,
         capacity=form.capacity.data)
 
 
@@ -100,7 +105,8 @@ def new():
     form.course_id.choices = [(c.id, f"{c.code} · {c.title}") for c in published_courses(session)]
     form.trainer_id.choices = [(t.id, f"{t.username} · {t.full_name}") for t in services.trainers_in_scope(session, scope)]
     if request.method == "GET":
-        course = get_course(session, request.args.get("course", "")[:40]) if request.args.get("course") else None
+        code = _text(request.args.get("course")).strip()[:40]
+        course = get_course(session, code) if code else None
         if course is not None:
             form.course_id.data = course.id
         if scope.unit_id is not None:
@@ -196,7 +202,7 @@ def _person_for(cs: ClassroomSession, raw_user: str | None, raw_username: str | 
     if scope.empty:
         abort(403)
     if raw_username:
-        person = services.user_by_username(session, raw_username.strip()[:80])
+        person = services.user_by_username(session, _text(raw_username).strip()[:80])
         user_id = person.id if person is not None else None
     else:
         user_id = parse_int(raw_user)

@@ -7,7 +7,6 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from lms.assignments.models import OutboxMessage
-
 from tests.classroom.conftest import START, as_user, outbox, sign_up
 
 

@@ -15,6 +15,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,13 @@ from sqlalchemy.engine import Engine
 from lms import create_app
 from lms.assignments.services import create_assignments
 from lms.auth.services import create_api_token, start_login_session
+from lms.classroom.services import SessionFields
+from lms.classroom.services import create_session as create_classroom_session
+from lms.classroom.services import sign_up as classroom_sign_up
 from lms.learn import services as learning
 from lms.media.services import store_image
 from lms.models import Base
+from lms.orgs.scope import Scope
 from lms.orgs.services import create_unit
 from lms.web import utcnow
 from tests.authoring.images import png
@@ -68,6 +73,12 @@ def api(ok, others=None):
     if others is not None:
         table.update(dict.fromkeys(("other_learner", "author", "manager", "trainer", "admin"), others))
     return table
+
+
+def classroom_staff(ok):
+    """Trainers, managers and administrators (classroom sessions in their scope); learners and authors: 403."""
+    return {"anonymous": 302, "learner": 403, "other_learner": 403, "author": 403, "manager": ok, "trainer": ok,
+            "admin": ok}
 
 
 COURSE_FORM = {"title": "养老保险入门（修订）", "skill_type": "social-security", "target_level": "information",
@@ -244,6 +255,23 @@ ROUTES = [
     Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
     Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
     Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
+    # classroom sessions (issue 15): {session} is held by {unit}, the trainer runs it, starts in a week, the learner is booked
+    Route("classroom.index", "GET", "/classroom/", page(200)),
+    Route("classroom.index", "GET", "/classroom/?course=T-101", page(200)),
+    Route("classroom.new", "GET", "/classroom/new?course=T-101", classroom_staff(200)),
+    Route("classroom.new", "POST", "/classroom/new", classroom_staff(200), data={}),
+    Route("classroom.session_page", "GET", "/classroom/sessions/{session}", page(200)),
+    Route("classroom.edit", "GET", "/classroom/sessions/{session}/edit", classroom_staff(200)),
+    Route("classroom.edit", "POST", "/classroom/sessions/{session}/edit", classroom_staff(200), data={}),
+    Route("classroom.cancel", "POST", "/classroom/sessions/{session}/cancel", classroom_staff(302)),
+    Route("classroom.signup", "POST", "/classroom/sessions/{session}/signup", page(302)),
+    Route("classroom.withdraw", "POST", "/classroom/sessions/{session}/withdraw", page(302)),
+    Route("classroom.attendance", "POST", "/classroom/sessions/{session}/attendance", classroom_staff(302), data={}),
+    Route("classroom.import_attendance", "GET", "/classroom/sessions/{session}/attendance/import", classroom_staff(200)),
+    Route("classroom.import_attendance", "POST", "/classroom/sessions/{session}/attendance/import", classroom_staff(200),
+          data={}),
+    Route("classroom.ics", "GET", "/classroom/sessions/{session}.ics", page(200)),
+    Route("classroom.queue", "GET", "/classroom/queue", classroom_staff(200)),
 ]
 
 
@@ -308,6 +336,11 @@ def _build_world(app, db, now):
     pending.self_registered = True  # only a self-registration can be rejected
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
     survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
+    classroom_session = create_classroom_session(db, SessionFields(
+        course_id=course.id, title="面授", instructions="", starts_at=utcnow() + timedelta(days=7),
+        ends_at=utcnow() + timedelta(days=7, hours=3), place="201室", org_unit_id=unit.id,
+        trainer_id=users["trainer"].id, capacity=5), scope=Scope(everything=True), user_id=None, now=now)
+    classroom_sign_up(db, classroom_session, user_id=learner.id, by_id=learner.id, now=now)
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
     real_now = utcnow()  # login sessions age by the server clock
     sessions = {role: start_login_session(db, user=user, now=real_now) for role, user in users.items()}
@@ -315,7 +348,7 @@ def _build_world(app, db, now):
     db.commit()
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
-            "survey": survey.id, "topic": survey.topics[0].id}
+            "survey": survey.id, "topic": survey.topics[0].id, "session": classroom_session.id}
 
 
 _WRITE = re.compile(r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
