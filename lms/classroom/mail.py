@@ -1,9 +1,10 @@
-"""Messages about sessions, rendered in the recipient's language (the
-`Renderer` that lms.classroom.services takes)."""
+"""Messages about sessions, written in the recipient's language (the
+`Renderer` that lms.classroom.services takes). The text is built here rather
+than in a .txt template so that every sentence is extracted for translation."""
 from __future__ import annotations
 
-from flask import current_app, render_template
-from flask_babel import force_locale
+from flask import current_app
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 
 from lms.classroom.services import Notice
@@ -16,11 +17,25 @@ def session_url(session_id: int) -> str:
 def render_notice(notice: Notice) -> tuple[str, str]:
     cs = notice.session
     with force_locale(notice.user.language):
+        names = {"title": cs.title, "course": cs.course.title}
         if notice.kind == "session_place":
             subject = _("A place is yours: %(title)s", title=cs.title)
+            news = _("A place became free on the session “%(title)s” (course “%(course)s”) and it is now yours: "
+                     "you are booked.", **names)
         elif notice.kind == "session_cancelled":
             subject = _("Session cancelled: %(title)s", title=cs.title)
+            news = _("The session “%(title)s” (course “%(course)s”) is cancelled. Your sign-up is cancelled with it.",
+                     **names)
         else:
             subject = _("Reminder: %(title)s", title=cs.title)
-        body = render_template("classroom/mail/notice.txt", n=notice, cs=cs, url=session_url(cs.id))
-    return subject, body
+            news = _("You are booked on the session “%(title)s” (course “%(course)s”).", **names)
+        lines = [
+            _("Hello %(name)s,", name=notice.user.full_name or notice.user.username), "", news,
+            _("When: %(start)s – %(end)s", start=format_datetime(cs.starts_at, "short"),
+              end=format_datetime(cs.ends_at, "short")),
+            _("Where: %(place)s", place=cs.place), "",
+            _("Details: %(url)s", url=session_url(cs.id)), "",
+            "-- ",
+            _("@learning, the online training of the Social Security Capacity Building Centre"),
+        ]
+    return subject, "\n".join(lines) + "\n"
