@@ -540,26 +540,48 @@ class QueueRow:
     overdue: bool
 
 
+def _queue(*, user, scope: Scope, now: datetime):
+    """Per session ended, scheduled, in the scope (or run by the user): the people booked and
+    those without an attendance mark; only sessions with someone unmarked."""
+    unmarked = func.count(SessionSignup.id).filter(SessionAttendance.id.is_(None))
+    return (select(ClassroomSession.id.label("session_id"), ClassroomSession.ends_at.label("ends_at"),
+                   func.count(SessionSignup.id).label("booked"), unmarked.label("unmarked"))
+            .join(OrgUnit, OrgUnit.id == ClassroomSession.org_unit_id)
+            .join(SessionSignup, and_(SessionSignup.session_id == ClassroomSession.id, SessionSignup.state == "booked"))
+            .outerjoin(SessionAttendance, and_(SessionAttendance.session_id == ClassroomSession.id,
+                                               SessionAttendance.user_id == SessionSignup.user_id))
+            .where(ClassroomSession.status == "scheduled", ClassroomSession.ends_at <= now,
+                   or_(scope.unit_condition(), ClassroomSession.trainer_id == user.id))
+            .group_by(ClassroomSession.id, ClassroomSession.ends_at)
+            .having(unmarked > 0)).subquery()
+
+
 def attendance_queue(session: Session, *, user, scope: Scope, now: datetime, limit: int = 200) -> list[QueueRow]:
     """Sessions that ended with booked people whose attendance is not recorded,
     in the user's scope (or run by them), oldest first; overdue: ended more
     than QUEUE_OVERDUE_AFTER ago."""
-    unmarked = (select(SessionSignup.session_id.label("session_id"),
-                       func.count().label("booked"),
-                       func.count().filter(SessionAttendance.id.is_(None)).label("unmarked"))
-                .outerjoin(SessionAttendance, and_(SessionAttendance.session_id == SessionSignup.session_id,
-                                                   SessionAttendance.user_id == SessionSignup.user_id))
-                .where(SessionSignup.state == "booked")
-                .group_by(SessionSignup.session_id).subquery())
+    q = _queue(user=user, scope=scope, now=now)
     rows = session.execute(
-        select(ClassroomSession, unmarked.c.booked, unmarked.c.unmarked)
-        .join(unmarked, unmarked.c.session_id == ClassroomSession.id)
-        .join(OrgUnit, OrgUnit.id == ClassroomSession.org_unit_id)
-        .where(ClassroomSession.status == "scheduled", ClassroomSession.ends_at <= now, unmarked.c.unmarked > 0,
-               or_(scope.unit_condition(), ClassroomSession.trainer_id == user.id))
+        select(ClassroomSession, q.c.booked, q.c.unmarked).join(q, q.c.session_id == ClassroomSession.id)
         .order_by(ClassroomSession.ends_at, ClassroomSession.id).limit(limit)
     ).all()
     return [QueueRow(cs, int(b), int(u), cs.ends_at < now - QUEUE_OVERDUE_AFTER) for cs, b, u in rows]
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    sessions: int
+    overdue: int
+    unmarked: int  # people booked without an attendance mark
+
+
+def attendance_queue_counts(session: Session, *, user, scope: Scope, now: datetime) -> QueueCounts:
+    """The queue's totals in one aggregate (for the page and a home page's counts)."""
+    q = _queue(user=user, scope=scope, now=now)
+    sessions, overdue, unmarked = session.execute(
+        select(func.count(), func.count().filter(q.c.ends_at < now - QUEUE_OVERDUE_AFTER),
+               func.coalesce(func.sum(q.c.unmarked), 0)).select_from(q)).one()
+    return QueueCounts(int(sessions), int(overdue or 0), int(unmarked or 0))
 
 
 # ---- reminders ------------------------------------------------------------------

@@ -25,7 +25,7 @@ from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope, require_user_in_scope
 from lms.orgs.services import search_units
 from lms.params import parse_int, valid_id
-from lms.permissions import login_required, roles_required
+from lms.permissions import deny, login_required, roles_required
 from lms.web import audit, db_session, request_now
 
 bp = Blueprint("classroom", __name__, url_prefix="/classroom")
@@ -194,13 +194,14 @@ def session_page(session_id: int):
 
 
 def _person_for(cs: ClassroomSession, raw_user: str | None, raw_username: str | None):
-    """The person an action is for: the user, or someone in their scope (or on a session they manage)."""
+    """The person an action is for: the user; or someone of the user's scope; or, to cancel a
+    sign-up, anyone signed up for a session the user manages."""
     session = db_session()
     if not raw_user and not raw_username:
         return current_user
     scope = _scope()
     if scope.empty:
-        abort(403)
+        deny(current_user, "acting for someone else needs a scope")
     if raw_username:
         person = services.user_by_username(session, _text(raw_username).strip()[:80])
         user_id = person.id if person is not None else None
@@ -210,7 +211,7 @@ def _person_for(cs: ClassroomSession, raw_user: str | None, raw_username: str | 
         return None
     if user_id == current_user.id:
         return current_user
-    if services.can_manage(current_user, scope, cs) and services.signup_of(session, cs.id, user_id) is not None:
+    if raw_user and services.can_manage(current_user, scope, cs) and services.signup_of(session, cs.id, user_id) is not None:
         return must_get(session, User, user_id)
     try:
         return require_user_in_scope(session, current_user, user_id, scope)
@@ -332,6 +333,7 @@ def ics(session_id: int):
 def queue():
     session = db_session()
     now = request_now()
-    rows = services.attendance_queue(session, user=current_user, scope=_scope(), now=now)
-    return render_template("classroom/queue.html", rows=rows, overdue=sum(1 for r in rows if r.overdue),
-                           unmarked=sum(r.unmarked for r in rows))
+    scope = _scope()
+    rows = services.attendance_queue(session, user=current_user, scope=scope, now=now)
+    counts = services.attendance_queue_counts(session, user=current_user, scope=scope, now=now)
+    return render_template("classroom/queue.html", rows=rows, counts=counts)

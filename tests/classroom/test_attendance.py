@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms.auth.models import User
 from lms.classroom import services
 from lms.classroom.models import SessionAttendance
 from lms.learn import services as learning
@@ -101,7 +102,7 @@ def test_the_sign_in_sheet_is_all_or_nothing(client, cw, build, clock, query):
     assert csv_post(client, cw, "username\nxw1\n").status_code == 422  # missing column
 
 
-def test_the_queue_lists_ended_sessions_until_attendance_is_recorded(client, cw, build, clock):
+def test_the_queue_lists_ended_sessions_until_attendance_is_recorded(client, cw, build, clock, query):
     sign_up(build, cw, "xw1", "xw2")
     clock.now = START + timedelta(hours=1)  # not ended yet
     as_user(client, "njtrainer")
@@ -117,6 +118,11 @@ def test_the_queue_lists_ended_sessions_until_attendance_is_recorded(client, cw,
     as_user(client, "szboss")  # another city: not in their queue
     assert "面授" not in text(client.get("/classroom/queue"))
     as_user(client, "njtrainer")
-    client.post(f"/classroom/sessions/{cw.session_id}/attendance",
-                data={f"status-{cw.user('xw1')}": "present", f"status-{cw.user('xw2')}": "absent"})
+    client.post(f"/classroom/sessions/{cw.session_id}/attendance", data={f"status-{cw.user('xw1')}": "present"})
+    def counts_for(s):
+        trainer = s.get(User, cw.user("njtrainer"))
+        return services.attendance_queue_counts(s, user=trainer, scope=services.staff_scope(s, trainer), now=clock.now)
+    counts = query(counts_for)
+    assert counts == services.QueueCounts(sessions=1, overdue=1, unmarked=1)
+    client.post(f"/classroom/sessions/{cw.session_id}/attendance", data={f"status-{cw.user('xw2')}": "absent"})
     assert "Nothing waits" in text(client.get("/classroom/queue"))
