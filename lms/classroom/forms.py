@@ -1,11 +1,11 @@
-"""Forms of the classroom pages. Times are typed in the site's time zone
-(TIMEZONE) and stored in UTC."""
+"""Forms of the classroom pages. Times are typed in the zone the person reads
+them in (their own, else the site's: lms.i18n.select_timezone) and stored in UTC."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
@@ -16,8 +16,13 @@ from lms.classroom.services import MAX_INSTRUCTIONS_CHARS
 from lms.params import id_range
 
 
+def zone_name() -> str:
+    zone = get_timezone()
+    return str(getattr(zone, "key", None) or getattr(zone, "zone", None) or zone)
+
+
 def _zone() -> ZoneInfo:
-    return ZoneInfo(str(current_app.config.get("TIMEZONE") or "Asia/Shanghai"))
+    return ZoneInfo(zone_name())
 
 
 def local_to_utc(value: datetime) -> datetime:

@@ -3,10 +3,15 @@
 than in a .txt template so that every sentence is extracted for translation."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from lms import zones
 from lms.classroom.services import Notice
 
 
@@ -14,8 +19,15 @@ def session_url(session_id: int) -> str:
     return str(current_app.config["BASE_URL"]).rstrip("/") + f"/classroom/sessions/{session_id}"
 
 
+def _when(moment: datetime, zone: ZoneInfo) -> str:
+    """A stored time in the recipient's zone and language (not the acting user's)."""
+    return format_datetime(moment.replace(tzinfo=UTC), "short", tzinfo=zone, locale=get_locale())
+
+
 def render_notice(notice: Notice) -> tuple[str, str]:
     cs = notice.session
+    own = getattr(notice.user, "timezone", None)
+    zone = ZoneInfo(own) if own and zones.known_zone(own) else zones.site_zone()
     with force_locale(notice.user.language):
         names = {"title": cs.title, "course": cs.course.title}
         if notice.kind == "session_place":
@@ -31,8 +43,7 @@ def render_notice(notice: Notice) -> tuple[str, str]:
             news = _("You are booked on the session “%(title)s” (course “%(course)s”).", **names)
         lines = [
             _("Hello %(name)s,", name=notice.user.full_name or notice.user.username), "", news,
-            _("When: %(start)s – %(end)s", start=format_datetime(cs.starts_at, "short"),
-              end=format_datetime(cs.ends_at, "short")),
+            _("When: %(start)s – %(end)s", start=_when(cs.starts_at, zone), end=_when(cs.ends_at, zone)),
             _("Where: %(place)s", place=cs.place), "",
             _("Details: %(url)s", url=session_url(cs.id)), "",
             "-- ",

@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound
 
 from lms.auth.models import User
 from lms.classroom import services
-from lms.classroom.forms import SessionForm, SignUpOtherForm, local_to_utc, utc_to_local
+from lms.classroom.forms import SessionForm, SignUpOtherForm, local_to_utc, utc_to_local, zone_name
 from lms.classroom.ical import session_ics
 from lms.classroom.labels import ATTENDANCE_LABELS
 from lms.classroom.mail import render_notice, session_url
@@ -126,7 +126,7 @@ def new():
                                      f"{cs.starts_at:%Y-%m-%d %H:%M}Z capacity {cs.capacity}")
             flash(_("The session is scheduled."), "success")
             return redirect(url_for("classroom.session_page", session_id=cs.id))
-    return render_template("classroom/edit.html", form=form, cs=None, **_form_context(form, scope))
+    return render_template("classroom/edit.html", form=form, cs=None, zone=zone_name(), **_form_context(form, scope))
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -157,7 +157,7 @@ def edit(session_id: int):
                                         if promoted else ""))
             flash(_("The session is saved."), "success")
             return redirect(url_for("classroom.session_page", session_id=cs.id))
-    return render_template("classroom/edit.html", form=form, cs=cs, **_form_context(form, scope))
+    return render_template("classroom/edit.html", form=form, cs=cs, zone=zone_name(), **_form_context(form, scope))
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
