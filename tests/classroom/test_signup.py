@@ -168,3 +168,16 @@ def test_no_sign_up_after_the_start(client, cw, clock, query):
     assert "This session has already started." in text(response)
     assert states(query, cw) == {}
     assert NOW < START
+
+
+def test_times_are_typed_in_the_persons_own_zone(client, cw, build, query):
+    from lms.auth.models import User
+
+    build(lambda s: setattr(s.get(User, cw.user("njtrainer")), "timezone", "Europe/London"))
+    as_user(client, "njtrainer")
+    assert "Europe/London" in text(client.get("/classroom/new"))
+    data = {"course_id": cw.course_id, "title": "第三期", "instructions": "", "starts_at": "2026-03-10T09:00",
+            "ends_at": "2026-03-10T12:00", "place": "201室", "org_unit_id": cw.world.units["NJ"],
+            "trainer_id": cw.user("njtrainer"), "capacity": "10"}
+    new_id = int(location(client.post("/classroom/new", data=data)).rsplit("/", 1)[1])
+    assert query(lambda s: s.get(ClassroomSession, new_id).starts_at.hour) == 9  # London is UTC in March
