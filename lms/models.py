@@ -3,6 +3,7 @@ from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMem
 from lms.audit.models import AuditEvent
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
 from lms.certificates.models import Certificate
+from lms.classroom.models import ClassroomSession, SessionAttendance, SessionSignup
 from lms.courses.models import (
     Course,
     CourseAudience,
@@ -15,6 +16,7 @@ from lms.courses.models import (
     Quiz,
 )
 from lms.db import Base
+from lms.discussion.models import DiscussionAcceptance, DiscussionAnswer, DiscussionQuestion
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
@@ -44,5 +46,7 @@ __all__ = [
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
     "SearchTerm",
+    "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
+    "ClassroomSession", "SessionAttendance", "SessionSignup",
     "Certificate",
 ]

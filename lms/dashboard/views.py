@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from lms.assignments.services import assignments_for_learner
 from lms.certificates import services as certificates
+from lms.classroom.services import my_sessions
 from lms.learn import services as learning
 from lms.permissions import login_required
 from lms.surveys import services as surveys
@@ -28,7 +29,8 @@ def my_learning():
     asked = surveys.surveys_for_learner(session, current_user, request_today())
     for_needs = surveys.suggested_courses(session, current_user)
     now = request_now()
+    sessions = my_sessions(session, user_id=current_user.id, now=now)  # classroom sessions booked or waiting
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned, asked=asked, for_needs=for_needs,
+                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions,
                            certificates=certificates.certificates_of(session, user_id=current_user.id),
                            certificate_status=lambda c: certificates.status_of(c, now))
