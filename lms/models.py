@@ -32,6 +32,7 @@ from lms.surveys.models import (
     survey_need_counts,
     survey_respondent_counts,
 )
+from lms.xapi.models import XapiStatement
 
 __all__ = [
     "Assignment", "AssignmentCategory", "AssignmentMember", "OutboxMessage", "SiteSetting",
@@ -41,4 +42,5 @@ __all__ = [
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
+    "XapiStatement",
 ]

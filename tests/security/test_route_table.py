@@ -244,6 +244,10 @@ ROUTES = [
     Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
     Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
     Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
+    # xAPI statements (issue 16): everyone reads their own, managers their scope; the download is for managers
+    Route("xapi_api.statements", "GET", "/api/v1/xapi/statements", api(200)),
+    Route("xapi_api.statements", "GET", "/api/v1/xapi/statements?verb=completed&user={learner}&limit=5", api(200)),
+    Route("xapi.download", "GET", "/xapi/statements.json", staff(200)),
 ]
 
 
