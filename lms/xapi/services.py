@@ -137,7 +137,8 @@ def _course_completed(session: Session, *, user_id: int, course_id: int, now: da
     statement = Builder(_settings.base_url).course_completed(
         user_id=user_id, course_id=course_id, username=username, course=_course_ref(code, title, language),
         score=score, at=completed_at)
-    return record(session, statement, user_id=user_id, stored=now or _clock())
+    # The hook carries no time: the completion row was written at this moment (the backfill passes `now`).
+    return record(session, statement, user_id=user_id, stored=now or completed_at)
 
 
 def _user_and_course(session: Session, user_id: int, course_id: int | None):
