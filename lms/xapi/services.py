@@ -11,19 +11,21 @@ in the same transaction, and `lms send-xapi` posts it.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, bindparam, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.assignments.services import queue_messages
 from lms.auth.models import User
 from lms.courses.models import Course, CourseVersion, Lesson, Quiz
-from lms.dbutil import insert_ignoring_duplicates
+from lms.db import table_of
 from lms.learn.models import CourseCompletion, LessonCompletion, QuizAttempt
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
@@ -62,18 +64,27 @@ def _clock() -> datetime:
 def record(session: Session, statement: dict, *, user_id: int, stored: datetime) -> bool:
     """Store a statement (once: its id is unique) and queue it for the learning
     record store when one is configured. True when it was new."""
-    added = insert_ignoring_duplicates(
-        session, XapiStatement,
-        {"statement_id": statement["id"], "user_id": user_id, "verb": statement["verb"]["id"],
-         "object_id": statement["object"]["id"], "timestamp": _parse_timestamp(statement["timestamp"]),
-         "stored": stored, "statement": statement},
-        unique=["statement_id"])
+    connection = session.connection()
+    added = connection.execute(_insert_statement(connection.dialect.name), {
+        "statement_id": statement["id"], "user_id": user_id, "verb": statement["verb"]["id"],
+        "object_id": statement["object"]["id"], "timestamp": _parse_timestamp(statement["timestamp"]),
+        "stored": stored, "statement": statement}).first() is not None
     endpoint = _settings.endpoint
     if added and endpoint:
         queue_messages(session, [{"recipient": endpoint[:254], "subject": statement["verb"]["id"][:300],
                                   "body": json.dumps(statement, ensure_ascii=False), "kind": "xapi",
                                   "dedupe_key": f"xapi:{statement['id']}", "user_id": user_id}], now=stored)
     return added
+
+
+@functools.cache
+def _insert_statement(dialect: str):
+    """INSERT ... ON CONFLICT (statement_id) DO NOTHING RETURNING id, built once per
+    dialect with its values as parameters, so it is compiled once (the learner's
+    hot path runs it)."""
+    table = table_of(XapiStatement)
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(table).on_conflict_do_nothing(index_elements=["statement_id"]).returning(table.c.id)
 
 
 def _parse_timestamp(text: str) -> datetime:
@@ -84,14 +95,24 @@ def _course_ref(code: str, title: str, language: str) -> CourseRef:
     return CourseRef(code=code, title=title, language=language)
 
 
+def _lesson_statement():
+    """Who and which lesson, in one Core SELECT built once (the lesson page's hot path runs it)."""
+    users, lessons, versions, courses = (table_of(m) for m in (User, Lesson, CourseVersion, Course))
+    return (select(users.c.username, lessons.c.slug, lessons.c.title, courses.c.code, versions.c.title,
+                   versions.c.language)
+            .select_from(lessons).join(versions, versions.c.id == lessons.c.version_id)
+            .join(courses, courses.c.id == lessons.c.course_id)
+            .join(users, users.c.id == bindparam("user_id", type_=Integer))
+            .where(lessons.c.id == bindparam("lesson_id", type_=Integer)))
+
+
+_LESSON = _lesson_statement()
+
+
 def _lesson_completed(session: Session, *, user_id: int, lesson_id: int, course_id: int,
                       now: datetime | None = None, at: datetime | None = None) -> bool:
     """`at`: when it happened, if long before `now` (the backfill)."""
-    row = session.execute(
-        select(User.username, Lesson.slug, Lesson.title, Course.code, CourseVersion.title, CourseVersion.language)
-        .select_from(Lesson).join(CourseVersion, CourseVersion.id == Lesson.version_id)
-        .join(Course, Course.id == Lesson.course_id).join(User, User.id == user_id)
-        .where(Lesson.id == lesson_id)).first()
+    row = session.connection().execute(_LESSON, {"user_id": user_id, "lesson_id": lesson_id}).first()
     if row is None:
         return False
     username, slug, title, code, course_title, language = row
