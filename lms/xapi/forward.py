@@ -52,8 +52,7 @@ def post(lrs: Lrs, body: str) -> str | None:
         headers["Authorization"] = f"Basic {token}"
     request = urllib.request.Request(lrs.statements_url, data=body.encode("utf-8"), headers=headers, method="POST")
     try:
-        # The address is the administrator's configuration, checked to be http(s) above.
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # nosec B310
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # nosec B310 - the administrator's http(s) endpoint
             response.read()
             return None
     except urllib.error.HTTPError as exc:
