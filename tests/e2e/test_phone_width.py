@@ -3,9 +3,12 @@ phone screen: nothing scrolls sideways but the wide tables inside their own
 box (issue 17.1). The world and the expected statuses are the route table's."""
 from __future__ import annotations
 
-import pytest
+import threading
 
-from tests.e2e.conftest import LAUNCH_ARGS, screenshot  # noqa: F401 - LAUNCH_ARGS documents the flags
+import pytest
+from werkzeug.serving import make_server
+
+from tests.e2e.conftest import screenshot
 from tests.security.test_route_table import ROLES, ROUTES, _client_for, app, built_world, route_config, world  # noqa: F401 - fixtures shared with the route table
 
 PHONE = {"width": 360, "height": 740}
@@ -27,12 +30,9 @@ def _pages_for(role: str) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_scrolls_sideways_on_a_phone(app, world, browser, role):
-    import threading
+def test_no_page_scrolls_sideways_on_a_phone(app, world, browser, role):  # noqa: F811 - the route table's fixtures
 
-    from werkzeug.serving import make_server
 
-    from tests.e2e.conftest import live_server as _  # noqa: F401
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
