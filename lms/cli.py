@@ -374,9 +374,72 @@ def send_reminders_command() -> None:
     """Queue due-soon and overdue reminders (and those of classroom sessions) and send the outbox over SMTP.
     Safe to run from cron every few minutes: a reminder is queued once and
     overlapping runs never send the same message twice; failures are retried
-    by later runs."""
+    by later runs. Then posts the queued xAPI statements (send-xapi)."""
     counts = send_reminders()
     click.echo(f"queued {counts['queued']}, sent {counts['sent']}, failed {counts['failed']} (retried later)")
+    if current_app.config["XAPI_ENDPOINT"]:
+        _echo_xapi(send_xapi())
+
+
+# ---- xAPI statements (lms.xapi) ------------------------------------------------
+
+def send_xapi(now=None, *, batch: int = 100) -> dict[str, int]:
+    """Post the queued xAPI statements (outbox kind "xapi") to LMS_XAPI_ENDPOINT,
+    claimed as e-mails are; a failure is retried by a later run."""
+    from lms.assignments import services
+    from lms.xapi.forward import Lrs, Outgoing, post_all
+
+    cfg = current_app.config
+    lrs = Lrs(str(cfg["XAPI_ENDPOINT"]), str(cfg["XAPI_USERNAME"]), str(cfg["XAPI_PASSWORD"]))
+    now = now or utcnow()
+    db = _db()
+    sent = failed = 0
+    while lrs.endpoint:
+        with db.transaction() as session:
+            claimed = [Outgoing(m.id, m.body)
+                       for m in services.claim_messages(session, now=now, limit=batch, kinds=("xapi",))]
+        if not claimed:
+            break
+        results = post_all(lrs, claimed)
+        with db.transaction() as session:
+            for item in claimed:
+                error = results.get(item.id, "not sent")
+                if error is None:
+                    services.mark_sent(session, item.id, now=now)
+                    sent += 1
+                else:
+                    services.mark_failed(session, item.id, now=now, error=error)
+                    failed += 1
+    return {"sent": sent, "failed": failed}
+
+
+def _echo_xapi(counts: dict[str, int]) -> None:
+    click.echo(f"xAPI statements: sent {counts['sent']}, failed {counts['failed']} (retried later)")
+
+
+@lms_cli.command("send-xapi")
+def send_xapi_command() -> None:
+    """Post the queued xAPI statements to the learning record store (LMS_XAPI_ENDPOINT)."""
+    from lms.xapi.forward import check_endpoint
+
+    endpoint = str(current_app.config["XAPI_ENDPOINT"])
+    if not endpoint:
+        raise click.ClickException("LMS_XAPI_ENDPOINT is not set: statements are kept here only")
+    problem = check_endpoint(endpoint)
+    if problem:
+        raise click.ClickException(problem)
+    _echo_xapi(send_xapi())
+
+
+@lms_cli.command("rebuild-xapi")
+def rebuild_xapi_command() -> None:
+    """Write the xAPI statements of lesson completions, graded quiz attempts and course
+    completions recorded earlier (safe to run again: an event's statement is written once)."""
+    from lms.xapi.services import backfill
+
+    with _db().transaction() as session:
+        added = backfill(session, now=utcnow())
+    click.echo(f"xAPI statements added: {added}")
 
 
 @lms_cli.command("rebuild-report-counters")

@@ -35,6 +35,7 @@ from lms.surveys.models import (
     survey_need_counts,
     survey_respondent_counts,
 )
+from lms.xapi.models import XapiStatement
 
 __all__ = [
     "Assignment", "AssignmentCategory", "AssignmentMember", "OutboxMessage", "SiteSetting",
@@ -47,4 +48,5 @@ __all__ = [
     "SearchTerm",
     "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
     "ClassroomSession", "SessionAttendance", "SessionSignup",
+    "XapiStatement",
 ]

@@ -297,6 +297,10 @@ ROUTES = [
           data={}),
     Route("classroom.ics", "GET", "/classroom/sessions/{session}.ics", page(200)),
     Route("classroom.queue", "GET", "/classroom/queue", classroom_staff(200)),
+    # xAPI statements (issue 16): everyone reads their own, managers their scope; the download is for managers
+    Route("xapi_api.statements", "GET", "/api/v1/xapi/statements", api(200)),
+    Route("xapi_api.statements", "GET", "/api/v1/xapi/statements?verb=completed&user={learner}&limit=5", api(200)),
+    Route("xapi.download", "GET", "/xapi/statements.json", staff(200)),
 ]
 
 
