@@ -202,6 +202,8 @@ def load_programme_bytes(data: bytes, file: str = PROGRAMME_FILE) -> ProgrammeSp
     if courses and min_optional > spec.optional_count:
         out.add(("min_optional",), f"asks for {min_optional} optional course(s) but the programme lists "
                                    f"{spec.optional_count}")
+    if courses and not any(c.required for c in courses) and min_optional < 1:
+        out.add(("min_optional",), "with no required course, at least one optional course must be asked for")
     if out.problems:
         raise ProgrammeInvalid(out.problems)
     return spec

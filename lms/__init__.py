@@ -98,10 +98,13 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.reports.views import bp as reports_bp
     from lms.surveys import needs as _needs  # noqa: F401 - answers events.training_needs
     from lms.surveys.views import bp as surveys_bp
+    from lms.programmes import services as _programmes  # noqa: F401 - follows events.course_completed
+    from lms.programmes.views import bp as programmes_bp
 
     for blueprint in (people_bp, registration_bp, assignments_bp, orgs_bp, auth_bp, catalog_bp, learn_bp, dashboard_bp,
                       health_bp, authoring_bp, media_bp, api_bp, reports_bp, reports_api_bp, surveys_bp, surveys_api_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(programmes_bp)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(surveys_api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no ambient authority to forge
