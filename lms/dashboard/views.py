@@ -8,6 +8,7 @@ from flask_login import current_user
 from lms.assignments.services import assignments_for_learner
 from lms.learn import services as learning
 from lms.permissions import login_required
+from lms.programmes.services import my_programmes
 from lms.surveys import services as surveys
 from lms.web import db_session, request_now
 
@@ -26,5 +27,6 @@ def my_learning():
     # Training-needs surveys the learner is asked now, and courses for the needs they rated essential.
     asked = surveys.surveys_for_learner(session, current_user, request_now().date())
     for_needs = surveys.suggested_courses(session, current_user)
+    programmes = my_programmes(session, current_user)
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned, asked=asked, for_needs=for_needs)
+                           assigned=assigned, asked=asked, for_needs=for_needs, programmes=programmes)

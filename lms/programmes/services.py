@@ -428,9 +428,9 @@ def progress(session: Session, *, user_id: int | None, programme: Programme) -> 
     enrolled: set[int] = set()
     completed_at = None
     if user_id is not None and ids:
-        completed = dict(session.execute(select(CourseCompletion.course_id, CourseCompletion.completed_at)
-                                         .where(CourseCompletion.user_id == user_id,
-                                                CourseCompletion.course_id.in_(ids))).tuples())
+        completed = {course_id: at for course_id, at in session.execute(
+            select(CourseCompletion.course_id, CourseCompletion.completed_at)
+            .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id.in_(ids))).all()}
         enrolled = set(session.scalars(select(Enrolment.course_id).where(Enrolment.user_id == user_id,
                                                                           Enrolment.course_id.in_(ids))))
         completed_at = session.scalar(select(ProgrammeCompletion.completed_at).where(
