@@ -103,14 +103,14 @@ def _text(out: _Out, doc: dict[str, Any], key: str, *, required: bool, one_line:
     if not isinstance(value, str):
         out.add((key,), "must be a string")
         return ""
-    value = value.strip()
-    if required and not value:
+    text: str = value.strip()
+    if required and not text:
         out.add((key,), "is required")
-    if one_line and "\n" in value:
+    if one_line and "\n" in text:
         out.add((key,), "must be one line")
-    if len(value) > limit:
+    if len(text) > limit:
         out.add((key,), f"is longer than {limit:,} characters")
-    return value
+    return text
 
 
 def _vocabulary(out: _Out, doc: dict[str, Any], key: str, allowed: tuple[str, ...]) -> tuple[str, ...]:

@@ -94,12 +94,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.orgs.views import bp as orgs_bp
     from lms.people.registration import bp as registration_bp
     from lms.people.views import bp as people_bp
+    from lms.programmes import services as _programmes  # noqa: F401 - follows events.course_completed
+    from lms.programmes.views import bp as programmes_bp
     from lms.reports import counters as _counters  # noqa: F401
     from lms.reports.views import bp as reports_bp
     from lms.surveys import needs as _needs  # noqa: F401 - answers events.training_needs
     from lms.surveys.views import bp as surveys_bp
-    from lms.programmes import services as _programmes  # noqa: F401 - follows events.course_completed
-    from lms.programmes.views import bp as programmes_bp
 
     for blueprint in (people_bp, registration_bp, assignments_bp, orgs_bp, auth_bp, catalog_bp, learn_bp, dashboard_bp,
                       health_bp, authoring_bp, media_bp, api_bp, reports_bp, reports_api_bp, surveys_bp, surveys_api_bp):

@@ -263,6 +263,10 @@ ROUTES = [
     Route("programmes.reopen", "POST", "/authoring/programmes/PG-RT/reopen", authoring(302)),
     Route("programmes.export", "GET", "/authoring/programmes/PG-RT/programme.toml", authoring(200)),
     Route("programmes.import_package", "POST", "/authoring/programmes/import", authoring(400), data={}),
+    Route("reports.programmes", "GET", "/reports/programmes", staff(200)),
+    Route("reports.programme", "GET", "/reports/programmes/PG-RT?profession=trainer", staff(200)),
+    Route("reports.programme_export", "GET", "/reports/programmes/PG-RT.csv?table=people", staff(200)),
+    Route("reports.programme_export", "GET", "/reports/programmes/PG-RT.xlsx", staff(200)),
 ]
 
 
