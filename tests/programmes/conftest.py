@@ -26,3 +26,6 @@ def completed_events(app):
     RECORDER.calls.clear()
     yield RECORDER.calls
     RECORDER.calls.clear()
+
+
+from tests.orgs.fixtures import world  # noqa: E402,F401 - fixtures
