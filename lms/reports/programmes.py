@@ -17,7 +17,7 @@ from lms.enums import STAFF_CATEGORIES
 from lms.learn.models import CourseCompletion
 from lms.orgs.models import Headcount, OrgUnit
 from lms.programmes.models import Programme, ProgrammeCompletion, ProgrammeCourse
-from lms.reports.services import path_prefix
+from lms.reports.services import child_key, children_of, path_prefix
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,56 @@ def _people(session: Session, unit: OrgUnit, profession: str | None):
     return criteria
 
 
-def coverage_by_category(session: Session, unit: OrgUnit, programme: Programme, *, today: date,
-                         profession: str | None = None) -> list[CategoryRow]:
-    """One row per staff category, and the headcounts in force `today` in the subtree."""
+def _headcounts_in_force(session: Session, unit: OrgUnit, today: date, category: str | None, *key):
+    """SUM of the headcounts in force `today` in the subtree, grouped by `key` columns."""
     later = aliased(Headcount)
     newest = ~select(later.id).where(later.org_unit_id == Headcount.org_unit_id,
                                       later.staff_category == Headcount.staff_category,
                                       later.valid_from <= today, later.valid_from > Headcount.valid_from).exists()
-    heads = dict(session.execute(
-        select(Headcount.staff_category, func.sum(Headcount.headcount))
-        .join(OrgUnit, OrgUnit.id == Headcount.org_unit_id)
-        .where(Headcount.valid_from <= today, newest, path_prefix(session, OrgUnit.path, unit.path))
-        .group_by(Headcount.staff_category)).tuples().all())
+    stmt = (select(*key, func.sum(Headcount.headcount)).join(OrgUnit, OrgUnit.id == Headcount.org_unit_id)
+            .where(Headcount.valid_from <= today, newest, path_prefix(session, OrgUnit.path, unit.path))
+            .group_by(*key))
+    if category:
+        stmt = stmt.where(Headcount.staff_category == category)
+    return {tuple(row[:-1]): int(row[-1] or 0) for row in session.execute(stmt)}
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit: OrgUnit
+    own: bool  # the unit's own staff, not a child's subtree
+    headcount: int
+    registered: int
+    completed: int
+
+    @property
+    def coverage(self) -> float | None:
+        return self.completed / self.headcount if self.headcount else None
+
+
+def coverage_by_unit(session: Session, unit: OrgUnit, programme: Programme, *, today: date,
+                     category: str | None = None, profession: str | None = None) -> list[UnitRow]:
+    """The unit's own staff, then one row per child unit (its whole subtree)."""
+    key = child_key(session, OrgUnit.path, unit.path)
+    heads = _headcounts_in_force(session, unit, today, category, key.label("k"))
+    done = case((ProgrammeCompletion.id.is_not(None), 1), else_=0)
+    criteria = _people(session, unit, profession)
+    if category:
+        criteria.append(User.staff_category == category)
+    counts = {k: (int(n or 0), int(c or 0)) for k, n, c in session.execute(
+        select(key.label("k"), func.count(User.id), func.sum(done))
+        .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+        .outerjoin(ProgrammeCompletion, and_(ProgrammeCompletion.user_id == User.id,
+                                             ProgrammeCompletion.programme_id == programme.id))
+        .where(*criteria).group_by(key)).all()}
+    units = [(unit, True)] + [(child, False) for child, _has in children_of(session, unit)]
+    return [UnitRow(u, own, heads.get((u.path,), 0), *counts.get(u.path, (0, 0))) for u, own in units]
+
+
+def coverage_by_category(session: Session, unit: OrgUnit, programme: Programme, *, today: date,
+                         profession: str | None = None) -> list[CategoryRow]:
+    """One row per staff category, and the headcounts in force `today` in the subtree."""
+    heads = _headcounts_in_force(session, unit, today, None, Headcount.staff_category)
     done = case((ProgrammeCompletion.id.is_not(None), 1), else_=0)
     counts = {cat: (int(n or 0), int(c or 0)) for cat, n, c in session.execute(
         select(User.staff_category, func.count(User.id), func.sum(done))
@@ -58,7 +96,7 @@ def coverage_by_category(session: Session, unit: OrgUnit, programme: Programme, 
         .outerjoin(ProgrammeCompletion, and_(ProgrammeCompletion.user_id == User.id,
                                              ProgrammeCompletion.programme_id == programme.id))
         .where(*_people(session, unit, profession)).group_by(User.staff_category)).all()}
-    return [CategoryRow(c, int(heads.get(c) or 0), *counts.get(c, (0, 0))) for c in STAFF_CATEGORIES]
+    return [CategoryRow(c, heads.get((c,), 0), *counts.get(c, (0, 0))) for c in STAFF_CATEGORIES]
 
 
 class PersonLine(NamedTuple):

@@ -416,14 +416,21 @@ def transcript_export(user_id: int, fmt: str):
 
 # ---- programmes (issue 16) ----------------------------------------------------------
 
-PROGRAMME_TABLES = ("categories", "people")
+PROGRAMME_TABLES = ("categories", "units", "people")
 PEOPLE_ON_PAGE = 500
 
 
-def programme_tables(unit: OrgUnit, programme, rows, people, profession: str | None) -> dict[str, exports.ExportTable]:
+def programme_tables(unit: OrgUnit, programme, rows, units, people, profession: str | None,
+                     category: str | None) -> dict[str, exports.ExportTable]:
     stem = f"programme-{programme.code}-{unit.code}"
     context = [programme.title, unit_label(unit), str(PROFESSION_LABELS[profession]) if profession else ""]
+    figures = [Column(_("Headcount"), INT), Column(_("Registered"), INT), Column(_("Completed the programme"), INT),
+               Column(_("Coverage"), PERCENT)]
     return {
+        "units": exports.ExportTable(
+            f"{stem}-units", _("Coverage of the programme by org unit"), [_("Org unit code"), _("Org unit"), *figures],
+            [[r.unit.code, unit_name(r), r.headcount, r.registered, r.completed, r.coverage] for r in units],
+            [*context, str(STAFF_CATEGORY_LABELS[category]) if category else ""]),
         "categories": exports.ExportTable(
             f"{stem}-categories", _("Coverage of the programme by staff category"),
             [_("Staff category"), Column(_("Headcount"), INT), Column(_("Registered"), INT),
@@ -451,10 +458,12 @@ def _programme_report(code: str, *, limit: int | None):
         abort(404)
     profession = profession_arg()
     session = db_session()
-    rows = programme_sql.coverage_by_category(session, unit, programme, today=request_now().date(),
-                                              profession=profession)
+    today = request_now().date()
+    rows = programme_sql.coverage_by_category(session, unit, programme, today=today, profession=profession)
+    units = programme_sql.coverage_by_unit(session, unit, programme, today=today, category=flt.category,
+                                           profession=profession)
     people = programme_sql.people_progress(session, unit, programme, profession=profession, limit=limit)
-    return scope, flt, unit, programme, profession, rows, people
+    return scope, flt, unit, programme, profession, rows, units, people
 
 
 @bp.get("/programmes")
@@ -470,9 +479,10 @@ def programmes():
 @bp.get("/programmes/<code>")
 @roles_required(*REPORT_ROLES)
 def programme(code: str):
-    scope, flt, unit, found, profession, rows, people = _programme_report(code, limit=PEOPLE_ON_PAGE + 1)
+    scope, flt, unit, found, profession, rows, units, people = _programme_report(code, limit=PEOPLE_ON_PAGE + 1)
     people = list(people)
-    return render_template("reports/programme.html", programme=found, unit=unit, flt=flt, rows=rows,
+    return render_template("reports/programme.html", programme=found, unit=unit, flt=flt, rows=rows, units=units,
+                           categories=STAFF_CATEGORIES, unit_name=unit_name,
                            people=people[:PEOPLE_ON_PAGE], more=len(people) > PEOPLE_ON_PAGE, profession=profession,
                            professions=PROFESSIONS, crumbs=breadcrumbs(scope, unit), percent=percent)
 
@@ -483,5 +493,5 @@ def programme_export(code: str, fmt: str):
     name = request.args.get("table", "categories")
     if name not in PROGRAMME_TABLES:
         abort(400, "unknown table")
-    _scope, _flt, unit, found, profession, rows, people = _programme_report(code, limit=None)
-    return send(programme_tables(unit, found, rows, people, profession)[name], fmt)
+    _scope, flt, unit, found, profession, rows, units, people = _programme_report(code, limit=None)
+    return send(programme_tables(unit, found, rows, units, people, profession, flt.category)[name], fmt)

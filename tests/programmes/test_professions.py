@@ -108,6 +108,9 @@ def test_programme_report_counts_within_scope_and_filters_by_profession(client, 
     staff_line = next(line for line in csv.splitlines() if line.startswith("Common staff"))
     # Staff of NJ's subtree: headcount 4, registered 1 (xwstaff), completed 1 -> 25%.
     assert staff_line.split(",")[1:] == ["4", "1", "1", "25.0%"], staff_line
+    units = client.get("/reports/programmes/PG-T.csv?table=units&category=staff").get_data(as_text=True)
+    # Per unit (staff only): NJ's own staff (headcount 4, nobody registered), then the child XW.
+    assert units.splitlines()[1:] == ["NJ,NJ 单位 (own staff),4,0,0,0.0%", "XW,XW 单位,0,1,1,"]
     people = client.get("/reports/programmes/PG-T.csv?table=people").get_data(as_text=True)
     assert "xwstaff" in people and "xwcorr" in people and "njprof" in people and "szstaff" not in people
     trainers = client.get("/reports/programmes/PG-T.csv?table=people&profession=trainer").get_data(as_text=True)

@@ -266,7 +266,7 @@ ROUTES = [
     Route("reports.programmes", "GET", "/reports/programmes", staff(200)),
     Route("reports.programme", "GET", "/reports/programmes/PG-RT?profession=trainer", staff(200)),
     Route("reports.programme_export", "GET", "/reports/programmes/PG-RT.csv?table=people", staff(200)),
-    Route("reports.programme_export", "GET", "/reports/programmes/PG-RT.xlsx", staff(200)),
+    Route("reports.programme_export", "GET", "/reports/programmes/PG-RT.xlsx?table=units&category=staff", staff(200)),
 ]
 
 
