@@ -116,7 +116,9 @@ def import_courses_command(paths: tuple[Path, ...], force: bool) -> None:
 
 @lms_cli.command("import-programmes")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def import_programmes_command(paths: tuple[Path, ...]) -> None:
+@click.option("--force", is_flag=True, help="Replace and publish even a programme changed on the platform "
+              "(edited, reviewed or archived) since its last import. Without it such a programme is skipped.")
+def import_programmes_command(paths: tuple[Path, ...], force: bool) -> None:
     """Import or update programme packages (a programme.toml, a folder holding
     one, or a folder of such folders like programmes/). CLI imports are trusted:
     the programme is published, and everyone who already completed its courses
@@ -140,8 +142,10 @@ def import_programmes_command(paths: tuple[Path, ...]) -> None:
         try:
             spec = load_programme(file)
             with _db().transaction() as session:
-                result = import_programme(session, spec, now=utcnow(), publish=True)
+                result = import_programme(session, spec, now=utcnow(), publish=True, force=force)
                 state = "created" if result.created else ("updated" if result.changed else "unchanged")
+                if result.kept:
+                    state = "skipped: changed on the platform since its last import (--force replaces it)"
         except ProgrammeInvalid as exc:
             failed += 1
             click.echo(f"{file}: invalid programme package, nothing imported:", err=True)

@@ -198,14 +198,22 @@ class ImportResult:
     programme: Programme
     created: bool
     changed: bool
+    kept: bool = False  # changed on the platform since its last package import: left as it is
+
+
+def _changed_on_platform(session: Session, programme: Programme) -> bool:
+    last = session.scalar(select(ProgrammeEvent.action).where(ProgrammeEvent.programme_id == programme.id)
+                          .order_by(ProgrammeEvent.id.desc()).limit(1))  # the latest written
+    return last is not None and last != "package_imported"
 
 
 def import_programme(session: Session, spec: ProgrammeSpec, *, now: datetime, user=None,
-                     publish: bool) -> ImportResult:
+                     publish: bool, force: bool = False) -> ImportResult:
     """A validated package. `publish` (trusted CLI imports): the programme is
-    published as it is, and completions are backfilled. Otherwise (the browser)
-    it becomes or replaces a draft; a programme in review, published or
-    archived is not replaced from the browser."""
+    published as it is, and completions are backfilled; a programme changed on
+    the platform since (edited, reviewed, archived) is kept as it is unless
+    `force`. Otherwise (the browser) it becomes or replaces a draft; a
+    programme in review, published or archived is not replaced from the browser."""
     programme = get_programme(session, spec.code)
     created = programme is None
     if programme is None:
@@ -219,6 +227,8 @@ def import_programme(session: Session, spec: ProgrammeSpec, *, now: datetime, us
                                  code=programme.code)
         if export_programme(programme) == dump_programme(spec) and (not publish or programme.status == "published"):
             return ImportResult(programme, False, False)
+        if publish and not force and _changed_on_platform(session, programme):
+            return ImportResult(programme, False, False, kept=True)
     _apply(session, programme, spec, now=now)
     record(session, programme, action="package_imported", now=now, user=user,
            detail="published" if publish else "draft")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.programmes.models import Programme
+from tests.builders import NOW
 from tests.programmes.helpers import courses
 
 GOOD = '''code = "PG-CLI"
@@ -25,6 +26,16 @@ def test_import_programmes(app, build, query, tmp_path, completed_events):
     assert query(lambda s: s.scalar(select(Programme.status))) == "published"
     again = runner.invoke(args=["lms", "import-programmes", str(tmp_path)])
     assert "PG-CLI: unchanged" in again.output
+    # Archived on the platform: a new import leaves it alone unless --force.
+    from lms.programmes import services
+
+    build(lambda s: services.archive_programme(s, services.get_programme(s, "PG-CLI"), user=None, now=NOW))
+    kept = runner.invoke(args=["lms", "import-programmes", str(tmp_path)])
+    assert "PG-CLI: skipped" in kept.output
+    assert query(lambda s: s.scalar(select(Programme.status))) == "archived"
+    forced = runner.invoke(args=["lms", "import-programmes", "--force", str(tmp_path)])
+    assert "PG-CLI: updated" in forced.output
+    assert query(lambda s: s.scalar(select(Programme.status))) == "published"
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "programme.toml").write_text(GOOD.replace("PG-CLI", "PG-BAD").replace("A-1", "Z-9"), "utf-8")
     refused = runner.invoke(args=["lms", "import-programmes", str(tmp_path / "bad")])
