@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from content.programme import MAX_PROGRAMME_BYTES, ProgrammeInvalid, ProgrammeSpec, load_programme_bytes
@@ -152,8 +153,9 @@ def _act(code: str, action: str):
         elif action == "approve":
             added = services.approve(session, found, user=current_user, now=now,
                                      comment=comment.data if comment else "")
-            message = _("Published. %(n)s people who had already completed its courses completed the programme.",
-                        n=added)
+            message = ngettext(
+                "Published. %(num)s person who had already completed its courses completed the programme.",
+                "Published. %(num)s people who had already completed its courses completed the programme.", added)
         elif action == "return":
             services.return_to_authors(session, found, user=current_user, now=now,
                                        comment=comment.data if comment else "")

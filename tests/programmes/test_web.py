@@ -96,7 +96,7 @@ def test_review_by_another_author_publishes_and_backfills(client, build, query, 
     assert query(lambda s: s.scalar(select(Programme.status))) == "review"
     login(client, "rev")
     published = client.post("/authoring/programmes/PG-W/approve", data={"comment": "好"}, follow_redirects=True)
-    assert "1 people who had already completed its courses completed the programme" in text(published)
+    assert "1 person who had already completed its courses completed the programme" in text(published)
     assert query(lambda s: (s.scalar(select(Programme.title)), s.scalar(select(Programme.status)))) == \
         ("改过的项目", "published")
     assert query(lambda s: s.scalar(select(func.count()).select_from(ProgrammeCompletion))) == 1
