@@ -14,6 +14,7 @@ from lms.courses.models import (
     Quiz,
 )
 from lms.db import Base
+from lms.discussion.models import DiscussionAcceptance, DiscussionAnswer, DiscussionQuestion
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
@@ -27,6 +28,7 @@ from lms.programmes.models import (
     ProgrammeProfession,
 )
 from lms.reports.models import report_learners, report_unit_months, report_unit_people
+from lms.search.models import SearchTerm
 from lms.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -50,4 +52,6 @@ __all__ = [
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
     "Programme", "ProgrammeAudience", "ProgrammeCompletion", "ProgrammeCourse", "ProgrammeEvent", "ProgrammeProfession",
+    "SearchTerm",
+    "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
 ]

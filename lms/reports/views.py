@@ -30,7 +30,8 @@ from lms.reports import programmes as programme_sql
 from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
 from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
-from lms.web import db_session, request_now
+from lms.web import db_session, request_now, request_today
+from lms.zones import local_date
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -162,7 +163,7 @@ def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> expor
         [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
          Column(_("Lessons"), INT)],
-        [[r.course.code, r.course.title, r.enrolled_at.date(), r.completed_at.date() if r.completed_at else None,
+        [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
           r.score, r.attempts, r.lessons_done, r.lessons_total] for r in rows],
         [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 
@@ -444,7 +445,7 @@ def programme_tables(unit: OrgUnit, programme, rows, units, people, profession: 
              Column(_("Programme completed"), DATE)],
             ([p.username, p.full_name, str(STAFF_CATEGORY_LABELS[p.staff_category]),
               str(PROFESSION_LABELS[p.profession]) if p.profession else "", p.unit_code, p.unit_name,
-              p.required_done, p.optional_done, p.completed_at.date() if p.completed_at else None] for p in people),
+              p.required_done, p.optional_done, local_date(p.completed_at) if p.completed_at else None] for p in people),
             context),
     }
 
@@ -458,7 +459,7 @@ def _programme_report(code: str, *, limit: int | None):
         abort(404)
     profession = profession_arg()
     session = db_session()
-    today = request_now().date()
+    today = request_today()
     rows = programme_sql.coverage_by_category(session, unit, programme, today=today, profession=profession)
     units = programme_sql.coverage_by_unit(session, unit, programme, today=today, category=flt.category,
                                            profession=profession)
