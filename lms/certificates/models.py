@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, DateTime, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
@@ -29,8 +29,8 @@ class Certificate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    # The foreign key to programmes is added with them (migration 0014).
-    programme_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Its foreign key is added by migration 0014, which creates the programmes.
+    programme_id: Mapped[int | None] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
     # Readable (SSCBC-2026-000123) and unguessable (for /verify/<code>), both unique.
     serial: Mapped[str] = mapped_column(String(32), unique=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)

@@ -29,6 +29,7 @@ from lms.learn.models import CourseCompletion
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import path_startswith, scope_for
+from lms.programmes.models import Programme, ProgrammeCompletion, ProgrammeCourse
 
 SERIAL_PREFIX = "SSCBC"
 CODE_BYTES = 18  # secrets.token_urlsafe(18): 24 characters, 144 random bits
@@ -100,6 +101,8 @@ def _insert(session: Session, values: dict, unique: list[str], now: datetime) ->
         return None
     certificate.serial = serial_number(now.year, new_id)
     session.flush()
+    events.certificate_issued(session, user_id=certificate.user_id, certificate_id=new_id,
+                              course_id=certificate.course_id, programme_id=certificate.programme_id, now=now)
     return certificate
 
 
@@ -139,10 +142,38 @@ def on_course_completed(session: Session, *, user_id: int, course_id: int) -> No
         issue_course_certificate(session, user_id=user_id, course_id=course_id, now=completed_at)
 
 
-def on_programme_completed(session: Session, *, user_id: int, programme_id: int, title: str, hours: float,
-                           validity_days: int | None, now: datetime) -> None:
-    issue_programme_certificate(session, user_id=user_id, programme_id=programme_id, title=title, hours=hours,
-                                validity_days=validity_days, now=now)
+def programme_hours(session: Session, *, user_id: int, programme_id: int) -> float:
+    """The hours of the programme's courses the person completed (required and optional)."""
+    minutes = session.scalar(
+        select(func.coalesce(func.sum(Course.estimated_minutes), 0))
+        .join(ProgrammeCourse, ProgrammeCourse.course_id == Course.id)
+        .join(CourseCompletion, (CourseCompletion.course_id == Course.id) & (CourseCompletion.user_id == user_id))
+        .where(ProgrammeCourse.programme_id == programme_id))
+    return hours_of(minutes)
+
+
+def issue_for_programme_completion(session: Session, *, user_id: int, programme_id: int,
+                                   now: datetime) -> Certificate | None:
+    """The certificate of a recorded programme completion (None: no completion, or issued already)."""
+    found = session.execute(select(ProgrammeCompletion.completed_at, Programme.title, Programme.certificate_validity_days)
+                            .join(Programme, Programme.id == ProgrammeCompletion.programme_id)
+                            .where(ProgrammeCompletion.user_id == user_id,
+                                   ProgrammeCompletion.programme_id == programme_id)).first()
+    if found is None:
+        return None
+    completed_at, title, validity = found
+    return _insert(session, {"user_id": user_id, "programme_id": programme_id, "title": title[:200],
+                             "hours": programme_hours(session, user_id=user_id, programme_id=programme_id),
+                             "completed_at": completed_at, "expires_at": _expiry(completed_at, validity)},
+                   ["user_id", "programme_id"], now)
+
+
+def on_programme_completed(session: Session, *, user_id: int, programme_id: int) -> None:
+    """Record event: the programme completion row was just inserted; issued at its moment."""
+    completed_at = session.scalar(select(ProgrammeCompletion.completed_at).where(
+        ProgrammeCompletion.user_id == user_id, ProgrammeCompletion.programme_id == programme_id))
+    if completed_at is not None:
+        issue_for_programme_completion(session, user_id=user_id, programme_id=programme_id, now=completed_at)
 
 
 events.course_completed.connect(on_course_completed)
@@ -150,13 +181,20 @@ events.programme_completed.connect(on_programme_completed)
 
 
 def issue_missing_certificates(session: Session, *, now: datetime) -> int:
-    """Backfill: a certificate for every course completion that has none (safe to run again)."""
+    """Backfill: a certificate for every course and programme completion that has none (safe to run again)."""
     missing = session.execute(
         select(CourseCompletion.user_id, CourseCompletion.course_id)
         .outerjoin(Certificate, (Certificate.user_id == CourseCompletion.user_id)
                    & (Certificate.course_id == CourseCompletion.course_id))
         .where(Certificate.id.is_(None)).order_by(CourseCompletion.id)).all()
-    return sum(issue_course_certificate(session, user_id=u, course_id=c, now=now) is not None for u, c in missing)
+    issued = sum(issue_course_certificate(session, user_id=u, course_id=c, now=now) is not None for u, c in missing)
+    programmes = session.execute(
+        select(ProgrammeCompletion.user_id, ProgrammeCompletion.programme_id)
+        .outerjoin(Certificate, (Certificate.user_id == ProgrammeCompletion.user_id)
+                   & (Certificate.programme_id == ProgrammeCompletion.programme_id))
+        .where(Certificate.id.is_(None)).order_by(ProgrammeCompletion.id)).all()
+    return issued + sum(issue_for_programme_completion(session, user_id=u, programme_id=p, now=now) is not None
+                        for u, p in programmes)
 
 
 # ---- reading ---------------------------------------------------------------------

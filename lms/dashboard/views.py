@@ -10,6 +10,7 @@ from lms.certificates import services as certificates
 from lms.classroom.services import my_sessions
 from lms.learn import services as learning
 from lms.permissions import login_required
+from lms.programmes.services import my_programmes
 from lms.surveys import services as surveys
 from lms.web import db_session, request_now, request_today
 
@@ -30,7 +31,8 @@ def my_learning():
     for_needs = surveys.suggested_courses(session, current_user)
     now = request_now()
     sessions = my_sessions(session, user_id=current_user.id, now=now)  # classroom sessions booked or waiting
+    programmes = my_programmes(session, current_user)
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions,
+                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions, programmes=programmes,
                            certificates=certificates.certificates_of(session, user_id=current_user.id),
                            certificate_status=lambda c: certificates.status_of(c, now))

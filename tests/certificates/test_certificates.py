@@ -21,6 +21,7 @@ from lms.auth.services import create_api_token
 from lms.certificates import documents, services
 from lms.certificates.models import Certificate
 from lms.courses.models import Course
+from lms.programmes.models import Programme, ProgrammeCourse
 from tests.builders import NOW
 from tests.certificates.conftest import complete, login
 
@@ -92,13 +93,25 @@ def test_a_course_or_a_programme_never_both_nor_neither(build, world):
 
 
 def test_programme_completion_issues_one_programme_certificate(build, query, world):
-    def finish(s):
-        events.programme_completed(s, user_id=world.users["learner"], programme_id=3, title="培训师培养计划", hours=24.0,
-                                   validity_days=None, now=NOW)
-    build(finish)
-    build(finish)
-    [cert] = certificates(query)
-    assert (cert.programme_id, cert.course_id, cert.title, cert.hours, cert.expires_at) == (3, None, "培训师培养计划", 24.0, None)
+    def programme(s):
+        p = Programme(code="PR-TRAINER", title="培训师培养计划", status="published", min_optional=0,
+                      certificate_validity_days=730, created_at=NOW, updated_at=NOW, published_at=NOW)
+        s.add(p)
+        s.flush()
+        s.add(ProgrammeCourse(programme_id=p.id, course_id=world.course_id, position=1, required=True))
+        return p.id
+    programme_id = build(programme)
+    build(lambda s: complete(s, world.users["learner"], world.course_id))  # completes the programme too
+    build(lambda s: events.programme_completed(s, user_id=world.users["learner"], programme_id=programme_id))  # again
+    course_cert, programme_cert = certificates(query)
+    assert course_cert.course_id == world.course_id
+    assert (programme_cert.programme_id, programme_cert.course_id, programme_cert.title, programme_cert.hours) == \
+        (programme_id, None, "培训师培养计划", 1.5)
+    assert programme_cert.expires_at == NOW + timedelta(days=730) and programme_cert.serial != course_cert.serial
+    # the backfill finds nothing missing; without the certificate it issues it again, once
+    build(lambda s: s.execute(delete(Certificate).where(Certificate.programme_id.is_not(None))))
+    assert build(lambda s: services.issue_missing_certificates(s, now=NOW)) == 1
+    assert build(lambda s: services.issue_missing_certificates(s, now=NOW)) == 0
 
 
 def test_backfill_issues_missing_certificates_once(app, build, query, world):
