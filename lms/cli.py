@@ -480,8 +480,8 @@ def send_xapi_command() -> None:
 
 @lms_cli.command("rebuild-xapi")
 def rebuild_xapi_command() -> None:
-    """Write the xAPI statements of lesson completions, graded quiz attempts and course
-    completions recorded earlier (safe to run again: an event's statement is written once)."""
+    """Write the xAPI statements of lesson completions, graded quiz attempts, course
+    completions and certificates recorded earlier (safe to run again: an event's statement is written once)."""
     from lms.xapi.services import backfill
 
     with _db().transaction() as session:
