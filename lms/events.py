@@ -62,3 +62,14 @@ org_tree_changed = Hook("org_tree_changed")
 # skill x level cell in an org unit's subtree (lms.surveys.needs answers, with
 # None when no survey asked it): unit=, today=.
 training_needs = Hook("training_needs")
+
+# Issue 15 (lms.evaluations answers both). What still keeps a learner from
+# completing a course whose version requires sessions, on-the-job tasks or a
+# manager evaluation: a list of short names ("sessions", "tasks",
+# "evaluation"), empty when nothing is missing: user_id=, course_id=.
+# lms.learn asks it only once the lessons and quiz are satisfied.
+completion_blockers = Hook("completion_blockers")
+# How many classroom sessions of a course a learner attended: user_id=, course_id=.
+# Answered by the classroom package (lms.classroom.services.attended_sessions);
+# while nobody answers, a rule requiring sessions is not met.
+sessions_attended = Hook("sessions_attended")

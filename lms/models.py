@@ -5,8 +5,10 @@ from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
 from lms.courses.models import (
     Course,
     CourseAudience,
+    CourseEvaluation,
     CourseEvent,
     CourseScheme,
+    CourseTask,
     CourseVersion,
     Lesson,
     Question,
@@ -14,6 +16,7 @@ from lms.courses.models import (
     Quiz,
 )
 from lms.db import Base
+from lms.evaluations.models import EssayGrade, EvaluationRecord, TaskSubmission
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
@@ -41,4 +44,5 @@ __all__ = [
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
+    "CourseEvaluation", "CourseTask", "EssayGrade", "EvaluationRecord", "TaskSubmission",
 ]
