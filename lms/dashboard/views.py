@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from lms.assignments.services import assignments_for_learner
+from lms.evaluations import services as evaluations
 from lms.learn import services as learning
 from lms.permissions import login_required
 from lms.surveys import services as surveys
@@ -26,5 +27,8 @@ def my_learning():
     # Training-needs surveys the learner is asked now, and courses for the needs they rated essential.
     asked = surveys.surveys_for_learner(session, current_user, request_now().date())
     for_needs = surveys.suggested_courses(session, current_user)
+    # Managers and trainers: what waits for them (issue 15).
+    waiting = (evaluations.queue_counts(session, evaluations.staff_scope(session, current_user), now=request_now())
+               if current_user.role_names & set(evaluations.STAFF_ROLES) else None)
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned, asked=asked, for_needs=for_needs)
+                           assigned=assigned, asked=asked, for_needs=for_needs, waiting=waiting)
