@@ -166,8 +166,10 @@ def check_attachment(data: bytes, filename: str) -> tuple[str, str]:
 
 
 def attachment_folder_of(config: dict, instance_path: str) -> str:
-    """TASK_FILES_FOLDER from the configuration (tests), else instance/task_files (never served as media)."""
-    return str(config.get("TASK_FILES_FOLDER") or os.path.join(instance_path, "task_files"))
+    """TASK_FILES_FOLDER from the configuration, else task_files/ in the media folder
+    (MEDIA_FOLDER, or instance/media): /media/<name> never serves a subfolder."""
+    media = config.get("MEDIA_FOLDER") or os.path.join(instance_path, "media")
+    return str(config.get("TASK_FILES_FOLDER") or os.path.join(media, "task_files"))
 
 
 def attachment_path(folder: str | Path, name: str | None) -> Path | None:

@@ -85,7 +85,7 @@ def submit(code: str, slug: str):
     return redirect(url_for("evaluations.tasks", code=code))
 
 
-@bp.route("/task-reports/<id:submission_id>/attachment")
+@bp.route("/task-reports/<int:submission_id>/attachment")
 @login_required
 def attachment(submission_id: int):
     session = db_session()
@@ -117,7 +117,7 @@ def queue():
                            cutoff=now - services.OVERDUE_AFTER)
 
 
-@bp.route("/queue/tasks/<id:submission_id>", methods=["GET", "POST"])
+@bp.route("/queue/tasks/<int:submission_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def mark(submission_id: int):
     session = db_session()
@@ -156,7 +156,7 @@ def mark(submission_id: int):
                            history=history, form=form)
 
 
-@bp.route("/queue/evaluations/<id:course_id>/<id:user_id>", methods=["GET", "POST"])
+@bp.route("/queue/evaluations/<int:course_id>/<int:user_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def evaluate(course_id: int, user_id: int):
     session = db_session()
@@ -188,7 +188,7 @@ def evaluate(course_id: int, user_id: int):
                            history=history, form=form)
 
 
-@bp.route("/queue/essays/<id:answer_id>", methods=["GET", "POST"])
+@bp.route("/queue/essays/<int:answer_id>", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def grade(answer_id: int):
     session = db_session()
