@@ -3,7 +3,7 @@ that lms.learn leaves to this layer, and the queues of managers and trainers.
 
 A manager acts within their unit's subtree (lms.orgs.scope); a trainer
 within the subtree of the unit they are attached to. A learner outside the
-scope is answered as if they did not exist (NotFound -> 404).
+scope is answered as if they did not exist (services.NotFound -> 404).
 
 Completion: lms.learn asks events.completion_blockers once the lessons and
 the quiz are satisfied; `blockers` answers from this package's tables and,
@@ -23,7 +23,6 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
-from werkzeug.exceptions import NotFound
 
 from lms import events
 from lms.assignments.services import queue_messages
@@ -47,6 +46,10 @@ ATTACHMENT_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif",
                     "pdf": "application/pdf"}
 # Active content a PDF reader could run: refused.
 _PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|RichMedia|OpenAction|AA)\b")
+
+
+class NotFound(LookupError):
+    """Nothing there, or not in the reader's scope: the pages answer 404 either way."""
 
 
 class EvaluationError(Exception):

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import NotFound
 
 from lms.auth.models import User
 from lms.courses.models import Course, CourseTask
@@ -75,7 +74,7 @@ def submit(code: str, slug: str):
         row = services.submit_task(session, user_id=current_user.id, course_id=course.id, slug=slug[:80],
                                    report=form.report.data, attachment=attachment, folder=_folder(),
                                    now=request_now())
-    except learn.NotEnrolled:
+    except (learn.NotEnrolled, services.NotFound):
         abort(404)
     except (services.EvaluationError, MediaRefused) as exc:
         _refused(exc)
@@ -99,7 +98,6 @@ def attachment(submission_id: int):
                          download_name=row.attachment_original or path.name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
@@ -123,7 +121,7 @@ def mark(submission_id: int):
     session = db_session()
     try:
         row = services.submission_in_scope(session, _scope(), submission_id)
-    except NotFound:
+    except services.NotFound:
         abort(404)
     course = must_get(session, Course, row.course_id)
     learner = must_get(session, User, row.user_id)
@@ -132,15 +130,16 @@ def mark(submission_id: int):
     form = MarkForm()
     if form.validate_on_submit():
         done = form.result.data == "done"
+        comment = (form.comment.data or "").strip()
         with force_locale(learner.language):
             verdict = _("done") if done else _("to redo")
             message = {"recipient": learner.email,
                        "subject": _("Your report on %(task)s: %(verdict)s", task=task_title, verdict=verdict)[:300],
                        "body": _("Your report on the task %(task)s of the course %(course)s was marked %(verdict)s.",
                                  task=task_title, course=course.title, verdict=verdict)
-                       + ("\n\n" + form.comment.data.strip() if form.comment.data.strip() else "")}
+                       + ("\n\n" + comment if comment else "")}
         try:
-            completed = services.mark_submission(session, row=row, done=done, comment=form.comment.data,
+            completed = services.mark_submission(session, row=row, done=done, comment=comment,
                                                  marker_id=current_user.id, now=request_now(),
                                                  message=message if learner.email else None)
         except services.EvaluationError as exc:
@@ -162,7 +161,7 @@ def evaluate(course_id: int, user_id: int):
     session = db_session()
     try:
         learner = services.require_learner(session, _scope(), user_id)
-    except NotFound:
+    except services.NotFound:
         abort(404)
     course = session.get(Course, course_id)
     evaluation = services.evaluation_of(session, user_id=user_id, course_id=course_id) if course else None
@@ -194,7 +193,7 @@ def grade(answer_id: int):
     session = db_session()
     try:
         item = services.essay_in_scope(session, _scope(), answer_id)
-    except NotFound:
+    except services.NotFound:
         abort(404)
     form = EssayGradeForm()
     if form.validate_on_submit():

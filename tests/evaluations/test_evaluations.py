@@ -25,7 +25,8 @@ from tests.authoring.images import png
 from tests.builders import NOW
 from tests.evaluations.conftest import ESSAY_QUIZ, activity_files, do_lessons, make_activity_course
 from tests.reports.test_counters import raw_figures, report_figures
-from tests.web.helpers import login, text as page_text
+from tests.web.helpers import login
+from tests.web.helpers import text as page_text
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 

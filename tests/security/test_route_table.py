@@ -57,6 +57,12 @@ def staff(ok, admin=None):
             "trainer": 403, "admin": ok if admin is None else admin}
 
 
+def queue_staff(ok):
+    """The queue: managers, trainers (of the learner's unit) and administrators."""
+    return {"anonymous": 302, "learner": 403, "other_learner": 403, "author": 403, "manager": ok, "trainer": ok,
+            "admin": ok}
+
+
 def authoring(ok):
     """Authors and administrators only: the anonymous log in, other roles get 403."""
     return {"anonymous": 302, "learner": 403, "other_learner": 403, "manager": 403, "trainer": 403, "author": ok,
@@ -244,6 +250,20 @@ ROUTES = [
     Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
     Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
     Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
+    # on-the-job tasks, evaluations, essays and the queue (issue 15): the learner is enrolled in T-EV, has a
+    # report {submission} (with an image) waiting and an essay answer {essay} awaiting grading
+    Route("evaluations.tasks", "GET", "/courses/T-EV/tasks", page(200, others=404)),
+    Route("evaluations.submit", "POST", "/courses/T-EV/tasks/visit", page(302, others=404), data={"report": "报告"}),
+    Route("evaluations.attachment", "GET", "/task-reports/{submission}/attachment",
+          page(200, others=404) | {"manager": 200, "trainer": 200, "admin": 200}),
+    Route("evaluations.queue", "GET", "/queue", queue_staff(200)),
+    Route("evaluations.mark", "GET", "/queue/tasks/{submission}", queue_staff(200)),
+    Route("evaluations.mark", "POST", "/queue/tasks/{submission}", queue_staff(302), data={"result": "done"}),
+    Route("evaluations.evaluate", "GET", "/queue/evaluations/{evaluation_course}/{learner}", queue_staff(200)),
+    Route("evaluations.evaluate", "POST", "/queue/evaluations/{evaluation_course}/{learner}", queue_staff(302),
+          data={"result": "not_yet"}),
+    Route("evaluations.grade", "GET", "/queue/essays/{essay}", queue_staff(200)),
+    Route("evaluations.grade", "POST", "/queue/essays/{essay}", queue_staff(302), data={"points": "0"}),
 ]
 
 
@@ -309,13 +329,33 @@ def _build_world(app, db, now):
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
     survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
+    activities = _activities_world(app, db, learner, now)
     real_now = utcnow()  # login sessions age by the server clock
     sessions = {role: start_login_session(db, user=user, now=real_now) for role, user in users.items()}
     tokens = {role: create_api_token(db, user=user, now=real_now) for role, user in users.items()}
     db.commit()
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
-            "survey": survey.id, "topic": survey.topics[0].id}
+            "survey": survey.id, "topic": survey.topics[0].id, **activities}
+
+
+def _activities_world(app, db, learner, now) -> dict:
+    """Course T-EV (issue 15): a task, an evaluation and an essay question; the
+    learner's report waits for its mark and their essay for its grade."""
+    from lms.evaluations import services as evaluations
+    from lms.learn.models import AttemptAnswer
+    from tests.evaluations.conftest import ESSAY_QUIZ, make_activity_course
+
+    course = make_activity_course(db, "T-EV", tasks=True, evaluation=True, quiz_toml=ESSAY_QUIZ)
+    learning.enrol(db, user_id=learner.id, course=course, now=now)
+    report = evaluations.submit_task(db, user_id=learner.id, course_id=course.id, slug="visit", report="报告",
+                                     attachment=(png(), "photo.png"), now=now,
+                                     folder=evaluations.attachment_folder_of(app.config, app.instance_path))
+    attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
+    essay = next(e for e in attempt.layout if not e["o"])
+    learning.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id, raw_answers={essay["t"]: "流程"}, now=now)
+    answer = db.scalar(select(AttemptAnswer.id).where(AttemptAnswer.state == "awaiting_grading"))
+    return {"evaluation_course": course.id, "submission": report.id, "essay": answer}
 
 
 _WRITE = re.compile(r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
