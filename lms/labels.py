@@ -82,3 +82,9 @@ TERMS_LABELS = {
     "supports": _l("Supports"),
     "final_evaluation": _l("Final evaluation"),
 }
+# The mode of training of a course (lms.courses.models.DELIVERY_MODES).
+DELIVERY_MODE_LABELS = {
+    "online": _l("Online"),
+    "classroom": _l("Classroom"),
+    "blended": _l("Blended"),
+}

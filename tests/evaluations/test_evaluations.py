@@ -386,3 +386,20 @@ def test_weekly_queue_reminder_once_per_manager_and_week(app, build, query, worl
     assert run(NOW + timedelta(days=15)) == 1
     keys = query(lambda s: s.execute(text("SELECT dedupe_key FROM outbox WHERE kind = 'queue_reminder'")).scalars().all())
     assert sorted(keys) == [services.reminder_key(world.manager, NOW + timedelta(days=d)) for d in (8, 15)]
+
+
+def test_course_report_filters_and_shows_the_mode_of_training(client, build, world):
+    build(lambda s: [make_activity_course(s, "R-1"), make_activity_course(s, "R-2", tasks=True),
+                     make_activity_course(s, "R-3", quiz=False, completion="lessons = false\nsessions = 1")])
+    login(client, "manager")
+    everything = page_text(client.get("/reports/courses"))
+    assert all(f'data-course="R-{n}"' in everything for n in (1, 2, 3))
+    shown = {mode: re.findall(r'data-course="(R-\d)"', page_text(client.get(f"/reports/courses?mode={mode}")))
+             for mode in ("online", "classroom", "blended")}
+    assert shown == {"online": ["R-1"], "classroom": ["R-3"], "blended": ["R-2"]}
+    assert client.get("/reports/courses?mode=elsewhere").status_code == 400
+    export = client.get("/reports/courses.csv?mode=blended").get_data(as_text=True).splitlines()
+    header = export[[i for i, line in enumerate(export) if "R-2" in line][0] - 1]
+    assert "Mode of training" in header or "培训方式" in header
+    assert [line for line in export if line.startswith("R-")] == [
+        line for line in export if line.startswith("R-2") and ("Blended" in line or "混合" in line)]
