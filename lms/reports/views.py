@@ -135,10 +135,10 @@ def course_values(f: services.CourseFigures) -> list:
 def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         f"courses-{unit.code}", _("Completion per course"),
-        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), _("Mode of training"), *course_labels()],
+        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(), _("Mode of training")],
         [[r.course.code, r.course.title, str(SKILL_TYPE_LABELS[r.course.skill_type]),
-          str(TARGET_LEVEL_LABELS[r.course.target_level]), str(DELIVERY_MODE_LABELS[r.course.delivery_mode]),
-          *course_values(r.figures)] for r in rows],
+          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures),
+          str(DELIVERY_MODE_LABELS[r.course.delivery_mode])] for r in rows],
         [unit_label(unit), as_of_label(as_of)])
 
 
