@@ -264,6 +264,19 @@ ROUTES = [
           data={"result": "not_yet"}),
     Route("evaluations.grade", "GET", "/queue/essays/{essay}", queue_staff(200)),
     Route("evaluations.grade", "POST", "/queue/essays/{essay}", queue_staff(302), data={"points": "0"}),
+    Route("authoring.activities", "GET", "/authoring/courses/T-101/activities", authoring(200)),
+    Route("authoring.activities", "POST", "/authoring/courses/T-101/activities", authoring(302),
+          data={"lessons": "y", "sessions": "1", "tasks": "y"}),
+    Route("authoring.new_task", "GET", "/authoring/courses/T-101/tasks/new", authoring(200)),
+    Route("authoring.new_task", "POST", "/authoring/courses/T-101/tasks/new", authoring(302),
+          data={"title": "走访", "slug": "visit", "instructions": "走访一家参保单位。"}),
+    Route("authoring.task", "GET", "/authoring/courses/T-EV/tasks/visit", authoring(200)),
+    Route("authoring.task", "POST", "/authoring/courses/T-EV/tasks/visit", authoring(302),
+          data={"title": "走访", "instructions": "走访两家参保单位。"}),
+    Route("authoring.delete_task", "POST", "/authoring/courses/T-EV/tasks/visit/delete", authoring(302)),
+    Route("authoring.evaluation", "POST", "/authoring/courses/T-101/evaluation", authoring(302),
+          data={"title": "考核", "instructions": "现场考核。", "max_score": "10"}),
+    Route("authoring.delete_evaluation", "POST", "/authoring/courses/T-EV/evaluation/delete", authoring(302)),
 ]
 
 
