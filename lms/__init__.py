@@ -102,6 +102,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     for blueprint in (people_bp, registration_bp, assignments_bp, orgs_bp, auth_bp, catalog_bp, learn_bp, dashboard_bp,
                       health_bp, authoring_bp, media_bp, api_bp, reports_bp, reports_api_bp, surveys_bp, surveys_api_bp):
         app.register_blueprint(blueprint)
+    from lms.discussion.views import bp as discussion_bp  # course questions and answers (issue 15)
+
+    app.register_blueprint(discussion_bp)
+    from lms.classroom.views import bp as classroom_bp  # also answers events.course_page_sections
+
+    app.register_blueprint(classroom_bp)
     from lms.evaluations.views import bp as evaluations_bp  # answers events.completion_blockers (issue 15)
 
     app.register_blueprint(evaluations_bp)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from content import PackageInvalid, load_package
 from lms.web import utcnow
+from lms.zones import local_date
 
 # Commands that work on a database that is not (yet) at the latest revision.
 _WITHOUT_SCHEMA = frozenset({"migrate", "restore"})
@@ -42,10 +43,24 @@ def _db():
 @lms_cli.command("migrate")
 def migrate_command() -> None:
     """Upgrade the database schema to the latest revision."""
+    from lms.courses.services import rebuild_search_index, search_index_missing
     from lms.migrate import upgrade
 
     upgrade(str(current_app.config["DATABASE_URL"]))
     click.echo("database is at the latest revision")
+    with _db().transaction() as session:
+        if search_index_missing(session):  # courses published before the index existed
+            click.echo(f"search index built: {rebuild_search_index(session)} course(s)")
+
+
+@lms_cli.command("rebuild-search-index")
+def rebuild_search_index_command() -> None:
+    """Index the live version of every published course again for the catalogue search."""
+    from lms.courses.services import rebuild_search_index
+
+    with _db().transaction() as session:
+        n = rebuild_search_index(session)
+    click.echo(f"search index rebuilt: {n} course(s)")
 
 
 @lms_cli.command("import-courses")
@@ -159,14 +174,17 @@ def export_course_command(code: str, number: int | None, output: Path | None) ->
 def create_demo_command() -> None:
     """Create the demo org units and accounts, and the open demo training-needs
     survey with its answers (safe to run again)."""
+    from lms.classroom.demo import create_demo_session
     from lms.demo import create_demo
     from lms.surveys.demo import create_demo_survey
 
     with _db().transaction() as session:
         created = create_demo(session, now=utcnow())
         survey = create_demo_survey(session, now=utcnow())
+        classroom = create_demo_session(session, now=utcnow())
     click.echo(f"demo accounts ready ({created} new)")
     click.echo("demo training-needs survey " + ("created" if survey is not None else "already there"))
+    click.echo("demo classroom session " + ("created" if classroom is not None else "already there (or no course SS-PEN-101)"))
 
 
 @lms_cli.command("create-user")
@@ -311,6 +329,14 @@ def render_reminder(reminder) -> dict:
             "assignment_id": reminder.assignment_id, "user_id": reminder.user_id}
 
 
+def _queue_session_reminders(session, now) -> int:
+    """Reminders of classroom sessions starting within a day, once per person and session."""
+    from lms.classroom.mail import render_notice
+    from lms.classroom.services import due_session_reminders, queue_notices
+
+    return queue_notices(session, due_session_reminders(session, now=now), render=render_notice, now=now)
+
+
 def queue_waiting_reminders(session, now) -> int:
     """One queue_reminder a week to each manager or trainer with items waiting over 7 days (issue 15)."""
     from flask_babel import force_locale
@@ -340,8 +366,9 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     now = now or utcnow()
     db = _db()
     with db.transaction() as session:
-        due = services.due_reminders(session, today=now.date(), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
+        due = services.due_reminders(session, today=local_date(now), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
+        queued += _queue_session_reminders(session, now)
         queued += queue_waiting_reminders(session, now)
     sent = failed = 0
     settings = smtp_settings()
@@ -366,7 +393,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
 
 @lms_cli.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue due-soon and overdue reminders and send the outbox over SMTP.
+    """Queue due-soon and overdue reminders (and those of classroom sessions) and send the outbox over SMTP.
     Safe to run from cron every few minutes: a reminder is queued once and
     overlapping runs never send the same message twice; failures are retried
     by later runs."""

@@ -63,6 +63,10 @@ org_tree_changed = Hook("org_tree_changed")
 # None when no survey asked it): unit=, today=.
 training_needs = Hook("training_needs")
 
+# Sections that features above the catalogue add to the course page (classroom
+# sessions, ...): course=, user_id= (None when anonymous), now=. Each subscriber
+# returns (template name, context dict) or None.
+course_page_sections = Hook("course_page_sections")
 # Issue 15 (lms.evaluations answers both). What still keeps a learner from
 # completing a course whose version requires sessions, on-the-job tasks or a
 # manager evaluation: a list of short names ("sessions", "tasks",
@@ -70,6 +74,6 @@ training_needs = Hook("training_needs")
 # lms.learn asks it only once the lessons and quiz are satisfied.
 completion_blockers = Hook("completion_blockers")
 # How many classroom sessions of a course a learner attended: user_id=, course_id=.
-# Answered by the classroom package (lms.classroom.services.attended_sessions);
-# while nobody answers, a rule requiring sessions is not met.
+# lms.evaluations connects lms.classroom.services.attended_sessions to it; while
+# nobody answers, a rule requiring sessions is not met.
 sessions_attended = Hook("sessions_attended")

@@ -2,6 +2,7 @@
 from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMember, OutboxMessage
 from lms.audit.models import AuditEvent
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
+from lms.classroom.models import ClassroomSession, SessionAttendance, SessionSignup
 from lms.courses.models import (
     Course,
     CourseAudience,
@@ -16,12 +17,14 @@ from lms.courses.models import (
     Quiz,
 )
 from lms.db import Base
+from lms.discussion.models import DiscussionAcceptance, DiscussionAnswer, DiscussionQuestion
 from lms.evaluations.models import EssayGrade, EvaluationRecord, TaskSubmission
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
 from lms.people.models import SiteSetting
 from lms.reports.models import report_learners, report_unit_months, report_unit_people
+from lms.search.models import SearchTerm
 from lms.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -44,5 +47,8 @@ __all__ = [
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
+    "SearchTerm",
+    "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
+    "ClassroomSession", "SessionAttendance", "SessionSignup",
     "CourseEvaluation", "CourseTask", "EssayGrade", "EvaluationRecord", "TaskSubmission",
 ]

@@ -3,14 +3,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from lms import events
 from lms.catalog.forms import CatalogFilterForm
 from lms.courses import services
 from lms.learn import services as learning
 from lms.learn.forms import EnrolForm
 from lms.permissions import public
-from lms.web import db_session
+from lms.web import db_session, request_now
 
 bp = Blueprint("catalog", __name__)
+SEARCH_RESULTS = 50
 
 
 @bp.route("/")
@@ -25,9 +27,12 @@ def index():
     ) if filtered else services.CatalogFilter()
     session = db_session()
     counts = services.matrix_counts(session)
-    courses = services.find_courses(session, flt)
+    # A keyword search shows the best matches first, the first SEARCH_RESULTS of them.
+    limit = SEARCH_RESULTS if flt.keyword else None
+    courses = services.find_courses(session, flt, limit=limit)
+    found = services.count_courses(session, flt) if limit is not None and len(courses) == limit else len(courses)
     return render_template("catalog/index.html", form=form, counts=counts, courses=courses, filtered=filtered,
-                           errors=not form.validate())
+                           found=found, errors=not form.validate())
 
 
 @bp.route("/courses/<code>")
@@ -49,5 +54,10 @@ def course(code: str):
     # Learners see the version they follow; everyone else the live one.
     version = learning.learning_version(session, user_id=current_user.id if current_user.is_authenticated else None,
                                         course=course)
+    # What the features above the catalogue add (classroom sessions, ...).
+    sections = [s for s in events.course_page_sections(
+        session, course=course, user_id=current_user.id if current_user.is_authenticated else None,
+        now=request_now()) if s]
     return render_template("catalog/course.html", course=course, version=version, enrolment=enrolment,
-                           progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm())
+                           progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm(),
+                           sections=sections)

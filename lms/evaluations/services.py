@@ -7,8 +7,9 @@ scope is answered as if they did not exist (services.NotFound -> 404).
 
 Completion: lms.learn asks events.completion_blockers once the lessons and
 the quiz are satisfied; `blockers` answers from this package's tables and,
-for sessions, from events.sessions_attended (the classroom package answers
-it; while nobody does, a rule requiring sessions is never met)."""
+for sessions, from events.sessions_attended, which this module connects to
+lms.classroom.services.attended_sessions (sessions marked present; while
+nobody answers, a rule requiring sessions is never met)."""
 from __future__ import annotations
 
 import os
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session, aliased
 from lms import events
 from lms.assignments.services import queue_messages
 from lms.auth.models import User, UserRole
+from lms.classroom.services import attended_sessions
 from lms.courses.models import Course, CourseEvaluation, CourseTask, CourseVersion, Lesson, Question, Quiz
 from lms.evaluations.models import EssayGrade, EvaluationRecord, TaskSubmission
 from lms.learn import services as learn
@@ -143,6 +145,8 @@ def blockers(session: Session, *, user_id: int, course_id: int) -> list[str]:
 
 
 events.completion_blockers.connect(blockers)
+# The classroom package (below this one) counts attendance; it answers through the hook.
+events.sessions_attended.connect(attended_sessions)
 
 
 # ---- attachments -----------------------------------------------------------------

@@ -52,8 +52,11 @@ def test_author_edits_tasks_evaluation_and_rules_and_the_package_round_trips(cli
     again = load_package_zip(exported)
     assert again.tasks == spec.tasks and again.evaluation == spec.evaluation and again.completion == spec.completion
 
-    client.post("/authoring/courses/A-1/tasks/visit/delete")
-    client.post("/authoring/courses/A-1/evaluation/delete")
+    asked = page_text(client.post("/authoring/courses/A-1/tasks/visit/delete"))
+    assert "Remove this task from the draft?" in asked or "删除" in asked
+    assert [t.slug for t in draft(query)[1].tasks] == ["visit"]  # asked first: nothing removed yet
+    client.post("/authoring/courses/A-1/tasks/visit/delete", data={"confirm": "yes"})
+    client.post("/authoring/courses/A-1/evaluation/delete", data={"confirm": "yes"})
     _version, spec = draft(query)
     assert spec.tasks == () and spec.evaluation is None
     trail = query(lambda s: s.scalars(select(CourseEvent.detail).where(CourseEvent.action == "activities_edited")

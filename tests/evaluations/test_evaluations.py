@@ -126,28 +126,48 @@ def test_quiz_left_out_completes_at_the_lessons(build, query, world):
     assert do_lessons(build, world.learner, course_id)
 
 
-def test_sessions_rule_waits_for_the_classroom_hook(build, query, world):
+def test_sessions_rule_completes_when_the_trainer_marks_attendance(build, query, world):
+    from lms.classroom.services import SessionFields, create_session, mark_attendance, sign_up
+    from lms.orgs.scope import Scope
+
     course_id = build(lambda s: make_activity_course(s, "E-6", quiz=False, completion="sessions = 1").id)
     build(lambda s: learning.enrol(s, user_id=world.learner, course=s.get(Course, course_id), now=NOW))
-    # Nobody answers events.sessions_attended yet: the rule is not met.
-    assert not do_lessons(build, world.learner, course_id)
+    assert not do_lessons(build, world.learner, course_id)  # no session attended yet
     assert query(lambda s: services.blockers(s, user_id=world.learner, course_id=course_id)) == ["sessions"]
-    attended = {"n": 0}
 
-    def classroom(session, *, user_id, course_id):
-        return attended["n"]
+    def book(s):
+        cs = create_session(s, SessionFields(
+            course_id=course_id, title="面授", instructions="", starts_at=NOW + timedelta(days=1),
+            ends_at=NOW + timedelta(days=1, hours=3), place="201室", org_unit_id=world.unit,
+            trainer_id=world.trainer, capacity=5), scope=Scope(everything=True), user_id=None, now=NOW)
+        sign_up(s, cs, user_id=world.learner, by_id=world.learner, now=NOW)
+        return cs.id
 
-    events.sessions_attended.connect(classroom)
-    try:
-        assert not build(lambda s: learning.complete_course_if_done(s, user_id=world.learner, course_id=course_id,
-                                                                    now=NOW))
-        attended["n"] = 1  # the classroom package records attendance, then asks learn to complete
-        assert build(lambda s: learning.complete_course_if_done(s, user_id=world.learner, course_id=course_id,
-                                                                now=NOW))
-    finally:
-        events.sessions_attended._subscribers.remove(classroom)
-    assert completed(query, world.learner, course_id)
+    session_id = build(book)
+    from lms.classroom.models import ClassroomSession
+
+    later = NOW + timedelta(days=1, hours=4)
+    absent = build(lambda s: mark_attendance(s, s.get(ClassroomSession, session_id), {world.learner: "absent"},
+                                             by_id=world.trainer, now=later))
+    assert absent.completed == 0 and not completed(query, world.learner, course_id)
+    present = build(lambda s: mark_attendance(s, s.get(ClassroomSession, session_id), {world.learner: "present"},
+                                              by_id=world.trainer, now=later))
+    assert present.completed == 1 and completed(query, world.learner, course_id)
+    assert query(lambda s: s.scalar(select(CourseCompletion.completed_at))) == later
     assert query(lambda s: s.get(Course, course_id).delivery_mode) == "blended"
+
+
+def test_sessions_rule_not_met_while_nobody_counts_attendance(build, query, world):
+    course_id = build(lambda s: make_activity_course(s, "E-7", quiz=False, completion="sessions = 1").id)
+    build(lambda s: learning.enrol(s, user_id=world.learner, course=s.get(Course, course_id), now=NOW))
+    saved = list(events.sessions_attended._subscribers)
+    events.sessions_attended._subscribers.clear()
+    try:
+        assert not do_lessons(build, world.learner, course_id)
+        assert query(lambda s: services.sessions_attended(s, user_id=world.learner, course_id=course_id)) is None
+    finally:
+        events.sessions_attended._subscribers[:] = saved
+    assert not completed(query, world.learner, course_id)
 
 
 def test_delivery_modes(build, query, world):
