@@ -411,12 +411,16 @@ def as_of_moment(period: Period, now: datetime) -> datetime:
     return min(period.end_moment, now)
 
 
-def course_report(session: Session, unit: OrgUnit, period: Period, *, now: datetime) -> list[CourseRow]:
-    """Every course with enrolments in the subtree, and every published course."""
+def course_report(session: Session, unit: OrgUnit, period: Period, *, now: datetime,
+                  mode: str | None = None) -> list[CourseRow]:
+    """Every course with enrolments in the subtree, and every published course;
+    `mode`: only the courses of that mode of training (Course.delivery_mode)."""
     figures = _course_figures(session, unit.path, as_of_moment(period, now), course_id=None, by_child=False)
     ids = {k[0] for k in figures}
-    courses = session.scalars(select(Course).where(or_(Course.id.in_(ids), Course.status == "published"))
-                              .order_by(Course.skill_type, Course.target_level, Course.code))
+    wanted = select(Course).where(or_(Course.id.in_(ids), Course.status == "published"))
+    if mode is not None:
+        wanted = wanted.where(Course.delivery_mode == mode)
+    courses = session.scalars(wanted.order_by(Course.skill_type, Course.target_level, Course.code))
     return [CourseRow(c, figures.get((c.id,), CourseFigures())) for c in courses]
 
 

@@ -19,7 +19,7 @@ from werkzeug.wsgi import wrap_file
 from lms.courses.models import Course
 from lms.courses.services import get_course
 from lms.enums import PROFESSIONS, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
-from lms.labels import PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
+from lms.labels import DELIVERY_MODE_LABELS, PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
 from lms.params import int_arg
@@ -138,9 +138,10 @@ def course_values(f: services.CourseFigures) -> list:
 def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         f"courses-{unit.code}", _("Completion per course"),
-        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels()],
+        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(), _("Mode of training")],
         [[r.course.code, r.course.title, str(SKILL_TYPE_LABELS[r.course.skill_type]),
-          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures)] for r in rows],
+          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures),
+          str(DELIVERY_MODE_LABELS[r.course.delivery_mode])] for r in rows],
         [unit_label(unit), as_of_label(as_of)])
 
 
@@ -309,7 +310,7 @@ def _courses():
     scope = report_scope()
     flt = filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
-    rows = services.course_report(db_session(), unit, flt.period, now=request_now())
+    rows = services.course_report(db_session(), unit, flt.period, now=request_now(), mode=flt.mode)
     return scope, flt, unit, rows
 
 
