@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from lms.catalog.delivery import version_delivery
 from lms.catalog.forms import CatalogFilterForm
 from lms.courses import services
 from lms.learn import services as learning
@@ -50,4 +51,5 @@ def course(code: str):
     version = learning.learning_version(session, user_id=current_user.id if current_user.is_authenticated else None,
                                         course=course)
     return render_template("catalog/course.html", course=course, version=version, enrolment=enrolment,
-                           progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm())
+                           progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm(),
+                           delivery=version_delivery(version) if version is not None else None)
