@@ -208,7 +208,8 @@ def _write(session: Session, rows: list[RecordRow], users: dict[str, User], cour
             done = existing[(user_id, course_id)]
             result.already.append(Already(r.username, r.course_code, done.completed_at, done.source))
             continue
-        assert r.completed_on is not None  # checked before
+        if r.completed_on is None:  # refused by the checks before: never reached
+            raise ImportInvalid([RowError(r.line, N_("%(column)s is required"), {"column": "completed_on"})])
         completed_at = datetime.combine(r.completed_on, datetime.min.time())
         learning.enrol(session, user_id=user_id, course=courses[r.course_code], now=completed_at, source="recorded")
         recorded = insert_ignoring_duplicates(

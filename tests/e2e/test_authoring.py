@@ -54,6 +54,7 @@ def test_author_writes_reviewer_publishes_learner_reads(app, db, live_server, pa
     page.goto(live_server + "/authoring/courses/TR-DESK-101")
     screenshot(page, "authoring-course")
     page.click("form[action$='/submit'] button")
+    page.locator(".status-review").first.wait_for()  # the page after the submission (slow under load)
     assert page.locator(".status-review").count() >= 1
     _logout(page)
 
