@@ -14,11 +14,13 @@ from lms.courses.models import (
     Quiz,
 )
 from lms.db import Base
+from lms.discussion.models import DiscussionAcceptance, DiscussionAnswer, DiscussionQuestion
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
 from lms.people.models import SiteSetting
 from lms.reports.models import report_learners, report_unit_months, report_unit_people
+from lms.search.models import SearchTerm
 from lms.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -41,4 +43,6 @@ __all__ = [
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
+    "SearchTerm",
+    "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
 ]

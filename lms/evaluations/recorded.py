@@ -3,7 +3,7 @@ administrator records that people completed a course held outside the
 platform (a date, a place and the evidence), one by one or from a CSV file.
 
 A recorded completion is an ordinary CourseCompletion (source 'recorded',
-completed_at = the given date) inserted the way the learner's own completion
+completed_at = the start of the given day in the site's zone) inserted the way the learner's own completion
 is, and followed by `events.course_completed` in the same transaction, so the
 report counters count it in the month it happened. The person is enrolled
 (source 'recorded', enrolled on that date) if they were not, so the course
@@ -33,6 +33,7 @@ from lms.learn.models import CourseCompletion
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope, scope_for
+from lms.zones import start_of_local_day
 
 RECORDED_COLUMNS = ("username", "course_code", "completed_on", "place", "evidence")
 EARLIEST = date(2000, 1, 1)
@@ -210,7 +211,7 @@ def _write(session: Session, rows: list[RecordRow], users: dict[str, User], cour
             continue
         if r.completed_on is None:  # refused by the checks before: never reached
             raise ImportInvalid([RowError(r.line, N_("%(column)s is required"), {"column": "completed_on"})])
-        completed_at = datetime.combine(r.completed_on, datetime.min.time())
+        completed_at = start_of_local_day(r.completed_on)  # the day in the site's zone: its month counts it
         learning.enrol(session, user_id=user_id, course=courses[r.course_code], now=completed_at, source="recorded")
         recorded = insert_ignoring_duplicates(
             session, CourseCompletion,
@@ -286,9 +287,9 @@ def recorded_page(session: Session, scope: Scope, *, course_id: int | None = Non
         stmt = stmt.where(any_contains(q.strip(), User.username, User.full_name, CourseCompletion.recorded_place,
                                        CourseCompletion.recorded_evidence))
     if since is not None:
-        stmt = stmt.where(CourseCompletion.completed_at >= datetime.combine(since, datetime.min.time()))
+        stmt = stmt.where(CourseCompletion.completed_at >= start_of_local_day(since))
     if until is not None:
-        stmt = stmt.where(CourseCompletion.completed_at < datetime.combine(until + timedelta(days=1), datetime.min.time()))
+        stmt = stmt.where(CourseCompletion.completed_at < start_of_local_day(until + timedelta(days=1)))
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     rows = session.execute(stmt.order_by(CourseCompletion.completed_at.desc(), CourseCompletion.id.desc())
                            .offset((page - 1) * per_page).limit(per_page))

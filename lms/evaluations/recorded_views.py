@@ -3,11 +3,10 @@ scope, filtered, paged), the form (one course, several people) and the CSV
 upload. Managers, trainers (their unit's subtree) and administrators."""
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 
 from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from lms.csv_upload import CSV_BODY_BYTES, import_errors
@@ -17,16 +16,11 @@ from lms.evaluations.recorded_forms import RecordForm
 from lms.forms import ImportForm
 from lms.params import int_arg
 from lms.permissions import roles_required
-from lms.web import audit, body_limit, db_session, request_now
+from lms.web import audit, body_limit, db_session, request_now, request_today
 
 bp = Blueprint("recorded", __name__, url_prefix="/records")
 
 PER_PAGE = 50
-
-
-def local_today() -> date:
-    """Today where the platform's users are (the TIMEZONE setting)."""
-    return to_user_timezone(request_now().replace(tzinfo=UTC)).date()
 
 
 def _scope():
@@ -80,7 +74,7 @@ def new():
             result = recorded.record_training(
                 session, recorder=current_user, scope=_scope(), course_code=form.course.data,
                 usernames=recorded.parse_usernames(form.usernames.data), completed_on=form.completed_on.data,
-                place=form.place.data, evidence=form.evidence.data, now=request_now(), today=local_today())
+                place=form.place.data, evidence=form.evidence.data, now=request_now(), today=request_today())
         except ImportInvalid as exc:
             session.rollback()
             errors = [_(e.message, **e.params) for e in exc.errors]
@@ -103,7 +97,7 @@ def import_csv():
         session = db_session()
         try:
             result = recorded.import_records(session, form.file.data.read(), recorder=current_user, scope=_scope(),
-                                             now=request_now(), today=local_today())
+                                             now=request_now(), today=request_today())
         except ImportInvalid as exc:
             session.rollback()
             errors = import_errors(exc)

@@ -5,7 +5,7 @@ in the month of the training, the scope, the transcript and the list."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,10 +16,19 @@ from lms.orgs.models import OrgUnit
 from lms.reports import counters, services
 from lms.reports.models import report_unit_months
 from lms.reports.services import Period
+from lms.web import utcnow
+from lms.zones import local_date, start_of_local_day
 from tests.recorded.conftest import login
 from tests.reports.test_counters import CATS, raw_figures, report_figures, snapshot
 
 PLACE = "南京市社会保险培训中心"
+
+
+def day(year: int, month: int, dd: int) -> datetime:
+    """A recorded date as stored: the start of that day in the site's zone (Asia/Shanghai), in UTC."""
+    return start_of_local_day(date(year, month, dd))
+
+
 EVIDENCE = "签到表第12号，存玄武区社保局"
 
 
@@ -79,14 +88,14 @@ def test_form_records_several_people_in_the_month_of_the_training(app, db, tree,
 
     for name in ("u1", "u2"):
         done = completion(db, tree[name], tree["b"])
-        assert done.completed_at == datetime(2026, 1, 15)
+        assert done.completed_at == day(2026, 1, 15) == datetime(2026, 1, 14, 16)
         assert (done.source, done.recorded_by_id, done.recorded_place, done.recorded_evidence) == \
                ("recorded", people["mgr_c1"].id, PLACE, EVIDENCE)
         assert done.score is None
     # u2 was not enrolled in B-101: enrolled on the day of the training, by the record
     enrolment = db.scalar(select(Enrolment).where(Enrolment.user_id == tree["u2"].id,
                                                   Enrolment.course_id == tree["b"].id))
-    assert (enrolment.source, enrolment.enrolled_at) == ("recorded", datetime(2026, 1, 15))
+    assert (enrolment.source, enrolment.enrolled_at) == ("recorded", day(2026, 1, 15))
     db.rollback()
     # u3 keeps the online completion, untouched
     kept = completion(db, tree["u3"], tree["b"])
@@ -118,7 +127,7 @@ def test_recording_twice_changes_nothing(app, db, tree, people):
     assert "0 completions recorded" in page and "already completed on" in page
     again = completion(db, tree["u1"], tree["b"])
     assert (again.id, again.completed_at, again.recorded_place, again.recorded_evidence) == \
-           (first.id, datetime(2026, 1, 15), PLACE, EVIDENCE)
+           (first.id, day(2026, 1, 15), PLACE, EVIDENCE)
     assert len(audits(db)) == 1
     assert_counters_equal_plain_sql(db)
 
@@ -147,10 +156,10 @@ def test_form_refuses_bad_input_and_records_nothing(app, db, tree, people, chang
 
 def test_tomorrow_is_refused_today_is_accepted(app, db, tree, people):
     client = login(app.test_client(), db, people["mgr_c1"])
-    today = datetime.now(UTC) + timedelta(hours=8)  # the platform's local day (Asia/Shanghai)
-    assert record_form(client, people="u1", on=(today.date() + timedelta(days=1)).isoformat()).status_code == 422
-    assert record_form(client, people="u1", on=today.date().isoformat()).status_code == 200
-    assert completion(db, tree["u1"], tree["b"]).completed_at.date() == today.date()
+    today = local_date(utcnow())  # the site's day (Asia/Shanghai)
+    assert record_form(client, people="u1", on=(today + timedelta(days=1)).isoformat()).status_code == 422
+    assert record_form(client, people="u1", on=today.isoformat()).status_code == 200
+    assert local_date(completion(db, tree["u1"], tree["b"]).completed_at) == today
     assert_counters_equal_plain_sql(db)
 
 
@@ -164,7 +173,7 @@ def test_csv_records_every_row_or_none(app, db, tree, people):
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert "2 completions recorded" in page and "u1 · A-101" in page
-    assert completion(db, tree["u2"], tree["a"]).completed_at == datetime(2026, 6, 3)
+    assert completion(db, tree["u2"], tree["a"]).completed_at == day(2026, 6, 3)
     assert completion(db, tree["u2"], tree["b"]).recorded_evidence == "培训通知〔2025〕8号"
     assert completion(db, tree["u1"], tree["a"]).completed_at == datetime(2026, 2, 10, 9)  # kept
     assert len(audits(db)) == 2
@@ -225,8 +234,19 @@ def test_admin_records_anyone(app, db, tree, people):
     deactivated = record_form(client, people="u5 u6")
     assert deactivated.status_code == 422 and "&#39;u6&#39; is not an active account" in deactivated.get_data(as_text=True)
     assert completion(db, tree["u5"], tree["b"]) is None
-    assert record_form(client, people="u4 u5").status_code == 200
+    # 1 February in Beijing is still 31 January in UTC: the training counts in February
+    assert record_form(client, people="u4 u5", on="2026-02-01").status_code == 200
     assert completion(db, tree["u5"], tree["b"]).source == "recorded"
+    assert completion(db, tree["u5"], tree["b"]).completed_at == datetime(2026, 1, 31, 16)
+    months = {r.month: r.completions for r in db.execute(
+        select(report_unit_months).where(report_unit_months.c.org_unit_id == tree["p"].id))}
+    db.rollback()
+    assert months == {202602: 1}
+    february = services.coverage(db, tree["p"], Period(start=202602, end=202602)).by_category["staff"]
+    db.rollback()
+    assert february.trained_in_period == 2  # u1 (A-101 online on 10 February) and u5
+    assert services.coverage(db, tree["p"], Period(start=202601, end=202601)).by_category["staff"].trained_in_period == 0
+    db.rollback()
     assert completion(db, tree["u4"], tree["b"]).source == "online"  # completed online in May: kept
     assert_counters_equal_plain_sql(db)
 
