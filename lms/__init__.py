@@ -105,6 +105,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.discussion.views import bp as discussion_bp  # course questions and answers (issue 15)
 
     app.register_blueprint(discussion_bp)
+    from lms.classroom.views import bp as classroom_bp  # also answers events.course_page_sections
+
+    app.register_blueprint(classroom_bp)
     from lms.evaluations.recorded_views import bp as recorded_bp  # training recorded from elsewhere (issue 15)
 
     app.register_blueprint(recorded_bp)

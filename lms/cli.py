@@ -174,14 +174,17 @@ def export_course_command(code: str, number: int | None, output: Path | None) ->
 def create_demo_command() -> None:
     """Create the demo org units and accounts, and the open demo training-needs
     survey with its answers (safe to run again)."""
+    from lms.classroom.demo import create_demo_session
     from lms.demo import create_demo
     from lms.surveys.demo import create_demo_survey
 
     with _db().transaction() as session:
         created = create_demo(session, now=utcnow())
         survey = create_demo_survey(session, now=utcnow())
+        classroom = create_demo_session(session, now=utcnow())
     click.echo(f"demo accounts ready ({created} new)")
     click.echo("demo training-needs survey " + ("created" if survey is not None else "already there"))
+    click.echo("demo classroom session " + ("created" if classroom is not None else "already there (or no course SS-PEN-101)"))
 
 
 @lms_cli.command("create-user")
@@ -326,6 +329,14 @@ def render_reminder(reminder) -> dict:
             "assignment_id": reminder.assignment_id, "user_id": reminder.user_id}
 
 
+def _queue_session_reminders(session, now) -> int:
+    """Reminders of classroom sessions starting within a day, once per person and session."""
+    from lms.classroom.mail import render_notice
+    from lms.classroom.services import due_session_reminders, queue_notices
+
+    return queue_notices(session, due_session_reminders(session, now=now), render=render_notice, now=now)
+
+
 def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     """Queue the reminders now due, then send every unsent outbox row."""
     from lms.assignments import services
@@ -336,6 +347,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     with db.transaction() as session:
         due = services.due_reminders(session, today=local_date(now), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
+        queued += _queue_session_reminders(session, now)
     sent = failed = 0
     settings = smtp_settings()
     while True:
@@ -359,7 +371,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
 
 @lms_cli.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue due-soon and overdue reminders and send the outbox over SMTP.
+    """Queue due-soon and overdue reminders (and those of classroom sessions) and send the outbox over SMTP.
     Safe to run from cron every few minutes: a reminder is queued once and
     overlapping runs never send the same message twice; failures are retried
     by later runs."""

@@ -62,3 +62,8 @@ org_tree_changed = Hook("org_tree_changed")
 # skill x level cell in an org unit's subtree (lms.surveys.needs answers, with
 # None when no survey asked it): unit=, today=.
 training_needs = Hook("training_needs")
+
+# Sections that features above the catalogue add to the course page (classroom
+# sessions, ...): course=, user_id= (None when anonymous), now=. Each subscriber
+# returns (template name, context dict) or None.
+course_page_sections = Hook("course_page_sections")

@@ -15,6 +15,7 @@ from content.spec import TERMS_FIELDS
 from lms.catalog.delivery import delivery
 from lms.courses.models import Course, CourseEvent, CourseVersion
 from tests.builders import TERMS
+from tests.classroom.conftest import clock, cw  # noqa: F401 - fixtures
 from tests.web.conftest import make_course, make_user  # noqa: F401 - fixtures
 from tests.web.helpers import login, text
 
@@ -91,3 +92,10 @@ def test_delivery_follows_the_activities():
 def test_every_starter_course_has_the_six_terms(package):
     terms = tomllib.loads((ROOT / "courses" / package / "course.toml").read_text(encoding="utf-8")).get("terms", {})
     assert [name for name in TERMS_FIELDS if not str(terms.get(name, "")).strip()] == []
+
+
+def test_a_course_with_classroom_sessions_says_so_above_its_conditions(app, cw, clock):  # noqa: F811
+    client = app.test_client()
+    client.post("/auth/language", data={"language": "en"})
+    conditions = text(client.get("/courses/T-101")).split('data-term="conditions"')[1].split("</section>")[0]
+    assert '<p class="delivery">Delivery: Online learning · Classroom sessions</p>' in conditions
