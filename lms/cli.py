@@ -129,6 +129,53 @@ def import_courses_command(paths: tuple[Path, ...], force: bool) -> None:
         raise click.ClickException(f"{failed} package(s) invalid")
 
 
+@lms_cli.command("import-programmes")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace and publish even a programme changed on the platform "
+              "(edited, reviewed or archived) since its last import. Without it such a programme is skipped.")
+def import_programmes_command(paths: tuple[Path, ...], force: bool) -> None:
+    """Import or update programme packages (a programme.toml, a folder holding
+    one, or a folder of such folders like programmes/). CLI imports are trusted:
+    the programme is published, and everyone who already completed its courses
+    completes it. The courses must be imported first. An invalid package is
+    reported and nothing of it is written; the same package again changes nothing."""
+    from content.programme import ProgrammeInvalid, load_programme
+    from lms.programmes.services import ProgrammeError, import_programme
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            files.append(path)
+        elif (path / "programme.toml").exists():
+            files.append(path / "programme.toml")
+        else:
+            files.extend(sorted(path.glob("*/programme.toml")) + sorted(path.glob("*.programme.toml")))
+    if not files:
+        raise click.ClickException("no programme package found (programme.toml)")
+    failed = 0
+    for file in files:
+        try:
+            spec = load_programme(file)
+            with _db().transaction() as session:
+                result = import_programme(session, spec, now=utcnow(), publish=True, force=force)
+                state = "created" if result.created else ("updated" if result.changed else "unchanged")
+                if result.kept:
+                    state = "skipped: changed on the platform since its last import (--force replaces it)"
+        except ProgrammeInvalid as exc:
+            failed += 1
+            click.echo(f"{file}: invalid programme package, nothing imported:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            continue
+        except ProgrammeError as exc:
+            failed += 1
+            click.echo(f"{file}: {str(exc) % exc.params if exc.params else exc}", err=True)
+            continue
+        click.echo(f"{spec.code}: {state} ({file})")
+    if failed:
+        raise click.ClickException(f"{failed} programme package(s) refused")
+
+
 @lms_cli.command("export-course")
 @click.argument("code")
 @click.option("--version", "number", type=int, default=None, help="Version number (default: the live version, "
@@ -374,9 +421,72 @@ def send_reminders_command() -> None:
     """Queue due-soon and overdue reminders (and those of classroom sessions) and send the outbox over SMTP.
     Safe to run from cron every few minutes: a reminder is queued once and
     overlapping runs never send the same message twice; failures are retried
-    by later runs."""
+    by later runs. Then posts the queued xAPI statements (send-xapi)."""
     counts = send_reminders()
     click.echo(f"queued {counts['queued']}, sent {counts['sent']}, failed {counts['failed']} (retried later)")
+    if current_app.config["XAPI_ENDPOINT"]:
+        _echo_xapi(send_xapi())
+
+
+# ---- xAPI statements (lms.xapi) ------------------------------------------------
+
+def send_xapi(now=None, *, batch: int = 100) -> dict[str, int]:
+    """Post the queued xAPI statements (outbox kind "xapi") to LMS_XAPI_ENDPOINT,
+    claimed as e-mails are; a failure is retried by a later run."""
+    from lms.assignments import services
+    from lms.xapi.forward import Lrs, Outgoing, post_all
+
+    cfg = current_app.config
+    lrs = Lrs(str(cfg["XAPI_ENDPOINT"]), str(cfg["XAPI_USERNAME"]), str(cfg["XAPI_PASSWORD"]))
+    now = now or utcnow()
+    db = _db()
+    sent = failed = 0
+    while lrs.endpoint:
+        with db.transaction() as session:
+            claimed = [Outgoing(m.id, m.body)
+                       for m in services.claim_messages(session, now=now, limit=batch, kinds=("xapi",))]
+        if not claimed:
+            break
+        results = post_all(lrs, claimed)
+        with db.transaction() as session:
+            for item in claimed:
+                error = results.get(item.id, "not sent")
+                if error is None:
+                    services.mark_sent(session, item.id, now=now)
+                    sent += 1
+                else:
+                    services.mark_failed(session, item.id, now=now, error=error)
+                    failed += 1
+    return {"sent": sent, "failed": failed}
+
+
+def _echo_xapi(counts: dict[str, int]) -> None:
+    click.echo(f"xAPI statements: sent {counts['sent']}, failed {counts['failed']} (retried later)")
+
+
+@lms_cli.command("send-xapi")
+def send_xapi_command() -> None:
+    """Post the queued xAPI statements to the learning record store (LMS_XAPI_ENDPOINT)."""
+    from lms.xapi.forward import check_endpoint
+
+    endpoint = str(current_app.config["XAPI_ENDPOINT"])
+    if not endpoint:
+        raise click.ClickException("LMS_XAPI_ENDPOINT is not set: statements are kept here only")
+    problem = check_endpoint(endpoint)
+    if problem:
+        raise click.ClickException(problem)
+    _echo_xapi(send_xapi())
+
+
+@lms_cli.command("rebuild-xapi")
+def rebuild_xapi_command() -> None:
+    """Write the xAPI statements of lesson completions, graded quiz attempts and course
+    completions recorded earlier (safe to run again: an event's statement is written once)."""
+    from lms.xapi.services import backfill
+
+    with _db().transaction() as session:
+        added = backfill(session, now=utcnow())
+    click.echo(f"xAPI statements added: {added}")
 
 
 @lms_cli.command("rebuild-report-counters")

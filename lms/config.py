@@ -33,6 +33,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "REMINDER_DAYS": (3, "Days before the due date when the due-soon reminder is sent"),
     "SELF_REGISTRATION": (False, "Self-registration open by default (an administrator can switch it at runtime)"),
     "TIMEZONE": ("Asia/Shanghai", "Time zone in which times and dates are shown (stored times stay UTC)"),
+    "XAPI_ENDPOINT": ("", "Learning record store (xAPI) to forward statements to, e.g. https://lrs.example/xapi "
+                          "(empty: statements are kept here only; `lms send-xapi` posts them)"),
+    "XAPI_USERNAME": ("", "Basic-auth user of the learning record store"),
+    "XAPI_PASSWORD": ("", "Basic-auth password of the learning record store"),
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}

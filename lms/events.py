@@ -56,6 +56,8 @@ course_completed = Hook("course_completed")
 course_reclassified = Hook("course_reclassified")
 # Org units were created or moved (their paths changed): now=.
 org_tree_changed = Hook("org_tree_changed")
+# A programme completion row was just inserted: user_id=, programme_id=.
+programme_completed = Hook("programme_completed")
 
 # A question rather than an event, by the same route: a page of a lower feature
 # (the assignment form) asks what a higher one knows. The training needs per
@@ -67,3 +69,16 @@ training_needs = Hook("training_needs")
 # sessions, ...): course=, user_id= (None when anonymous), now=. Each subscriber
 # returns (template name, context dict) or None.
 course_page_sections = Hook("course_page_sections")
+# ---- learning events recorded as xAPI statements (lms.xapi subscribes) --------
+# Each is raised once per event, in the transaction that records it; `now=` is
+# optional everywhere (the subscriber's clock otherwise).
+# A learner completed a lesson for the first time (lms.learn): user_id=, lesson_id=, course_id=, now=.
+lesson_completed = Hook("lesson_completed")
+# A quiz attempt was graded (lms.learn; the essay grading raises it again when a
+# person decides a pass left open): user_id=, attempt_id=, now=.
+quiz_graded = Hook("quiz_graded")
+# A person's attendance at a classroom session was recorded (lms.classroom):
+# user_id=, session_id=, course_id= (None for a session of no course).
+session_attended = Hook("session_attended")
+# A certificate was issued (lms.certificates): user_id=, certificate_id=, course_id= or programme_id= (the other None).
+certificate_issued = Hook("certificate_issued")

@@ -486,6 +486,7 @@ def mark_attendance(session: Session, cs: ClassroomSession, marks: dict[int, str
         if status == "present":
             present += 1
             session.flush()
+            events.session_attended(session, user_id=user_id, session_id=cs.id, course_id=cs.course_id, now=now)
             if learning.complete_course_if_done(session, user_id=user_id, course_id=cs.course_id, now=now):
                 completed += 1
     session.flush()
