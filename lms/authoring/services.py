@@ -54,6 +54,7 @@ from content.spec import (
 )
 from lms.courses import services as catalog
 from lms.courses.models import Course, CourseEvent, CourseVersion
+from lms.labels import TERMS_LABELS
 from lms.media.services import MEDIA_LINK_RE, MediaRefused, check_image, media_path, store_image
 from lms.msgids import N_
 
@@ -701,12 +702,33 @@ def validate_version(version: CourseVersion) -> list[Problem]:
     return []
 
 
+def missing_terms(version: CourseVersion) -> list[str]:
+    """The terms of reference (TERMS_FIELDS) the version leaves empty: all six
+    are required "in every case" before a review (issue 15)."""
+    return [name for name in TERMS_FIELDS if not (getattr(version, f"{name}_md") or "").strip()]
+
+
+class TermNames:
+    """The names of terms of reference for a message: translated when the
+    message is (the view formats it in the reader's language)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def __str__(self) -> str:
+        return ", ".join(str(TERMS_LABELS[name]) for name in self.names)
+
+
 def submit_for_review(session: Session, course: Course, *, user, now: datetime) -> CourseVersion:
     draft = catalog.open_version(session, course.id)
     if draft is None or draft.status != "draft":
         raise AuthoringError(N_("There is no draft to submit."))
     if not draft.lessons:
         raise AuthoringError(N_("Add at least one lesson before submitting."))
+    missing = missing_terms(draft)
+    if missing:
+        raise AuthoringError(N_("Fill in every term of reference before submitting. Missing: %(terms)s."),
+                             terms=TermNames(missing))
     problems = validate_version(draft)
     if problems:
         raise AuthoringError(N_("The draft cannot be submitted yet:"), problems=problems)

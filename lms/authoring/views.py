@@ -17,6 +17,7 @@ from content.loader import MAX_PACKAGE_BYTES
 from content.spec import CompletionSpec, ReviewSpec
 from lms.authoring import forms, services
 from lms.authoring.services import AuthoringError
+from lms.catalog.delivery import version_delivery
 from lms.courses import services as catalog
 from lms.courses.models import Course
 from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, media_folder_of, store_image
@@ -125,6 +126,7 @@ def course(code: str):
         problems=services.stored_problems(version) if version.status == "draft" and version.lessons else [],
         can_review=version.status == "review" and services.can_review(session, version, current_user),
         action_form=forms.ActionForm(), review_form=forms.ReviewForm(),
+        missing_terms=services.missing_terms(version), delivery=version_delivery(version),
     )
 
 

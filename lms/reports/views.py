@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
@@ -157,15 +157,23 @@ def person_label(person) -> str:
     return f"{person.full_name} ({person.username})" if person.full_name else person.username
 
 
+def recorded_line(info: services.RecordedInfo | None) -> str:
+    """ "recorded by <name> on <date>: <place>" for training done elsewhere, else ""."""
+    if info is None:
+        return ""
+    return _("recorded by %(name)s on %(date)s: %(place)s", name=info.by or "—", date=format_date(info.at, "medium"),
+             place=info.place)
+
+
 def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         "-".join(part for part in ("transcript", person.username, person.full_name, unit.code if unit else "") if part),
         _("Transcript"),
         [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
-         Column(_("Lessons"), INT)],
+         Column(_("Lessons"), INT), _("Recorded (training done elsewhere)")],
         [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
-          r.score, r.attempts, r.lessons_done, r.lessons_total] for r in rows],
+          r.score, r.attempts, r.lessons_done, r.lessons_total, recorded_line(r.recorded)] for r in rows],
         [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 
 

@@ -359,6 +359,16 @@ ROUTES = [
           data={"title": "考核", "instructions": "现场考核。", "max_score": "10"}),
     Route("authoring.delete_evaluation", "POST", "/authoring/courses/T-EV/evaluation/delete", authoring(302),
           data=CONFIRMED),
+    # training recorded from elsewhere (issue 15): managers, trainers (in their subtree) and administrators
+    Route("recorded.index", "GET", "/records/?course=1&q=x&since=2026-01-01&until=2026-12-31&page=2",
+          staff(200) | {"trainer": 200}),
+    Route("recorded.new", "GET", "/records/new", staff(200) | {"trainer": 200}),
+    Route("recorded.new", "POST", "/records/new", staff(200) | {"trainer": 200},
+          data={"course": "T-101", "usernames": "learner", "completed_on": "2026-01-15", "place": "市培训中心",
+                "evidence": "签到表第1号"}),
+    Route("recorded.import_csv", "GET", "/records/import", staff(200) | {"trainer": 200}),
+    Route("recorded.import_csv", "POST", "/records/import", staff(200) | {"trainer": 200}, data={}),
+    Route("recorded.template_csv", "GET", "/records/template.csv", staff(200) | {"trainer": 200}),
 ]
 
 
