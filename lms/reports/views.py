@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
@@ -20,7 +20,7 @@ from lms.certificates import services as certificates
 from lms.courses.models import Course
 from lms.courses.services import get_course
 from lms.enums import PROFESSIONS, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
-from lms.labels import PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
+from lms.labels import DELIVERY_MODE_LABELS, PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
 from lms.params import int_arg
@@ -139,9 +139,10 @@ def course_values(f: services.CourseFigures) -> list:
 def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         f"courses-{unit.code}", _("Completion per course"),
-        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels()],
+        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(), _("Mode of training")],
         [[r.course.code, r.course.title, str(SKILL_TYPE_LABELS[r.course.skill_type]),
-          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures)] for r in rows],
+          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures),
+          str(DELIVERY_MODE_LABELS[r.course.delivery_mode])] for r in rows],
         [unit_label(unit), as_of_label(as_of)])
 
 
@@ -157,15 +158,23 @@ def person_label(person) -> str:
     return f"{person.full_name} ({person.username})" if person.full_name else person.username
 
 
+def recorded_line(info: services.RecordedInfo | None) -> str:
+    """ "recorded by <name> on <date>: <place>" for training done elsewhere, else ""."""
+    if info is None:
+        return ""
+    return _("recorded by %(name)s on %(date)s: %(place)s", name=info.by or "—", date=format_date(info.at, "medium"),
+             place=info.place)
+
+
 def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         "-".join(part for part in ("transcript", person.username, person.full_name, unit.code if unit else "") if part),
         _("Transcript"),
         [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
-         Column(_("Lessons"), INT)],
+         Column(_("Lessons"), INT), _("Recorded (training done elsewhere)")],
         [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
-          r.score, r.attempts, r.lessons_done, r.lessons_total] for r in rows],
+          r.score, r.attempts, r.lessons_done, r.lessons_total, recorded_line(r.recorded)] for r in rows],
         [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 
 
@@ -310,7 +319,7 @@ def _courses():
     scope = report_scope()
     flt = filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
-    rows = services.course_report(db_session(), unit, flt.period, now=request_now())
+    rows = services.course_report(db_session(), unit, flt.period, now=request_now(), mode=flt.mode)
     return scope, flt, unit, rows
 
 
