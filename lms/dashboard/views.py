@@ -6,9 +6,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from lms.assignments.services import assignments_for_learner
-from lms.classroom.services import my_sessions
+from lms.classroom.services import attendance_queue_counts, my_sessions
 from lms.evaluations import services as evaluations
 from lms.learn import services as learning
+from lms.orgs.scope import staff_scope
 from lms.permissions import login_required
 from lms.programmes.services import my_programmes
 from lms.surveys import services as surveys
@@ -32,8 +33,11 @@ def my_learning():
     sessions = my_sessions(session, user_id=current_user.id, now=request_now())  # classroom sessions booked or waiting
     programmes = my_programmes(session, current_user)
     # Managers and trainers: what waits for them (issue 15).
-    waiting = (evaluations.queue_counts(session, evaluations.staff_scope(session, current_user), now=request_now())
-               if current_user.role_names & set(evaluations.STAFF_ROLES) else None)
+    waiting = attendance = None
+    if current_user.role_names & set(evaluations.STAFF_ROLES):
+        scope = staff_scope(session, current_user)
+        waiting = evaluations.queue_counts(session, scope, now=request_now())
+        attendance = attendance_queue_counts(session, user=current_user, scope=scope, now=request_now())
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
                            assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions,
-                           programmes=programmes, waiting=waiting)
+                           programmes=programmes, waiting=waiting, attendance=attendance)
