@@ -30,7 +30,7 @@ from lms.reports import charts, exports, services
 from lms.reports import programmes as programme_sql
 from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
-from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
+from lms.reports.requests import REPORT_ROLES, filters_or_400, page_filters, report_scope, transcript_of, unit_in_scope, viewer
 from lms.web import db_session, request_now, request_today
 from lms.zones import local_date, start_of_local_day
 
@@ -280,9 +280,9 @@ def index():
     return redirect(url_for("reports.coverage"))
 
 
-def _coverage_report():
+def _coverage_report(*, page: bool = False):
     scope = report_scope()
-    flt = filters_or_400()
+    flt = page_filters() if page else filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
     report = services.coverage(db_session(), unit, flt.period, category=flt.category)
     return scope, flt, unit, report
@@ -291,7 +291,7 @@ def _coverage_report():
 @bp.get("/coverage")
 @roles_required(*REPORT_ROLES)
 def coverage():
-    scope, flt, unit, full = _coverage_report()
+    scope, flt, unit, full = _coverage_report(page=True)
     # The page shows the unit's own staff and one page of its children (by
     # code); the exports and the totals hold every child.
     children = full.rows[1:]
@@ -302,7 +302,8 @@ def coverage():
                            children_total=len(children),
                            crumbs=breadcrumbs(scope, unit), tables=coverage_tables(report),
                            charts=coverage_charts(report), categories=STAFF_CATEGORIES,
-                           cell_columns=cell_columns(), month_text=services.month_text, percent=percent)
+                           cell_columns=cell_columns(), month_text=services.month_text, percent=percent), \
+        (400 if flt.problems else 200)
 
 
 @bp.get(f"/coverage.<{FORMATS}:fmt>")
@@ -315,9 +316,9 @@ def coverage_export(fmt: str):
     return send(coverage_tables(report)[name], fmt)
 
 
-def _courses():
+def _courses(*, page: bool = False):
     scope = report_scope()
-    flt = filters_or_400()
+    flt = page_filters() if page else filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
     rows = services.course_report(db_session(), unit, flt.period, now=request_now(), mode=flt.mode)
     return scope, flt, unit, rows
@@ -326,10 +327,10 @@ def _courses():
 @bp.get("/courses")
 @roles_required(*REPORT_ROLES)
 def courses():
-    scope, flt, unit, rows = _courses()
+    scope, flt, unit, rows = _courses(page=True)
     as_of = services.as_of_moment(flt.period, request_now())
     return render_template("reports/courses.html", rows=rows, flt=flt, unit=unit, crumbs=breadcrumbs(scope, unit),
-                           table=courses_table(unit, rows, as_of), as_of=as_of)
+                           table=courses_table(unit, rows, as_of), as_of=as_of), (400 if flt.problems else 200)
 
 
 @bp.get(f"/courses.<{FORMATS}:fmt>")
