@@ -12,7 +12,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, pgettext
 from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
@@ -169,7 +169,7 @@ def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> expor
     return exports.ExportTable(
         "-".join(part for part in ("transcript", person.username, person.full_name, unit.code if unit else "") if part),
         _("Transcript"),
-        [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
+        [_("Course code"), _("Course"), Column(pgettext("date", "Enrolled"), DATE), Column(pgettext("date", "Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
          Column(_("Lessons"), INT), _("Recorded (training done elsewhere)")],
         [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
