@@ -221,17 +221,17 @@ def export_course_command(code: str, number: int | None, output: Path | None) ->
 def create_demo_command() -> None:
     """Create the demo org units and accounts, and the open demo training-needs
     survey with its answers (safe to run again)."""
-    from lms.classroom.demo import create_demo_session
+    from lms.classroom.demo import create_demo_sessions
     from lms.demo import create_demo
     from lms.surveys.demo import create_demo_survey
 
     with _db().transaction() as session:
         created = create_demo(session, now=utcnow())
         survey = create_demo_survey(session, now=utcnow())
-        classroom = create_demo_session(session, now=utcnow())
+        classroom = create_demo_sessions(session, now=utcnow())
     click.echo(f"demo accounts ready ({created} new)")
     click.echo("demo training-needs survey " + ("created" if survey is not None else "already there"))
-    click.echo("demo classroom session " + ("created" if classroom is not None else "already there (or no course SS-PEN-101)"))
+    click.echo(f"demo classroom sessions: {len(classroom)} created (the others are there already, or their course is not)")
 
 
 @lms_cli.command("create-user")

@@ -46,7 +46,7 @@ def _chinese_packages() -> list[Path]:
 
 
 def _text_files(package: Path) -> list[Path]:
-    files = [package / "course.toml", *sorted((package / "lessons").glob("*.md"))]
+    files = [package / "course.toml", *sorted((package / "lessons").glob("*.md")), *sorted((package / "tasks").glob("*.md"))]
     return files + ([package / "quiz.toml"] if (package / "quiz.toml").exists() else [])
 
 
