@@ -18,7 +18,7 @@ WIDEST = """() => { let found = '';
     const r = el.getBoundingClientRect();
     if (r.right > window.innerWidth + 1 && !el.closest('table')) found = el.tagName + '.' + el.className + ' ' + Math.round(r.right);
   } return found; }"""
-NOT_HTML = (".css", ".csv", ".xlsx", ".ics", ".pdf", ".json", ".gift", "/export")
+NOT_HTML = (".css", ".csv", ".xlsx", ".ics", ".pdf", ".json", ".gift", ".toml", ".js", "/export")
 
 
 def _pages_for(role: str) -> list[str]:
