@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 __all__ = [
@@ -178,12 +179,17 @@ class CourseSpec:
     # Relative paths of files under images/; not part of content_hash (their
     # bytes are not in the spec, so dump_package cannot write them back).
     images: tuple[str, ...] = ()
+    # The review cycle: the date the course's policy statements are correct as
+    # of, and the date by which it must be reviewed again (after policy_as_of).
+    policy_as_of: date | None = None
+    review_by: date | None = None
 
 
 # Fields added after packages were first hashed: left out of the hash while they
 # hold their default, so a package that does not use them keeps its hash (and
 # importing it again still changes nothing).
-_HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review"})
+_HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review",
+                              "policy_as_of", "review_by"})
 
 
 def _hashed(value: Any, f: dataclasses.Field[Any]) -> bool:
@@ -198,6 +204,8 @@ def _source_only(value: Any) -> Any:
         return {f.name: _source_only(getattr(value, f.name)) for f in dataclasses.fields(value) if _hashed(value, f)}
     if isinstance(value, (tuple, list)):
         return [_source_only(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

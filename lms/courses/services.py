@@ -92,7 +92,7 @@ def version_spec(version: CourseVersion, *, images: tuple[str, ...] = ()) -> Cou
         lessons=tuple(LessonSpec(slug=ls.slug, position=ls.position, title=ls.title, body_md=ls.body_md,
                                  body_html=ls.body_html, estimated_minutes=ls.estimated_minutes)
                       for ls in version.lessons),
-        quiz=quiz, images=images,
+        quiz=quiz, images=images, policy_as_of=version.policy_as_of, review_by=version.review_by,
     )
 
 
@@ -103,7 +103,8 @@ def copy_metadata(target, source) -> None:
 
 
 METADATA_COLUMNS = ("title", "summary_md", "summary_html", "skill_type", "target_level", "language",
-                    "estimated_minutes", *(f"{f}_{k}" for f in TERMS_FIELDS for k in ("md", "html")), "content_hash")
+                    "estimated_minutes", *(f"{f}_{k}" for f in TERMS_FIELDS for k in ("md", "html")), "content_hash",
+                    "policy_as_of", "review_by")
 
 
 def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> None:
@@ -118,6 +119,7 @@ def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> 
     version.target_level = spec.target_level
     version.language = spec.language
     version.estimated_minutes = spec.estimated_minutes
+    version.policy_as_of, version.review_by = spec.policy_as_of, spec.review_by
     for field in TERMS_FIELDS:
         source = getattr(spec.terms, field)
         setattr(version, f"{field}_md", source)
@@ -284,6 +286,7 @@ class SpecMetadata:
         self.summary_html = render_markdown(spec.summary) if spec.summary else ""
         self.skill_type, self.target_level, self.language = spec.skill_type, spec.target_level, spec.language
         self.estimated_minutes, self.content_hash = spec.estimated_minutes, digest
+        self.policy_as_of, self.review_by = spec.policy_as_of, spec.review_by
         for field in TERMS_FIELDS:
             source = getattr(spec.terms, field)
             setattr(self, f"{field}_md", source)
