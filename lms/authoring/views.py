@@ -81,7 +81,24 @@ def _course_action(code: str, action, message, *, back: str = "authoring.course"
 @roles_required(*AUTHORS)
 def index():
     rows = services.course_list(db_session())
-    return render_template("authoring/index.html", rows=rows, package_form=forms.PackageForm())
+    due, overdue = services.review_counts(db_session(), today=request_now().date(), days=_review_days())
+    return render_template("authoring/index.html", rows=rows, package_form=forms.PackageForm(),
+                           review_due=due, review_overdue=overdue)
+
+
+def _review_days() -> int:
+    return int(current_app.config.get("REVIEW_DUE_DAYS", services.REVIEW_DUE_DAYS))
+
+
+@bp.route("/due-for-review")
+@roles_required(*AUTHORS)
+def due_for_review():
+    """Published courses whose review date is past or near, soonest first."""
+    days = _review_days()
+    today = request_now().date()
+    return render_template("authoring/due_for_review.html", rows=services.review_queue(db_session(), today=today,
+                                                                                       days=days),
+                           days=days, today=today)
 
 
 def _metadata_from(form: forms.MetadataForm) -> services.Metadata:
@@ -91,6 +108,7 @@ def _metadata_from(form: forms.MetadataForm) -> services.Metadata:
         estimated_minutes=form.estimated_minutes.data or 0, schemes=list(form.schemes.data or []),
         audience=list(form.audience.data or []),
         terms={f: getattr(form, f).data or "" for f in services.TERMS_FIELDS},
+        policy_as_of=form.policy_as_of.data, review_by=form.review_by.data,
     )
 
 
@@ -137,7 +155,8 @@ def metadata(code: str):
             "title": version.title, "summary": version.summary_md, "skill_type": version.skill_type,
             "target_level": version.target_level, "language": version.language,
             "estimated_minutes": version.estimated_minutes, "schemes": version.scheme_names,
-            "audience": version.audience_names, **{f: getattr(version, f"{f}_md") for f in services.TERMS_FIELDS}})
+            "audience": version.audience_names, **{f: getattr(version, f"{f}_md") for f in services.TERMS_FIELDS},
+            "policy_as_of": version.policy_as_of, "review_by": version.review_by})
     else:
         form = forms.MetadataForm()
         if form.validate_on_submit():

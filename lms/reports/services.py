@@ -409,11 +409,19 @@ def as_of_moment(period: Period, now: datetime) -> datetime:
     return min(period.end_moment, now)
 
 
-def course_report(session: Session, unit: OrgUnit, period: Period, *, now: datetime) -> list[CourseRow]:
-    """Every course with enrolments in the subtree, and every published course."""
+def review_overdue(today: date):
+    """A published course whose review date is past (SQL criterion)."""
+    return and_(Course.status == "published", Course.review_by < today)
+
+
+def course_report(session: Session, unit: OrgUnit, period: Period, *, now: datetime,
+                  review_overdue_only: bool = False) -> list[CourseRow]:
+    """Every course with enrolments in the subtree, and every published course;
+    with `review_overdue_only`, only the published courses past their review date."""
     figures = _course_figures(session, unit.path, as_of_moment(period, now), course_id=None, by_child=False)
     ids = {k[0] for k in figures}
-    courses = session.scalars(select(Course).where(or_(Course.id.in_(ids), Course.status == "published"))
+    wanted = review_overdue(now.date()) if review_overdue_only else or_(Course.id.in_(ids), Course.status == "published")
+    courses = session.scalars(select(Course).where(wanted)
                               .order_by(Course.skill_type, Course.target_level, Course.code))
     return [CourseRow(c, figures.get((c.id,), CourseFigures())) for c in courses]
 
