@@ -244,6 +244,7 @@ ROUTES = [
     Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
     Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
     Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
+    Route("authoring.due_for_review", "GET", "/authoring/due-for-review", authoring(200)),
 ]
 
 
