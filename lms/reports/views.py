@@ -146,7 +146,7 @@ def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime
     return exports.ExportTable(
         f"courses-{unit.code}", _("Completion per course"),
         [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(),
-         Column(_("Review by"), DATE), _("Review")],
+         Column(_("Review by"), DATE), _("Review status")],
         [[r.course.code, r.course.title, str(SKILL_TYPE_LABELS[r.course.skill_type]),
           str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures), *review_values(r.course, today)]
          for r in rows],

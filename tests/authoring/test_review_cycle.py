@@ -282,7 +282,7 @@ def test_the_courses_report_filters_and_flags_courses_past_their_review_date(app
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     header = next(r for r in rows if "Course code" in r)
     data = [r for r in rows if r and r[0] in {"OV-1", "DU-1"}]
-    assert header[-2:] == ["Review by", "Review"]
+    assert header[-2:] == ["Review by", "Review status"]
     assert [(r[0], r[-2], r[-1]) for r in data] == [("OV-1", "2026-11-25", "Review overdue")]
     full = client.get(f"/reports/courses.csv?unit={reporter}").get_data(as_text=True)
     du = next(r for r in csv.reader(io.StringIO(full.lstrip("\ufeff"))) if r and r[0] == "DU-1")
