@@ -66,6 +66,7 @@ bench: translations
 	$(BIN)/python -m bench.exports
 	$(BIN)/python -m bench.markdown
 	$(BIN)/python -m bench.surveys
+	$(BIN)/python -m bench.search
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from content import PackageInvalid, load_package
 from lms.web import utcnow
+from lms.zones import local_date
 
 # Commands that work on a database that is not (yet) at the latest revision.
 _WITHOUT_SCHEMA = frozenset({"migrate", "restore"})
@@ -42,10 +43,24 @@ def _db():
 @lms_cli.command("migrate")
 def migrate_command() -> None:
     """Upgrade the database schema to the latest revision."""
+    from lms.courses.services import rebuild_search_index, search_index_missing
     from lms.migrate import upgrade
 
     upgrade(str(current_app.config["DATABASE_URL"]))
     click.echo("database is at the latest revision")
+    with _db().transaction() as session:
+        if search_index_missing(session):  # courses published before the index existed
+            click.echo(f"search index built: {rebuild_search_index(session)} course(s)")
+
+
+@lms_cli.command("rebuild-search-index")
+def rebuild_search_index_command() -> None:
+    """Index the live version of every published course again for the catalogue search."""
+    from lms.courses.services import rebuild_search_index
+
+    with _db().transaction() as session:
+        n = rebuild_search_index(session)
+    click.echo(f"search index rebuilt: {n} course(s)")
 
 
 @lms_cli.command("import-courses")
@@ -346,7 +361,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     now = now or utcnow()
     db = _db()
     with db.transaction() as session:
-        due = services.due_reminders(session, today=now.date(), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
+        due = services.due_reminders(session, today=local_date(now), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
         queued += queue_review_reminders(session, now=now)
     sent = failed = 0

@@ -6,6 +6,7 @@ from flask import Flask, current_app, request
 from flask_babel import Babel
 from flask_login import current_user
 
+from lms import zones
 from lms.enums import LANGUAGES
 
 
@@ -38,8 +39,20 @@ def select_locale() -> str:
     return preferred_language()
 
 
+def select_timezone() -> str | None:
+    """The signed-in user's own zone, if they chose one; else the site's."""
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return getattr(current_user, "timezone", None) or None
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     # Every DateTime column holds naive UTC; Babel shows it in the site's zone.
-    app.config["BABEL_DEFAULT_TIMEZONE"] = str(app.config.get("TIMEZONE") or "Asia/Shanghai")
-    Babel(app, locale_selector=select_locale, default_translation_directories="translations")
+    zone = str(app.config.get("TIMEZONE") or zones.DEFAULT_ZONE)
+    if not zones.known_zone(zone):
+        raise RuntimeError(f"LMS_TIMEZONE={zone!r} is not a time zone name (e.g. Asia/Shanghai)")
+    zones.configure(zone)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = zone
+    Babel(app, locale_selector=select_locale, timezone_selector=select_timezone,
+          default_translation_directories="translations")

@@ -19,6 +19,7 @@ from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
 from lms.people.models import SiteSetting
 from lms.reports.models import report_learners, report_unit_months, report_unit_people
+from lms.search.models import SearchTerm
 from lms.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -41,4 +42,5 @@ __all__ = [
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
+    "SearchTerm",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, abort, current_app, g, render_template, request
@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from lms.audit.services import record_event
 from lms.json_errors import api_error
 from lms.params import BoundedIntConverter
+from lms.zones import local_date
 
 log = logging.getLogger("lms")
 
@@ -127,6 +128,11 @@ def request_now() -> datetime:
     """The server clock for this request (tests may pin it with the NOW setting, a callable)."""
     pinned = current_app.config.get("NOW")
     return pinned() if callable(pinned) else utcnow()
+
+
+def request_today() -> date:
+    """Today's date in the site's time zone (a day starts at local midnight)."""
+    return local_date(request_now())
 
 
 def init_app(app: Flask) -> None:

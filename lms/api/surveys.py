@@ -15,7 +15,7 @@ from lms.permissions import deny, roles_required
 from lms.reports.requests import REPORT_ROLES, report_scope, viewer
 from lms.surveys import needs, services, tables
 from lms.surveys.models import Survey
-from lms.web import db_session, request_now
+from lms.web import db_session, request_today
 
 bp = Blueprint("surveys_api", __name__, url_prefix="/api/v1/surveys")
 bp.before_request(authenticate)  # bearer token only, exactly as the rest of /api/v1
@@ -26,7 +26,7 @@ errors.register(bp)
 @roles_required(*REPORT_ROLES)
 def surveys():
     scope = report_scope()
-    today = request_now().date()
+    today = request_today()
     return jsonify(surveys=[{**tables.survey_json(s, root, services.state_on(s, today)), "respondents": n}
                             for s, root, n in services.surveys_in_scope(db_session(), scope)])
 
@@ -48,5 +48,5 @@ def survey_needs(survey_id: int):
     category = (request.args.get("category") or "").strip() or None
     if category is not None and category not in survey.category_names:
         abort(400, "The survey does not ask this staff category.")
-    report = needs.needs_report(session, survey, unit, today=request_now().date(), category=category)
+    report = needs.needs_report(session, survey, unit, today=request_today(), category=category)
     return jsonify(tables.needs_json(report))

@@ -32,6 +32,7 @@ from lms.learn.services import LearningError, enrol
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope, path_startswith
+from lms.zones import local_date
 
 DUE_SOON_DAYS = 3
 MAX_SEND_ATTEMPTS = 8
@@ -60,7 +61,7 @@ def create_assignments(session: Session, *, course_ids: Sequence[int], org_unit_
         raise AssignmentError(N_("Choose at least one staff category."))
     if not course_ids:
         raise AssignmentError(N_("Choose at least one course."))
-    if due_on < now.date():
+    if due_on < local_date(now):
         raise AssignmentError(N_("The due date is in the past."))
     if session.get(OrgUnit, org_unit_id) is None:
         raise AssignmentError(N_("Unknown org unit."))

@@ -20,7 +20,7 @@ from lms.orgs.scope import require_unit_in_scope
 from lms.orgs.services import search_units
 from lms.params import int_arg, valid_id
 from lms.permissions import roles_required
-from lms.web import audit, db_session, request_now
+from lms.web import audit, db_session, request_now, request_today
 
 bp = Blueprint("assignments", __name__, url_prefix="/manage")
 
@@ -39,7 +39,7 @@ def _assignment_in_scope(assignment_id: int) -> Assignment:
 def assignments():
     session = db_session()
     items = services.assignments_in_scope(session, current_scope())
-    today = request_now().date()
+    today = request_today()
     progress = services.progress_by_assignment(session, [a.id for a in items], today)
     return render_template("assignments/assignments.html", items=items, progress=progress, today=today)
 
@@ -67,7 +67,7 @@ def new_assignment():
             session.rollback()
             flash(_(str(exc)), "error")
         else:
-            members = services.progress_by_assignment(session, [a.id for a in created], request_now().date())
+            members = services.progress_by_assignment(session, [a.id for a in created], request_today())
             total = sum(p.members for p in members.values())
             audit("assignment_created", "; ".join(
                 f"#{a.id} course {a.course_id} unit {unit.code} categories {','.join(a.category_names)} due {a.due_on}"
@@ -82,7 +82,7 @@ def new_assignment():
     unit_q = request.args.get("unit_q", "").strip()[:100]
     unit_matches = search_units(session, unit_q, scope=scope, limit=30) if unit_q else []
     # The training needs the unit's people reported (lms.surveys answers), beside each cell's courses.
-    needs = next((n for n in events.training_needs(session, unit=shown, today=request_now().date()) if n), None) \
+    needs = next((n for n in events.training_needs(session, unit=shown, today=request_today()) if n), None) \
         if shown is not None else None
     course_cells = {c.id: (c.skill_type, c.target_level) for c in courses}
     cells = [(s, t) for s in SKILL_TYPES for t in TARGET_LEVELS if (s, t) in course_cells.values()]
@@ -95,7 +95,7 @@ def new_assignment():
 def assignment(assignment_id: int):
     session = db_session()
     item = _assignment_in_scope(assignment_id)
-    today = request_now().date()
+    today = request_today()
     progress = services.progress_by_assignment(session, [item.id], today)[item.id]
     overdue, overdue_total = services.overdue_members(session, item, today)
     return render_template("assignments/assignment.html", item=item, progress=progress, overdue=overdue,

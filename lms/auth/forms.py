@@ -22,3 +22,12 @@ class PasswordForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[("zh_CN", "中文"), ("en", "English")])
     next = HiddenField()
+
+
+# Zones offered on the preferences page: China's, then a few where staff travel or train.
+TIMEZONE_CHOICES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "UTC",
+                    "Asia/Tokyo", "Asia/Singapore", "Europe/London", "Europe/Paris", "America/New_York")
+
+
+class PreferencesForm(FlaskForm):
+    timezone = SelectField(_l("Time zone"))

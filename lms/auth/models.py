@@ -25,6 +25,8 @@ class User(Base):
     staff_category: Mapped[str] = mapped_column(String(16))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
+    # IANA zone name the person reads times in; None: the site's zone (LMS_TIMEZONE).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -16,6 +16,7 @@ from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
 from lms.auth.passwords import hash_password, password_problem, verify_password
 from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
 from lms.msgids import N_
+from lms.zones import known_zone
 
 
 class AccountError(ValueError):
@@ -191,6 +192,14 @@ def change_password(session: Session, *, user: User, current: str, new: str) -> 
     if verify_password(user.password_hash, new):
         raise AccountError(N_("Choose a password different from the current one."))
     set_password(session, user=user, password=new)
+
+
+def set_timezone(session: Session, *, user: User, zone: str | None) -> None:
+    """The zone `user` reads times in; None or "" for the site's."""
+    if zone and not known_zone(zone):
+        raise AccountError(N_("Unknown time zone."))
+    user.timezone = zone or None
+    session.flush()
 
 
 def set_password(session: Session, *, user: User, password: str, set_by_other: bool = False) -> None:

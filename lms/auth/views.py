@@ -8,12 +8,13 @@ from flask_login import current_user
 
 from lms.audit.services import record_event
 from lms.auth import services
-from lms.auth.forms import LanguageForm, LoginForm, LogoutForm, PasswordForm
+from lms.auth.forms import TIMEZONE_CHOICES, LanguageForm, LoginForm, LogoutForm, PasswordForm, PreferencesForm
 from lms.auth.login import log_in, log_out, login_policy
 from lms.auth.models import User
 from lms.db import must_get
 from lms.permissions import login_required, public
 from lms.web import db_session, record_refusal, request_now
+from lms.zones import utc_offset_text
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -108,3 +109,22 @@ def language():
         user = must_get(session, User, current_user.id)  # current_user lives in the read-only auth session
         user.language = form.language.data
     return response
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@login_required
+def preferences():
+    """The person's own settings: the time zone times are shown in."""
+    form = PreferencesForm()
+    site = str(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    form.timezone.choices = [("", _("The site's time zone (%(zone)s)", zone=site))] + [
+        (zone, f"{zone} (UTC{utc_offset_text(zone)})") for zone in TIMEZONE_CHOICES]
+    if request.method == "GET":
+        form.timezone.data = current_user.timezone or ""
+    if form.validate_on_submit():
+        session = db_session()
+        user = must_get(session, User, current_user.id)  # current_user lives in the read-only auth session
+        services.set_timezone(session, user=user, zone=form.timezone.data or None)
+        flash(_("Your preferences are saved."), "info")
+        return redirect(url_for("auth.preferences"))
+    return render_template("auth/preferences.html", form=form, site_zone=site)

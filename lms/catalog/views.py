@@ -11,6 +11,7 @@ from lms.permissions import public
 from lms.web import db_session
 
 bp = Blueprint("catalog", __name__)
+SEARCH_RESULTS = 50
 
 
 @bp.route("/")
@@ -25,9 +26,12 @@ def index():
     ) if filtered else services.CatalogFilter()
     session = db_session()
     counts = services.matrix_counts(session)
-    courses = services.find_courses(session, flt)
+    # A keyword search shows the best matches first, the first SEARCH_RESULTS of them.
+    limit = SEARCH_RESULTS if flt.keyword else None
+    courses = services.find_courses(session, flt, limit=limit)
+    found = services.count_courses(session, flt) if limit is not None and len(courses) == limit else len(courses)
     return render_template("catalog/index.html", form=form, counts=counts, courses=courses, filtered=filtered,
-                           errors=not form.validate())
+                           found=found, errors=not form.validate())
 
 
 @bp.route("/courses/<code>")

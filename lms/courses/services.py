@@ -27,6 +27,7 @@ from lms import events
 from lms.courses.models import Course, CourseAudience, CourseScheme, CourseVersion, Lesson, Question, QuestionOption, Quiz
 from lms.dbutil import any_contains
 from lms.msgids import N_
+from lms.search import services as search
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,7 @@ def publish_version(session: Session, version: CourseVersion, *, now: datetime) 
     course.status = "published"
     course.updated_at = now
     sync_course(session, course, version)
+    index_for_search(session, version)
     session.flush()
     session.expire(course, ["lessons", "quiz", "published_version"])
 
@@ -316,23 +318,66 @@ def published_courses_query(flt: CatalogFilter):
     if flt.audience:
         # A course with no audience listed is for everyone.
         stmt = stmt.where(or_(Course.audiences.any(CourseAudience.staff_category == flt.audience), ~Course.audiences.any()))
+    matches = search.ranked_matches(flt.keyword) if flt.keyword else None
+    if matches is not None and flt.keyword:
+        # Every term in the live version, the course whose title holds them first;
+        # a Chinese phrase of three characters or more must occur as written.
+        hits = matches.subquery()
+        stmt = stmt.join(hits, hits.c.course_id == Course.id)
+        for phrase in search.han_phrases(flt.keyword):
+            stmt = stmt.where(_holds(phrase))
+        return stmt.order_by(hits.c.score.desc(), Course.code)
     if flt.keyword:
-        # Substring match works for Chinese, which has no word boundaries; ILIKE so
-        # "pension" finds "Pension" on PostgreSQL as it does on SQLite.
-        lesson_hit = select(Lesson.id).join(CourseVersion, CourseVersion.id == Lesson.version_id).where(
-            Lesson.course_id == Course.id, CourseVersion.status == "published",
-            any_contains(flt.keyword, Lesson.title, Lesson.body_md),
-        ).exists()
-        stmt = stmt.where(or_(any_contains(flt.keyword, Course.title, Course.summary_md, Course.code), lesson_hit))
+        # Nothing the index holds (punctuation only, "%"): a literal substring.
+        stmt = stmt.where(_holds(flt.keyword))
     return stmt.order_by(Course.skill_type, Course.target_level, Course.code)
+
+
+def _holds(text: str):
+    """The live course holds `text` in its title, summary, code or a lesson
+    (ILIKE, so case does not matter on PostgreSQL either; wildcards literal)."""
+    lesson_hit = select(Lesson.id).join(CourseVersion, CourseVersion.id == Lesson.version_id).where(
+        Lesson.course_id == Course.id, CourseVersion.status == "published",
+        any_contains(text, Lesson.title, Lesson.body_md),
+    ).exists()
+    return or_(any_contains(text, Course.title, Course.summary_md, Course.code), lesson_hit)
+
+
+def index_for_search(session: Session, version: CourseVersion) -> int:
+    """Put the published `version`'s words in the search index of its course."""
+    fields = [(search.TITLE, version.title), (search.TITLE, version.course.code), (search.SUMMARY, version.summary_md)]
+    for lesson in version.lessons:
+        fields += [(search.LESSON_TITLE, lesson.title), (search.BODY, lesson.body_md)]
+    return search.index_course(session, version.course_id, fields)
+
+
+def search_index_missing(session: Session) -> bool:
+    """Published courses exist but none is in the search index."""
+    published = session.scalar(select(Course.id).where(Course.status == "published").limit(1))
+    return published is not None and session.scalar(select(search.SearchTerm.course_id).limit(1)) is None
+
+
+def rebuild_search_index(session: Session) -> int:
+    """Index every live version again (after an upgrade or a restore). Returns the courses indexed."""
+    versions = list(session.scalars(select(CourseVersion).where(CourseVersion.status == "published")
+                                    .options(selectinload(CourseVersion.lessons))))
+    for version in versions:
+        index_for_search(session, version)
+    session.flush()
+    return len(versions)
 
 
 # Course listings show scheme and audience tags: load them with the courses.
 WITH_TAGS = (selectinload(Course.schemes), selectinload(Course.audiences))
 
 
-def find_courses(session: Session, flt: CatalogFilter) -> list[Course]:
-    return list(session.scalars(published_courses_query(flt).options(*WITH_TAGS)))
+def find_courses(session: Session, flt: CatalogFilter, *, limit: int | None = None) -> list[Course]:
+    """Published courses matching `flt` (best first for a keyword), at most `limit`."""
+    return list(session.scalars(published_courses_query(flt).options(*WITH_TAGS).limit(limit)))
+
+
+def count_courses(session: Session, flt: CatalogFilter) -> int:
+    return session.scalar(select(func.count()).select_from(published_courses_query(flt).order_by(None).subquery())) or 0
 
 
 def matrix_counts(session: Session, flt: CatalogFilter | None = None) -> dict[tuple[str, str], int]:

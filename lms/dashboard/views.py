@@ -9,7 +9,7 @@ from lms.assignments.services import assignments_for_learner
 from lms.learn import services as learning
 from lms.permissions import login_required
 from lms.surveys import services as surveys
-from lms.web import db_session, request_now
+from lms.web import db_session, request_today
 
 bp = Blueprint("dashboard", __name__)
 
@@ -22,9 +22,9 @@ def my_learning():
     in_progress = [r for r in rows if not r.progress.completed_at]
     completed = [r for r in rows if r.progress.completed_at]
     suggested = learning.suggestions(session, user_id=current_user.id, staff_category=current_user.staff_category)
-    assigned = assignments_for_learner(session, user_id=current_user.id, today=request_now().date())
+    assigned = assignments_for_learner(session, user_id=current_user.id, today=request_today())
     # Training-needs surveys the learner is asked now, and courses for the needs they rated essential.
-    asked = surveys.surveys_for_learner(session, current_user, request_now().date())
+    asked = surveys.surveys_for_learner(session, current_user, request_today())
     for_needs = surveys.suggested_courses(session, current_user)
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
                            assigned=assigned, asked=asked, for_needs=for_needs)

@@ -29,6 +29,7 @@ from lms.enums import ORG_KINDS, ORG_LEVELS
 from lms.msgids import N_
 from lms.orgs.models import Headcount, OrgUnit
 from lms.orgs.services import rebuild_paths
+from lms.zones import local_date
 
 ORG_COLUMNS = ("code", "parent_code", "name", "level", "kind", "headcount_manager", "headcount_professional",
                "headcount_staff", "headcount_correspondent", "valid_from")
@@ -169,7 +170,7 @@ def write_org_units(session: Session, rows: list[OrgRow], *, now: datetime) -> I
     rebuild paths, re-apply assignments. The caller commits."""
 
     result = ImportResult()
-    today = now.date()
+    today = local_date(now)
     table = table_of(OrgUnit)
     current = {r.code: r for r in session.execute(
         select(table.c.id, table.c.code, table.c.parent_id, table.c.name, table.c.level, table.c.kind))}

@@ -16,7 +16,7 @@ from lms.orgs.request_scope import current_scope
 from lms.orgs.scope import require_unit_in_scope
 from lms.params import int_arg, valid_id
 from lms.permissions import roles_required
-from lms.web import audit, body_limit, db_session, request_now
+from lms.web import audit, body_limit, db_session, request_now, request_today
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/org-units")
 
@@ -57,15 +57,15 @@ def unit(unit_id: int):
     session = db_session()
     unit = require_unit_in_scope(session, current_user, unit_id, current_scope())
     form = UnitForm(obj=unit)
-    in_force = services.headcount_in_force(session, [unit.id], request_now().date())
-    subtree = services.headcount_in_force(session, services.subtree_ids(unit), request_now().date())
+    in_force = services.headcount_in_force(session, [unit.id], request_today())
+    subtree = services.headcount_in_force(session, services.subtree_ids(unit), request_today())
     page = int_arg("page", maximum=1_000_000) or 1
     children, total = services.children_page(session, unit, page=page)
     pages = max(1, -(-total // services.CHILDREN_PER_PAGE))
     return render_template("orgs/unit.html", unit=unit, form=form, ancestors=services.ancestors(session, unit),
                            history=services.headcount_history(session, unit.id), in_force=in_force, subtree=subtree,
                            children=children, children_total=total, page=min(page, pages), pages=pages,
-                           headcount_form=HeadcountForm(valid_from=request_now().date()),
+                           headcount_form=HeadcountForm(valid_from=request_today()),
                            can_edit="admin" in current_user.role_names)
 
 

@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Integer, and_, case, cast, delete, exists, func, insert, literal, select, union_all
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,17 +50,7 @@ from lms.reports.models import (
     report_unit_months,
     report_unit_people,
 )
-
-
-def month_of(moment: datetime) -> int:
-    return moment.year * 100 + moment.month
-
-
-def month_sql(session: Session, column):
-    """yyyymm of a DateTime column, in SQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("year", column) * 100 + func.extract("month", column), Integer)
-    return cast(func.strftime("%Y%m", column), Integer)
+from lms.zones import month_of, month_sql
 
 
 def _insert(session: Session, table):

@@ -38,6 +38,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from lms.zones import local_date
+
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 
 # Column kinds: how a value is written and formatted.
@@ -105,7 +107,7 @@ def text_of(value: Any, kind: str, missing: str = "") -> str:
     if kind == NUMBER:
         return f"{value:.1f}"
     if isinstance(value, datetime):
-        value = value.date()
+        value = local_date(value)  # a stored time, read in the site zone
     if isinstance(value, date):
         return value.strftime("%Y-%m") if kind == MONTH else value.isoformat()
     return str(value)
@@ -172,7 +174,7 @@ def _xlsx_value(value: Any, kind: str) -> Any:
     if kind in (INT, NUMBER, PERCENT) and isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if kind in (DATE, MONTH) and isinstance(value, date):
-        return value.date() if isinstance(value, datetime) else value
+        return local_date(value) if isinstance(value, datetime) else value
     if kind == TEXT and isinstance(value, int | float) and not isinstance(value, bool):
         return value  # a number in a text column stays a number (never a formula)
     return _xlsx_text(value)

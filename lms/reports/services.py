@@ -40,6 +40,7 @@ from lms.learn.models import CourseCompletion, Enrolment, QuizAttempt
 from lms.orgs.models import OrgUnit
 from lms.reports import coverage_sql as sql
 from lms.reports.models import CELL_COLUMNS, CELLS
+from lms.zones import start_of_local_day
 
 CHART_MONTHS = 24  # the completions-per-month series when the period has no start
 
@@ -77,8 +78,9 @@ class Period:
 
     @property
     def end_moment(self) -> datetime:
-        """The first instant after the period (exclusive bound on DateTime columns)."""
-        return datetime.combine(self.end_date + timedelta(days=1), datetime.min.time())
+        """The first instant after the period in the site zone, as a stored
+        (naive UTC) time: the exclusive bound on DateTime columns."""
+        return start_of_local_day(self.end_date + timedelta(days=1))
 
     @property
     def start_date(self) -> date | None:

@@ -29,6 +29,7 @@ from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
 from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
 from lms.web import db_session, request_now
+from lms.zones import local_date
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -172,7 +173,7 @@ def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> expor
         [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
          Column(_("Lessons"), INT)],
-        [[r.course.code, r.course.title, r.enrolled_at.date(), r.completed_at.date() if r.completed_at else None,
+        [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
           r.score, r.attempts, r.lessons_done, r.lessons_total] for r in rows],
         [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 

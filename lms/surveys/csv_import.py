@@ -28,6 +28,7 @@ from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
 from lms.surveys.models import NEED_CODES, NEEDS, NO_ANSWER, Survey, SurveyAnswer, SurveyResponse, SurveyTopic
 from lms.surveys.services import MAX_COMMENT, NotAccepting, accepting, lock_survey, rebuild_counters, unit_targeted
+from lms.zones import local_date
 
 REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 FIXED_COLUMNS = ("ref", "unit_code", "staff_category", "language")
@@ -178,7 +179,7 @@ def import_responses(session: Session, survey_id: int, data: bytes | str, *, sco
     """Parse, check the units, write; a bad file raises ImportInvalid with all
     its errors, sorted by line, and writes nothing. The survey must be open."""
     survey = lock_survey(session, survey_id)
-    if not accepting(survey, now.date()):
+    if not accepting(survey, local_date(now)):
         raise NotAccepting(N_("This survey is not open for answers."))
     rows, errors = read_responses(survey, data, default_language=default_language)
     refuse(errors + unit_errors(session, survey, rows, scope))

@@ -28,6 +28,7 @@ from lms.surveys import services
 from lms.surveys.csv_import import PaperRow, write_responses
 from lms.surveys.models import NEED_CODES, Survey
 from lms.surveys.services import SurveyFields, TopicFields
+from lms.zones import local_date
 
 TITLE = "培训需求调查（试点演示）"
 DESCRIPTION = ("本调查依据2006年培训战略报告的培训需求问卷（第2.1.1.2节、附录3）。请就每个主题选择您的培训需求："
@@ -158,7 +159,7 @@ def create_demo_survey(session: Session, *, now: datetime) -> Survey | None:
     if "CN" not in units:
         return None
     author = session.scalar(select(User.id).where(User.username == "admin"))
-    today = now.date()
+    today = local_date(now)
     survey = services.create_survey(session, SurveyFields(
         title=TITLE, description=DESCRIPTION, opens_on=today - timedelta(days=14), closes_on=today + timedelta(days=60),
         root_unit_id=units["CN"].id, categories=["manager", "professional", "staff", "correspondent"]),

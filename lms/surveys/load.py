@@ -27,6 +27,7 @@ from lms.surveys import services
 from lms.surveys.demo import TOPICS
 from lms.surveys.models import NEEDS, Survey, SurveyAnswer, SurveyResponse
 from lms.surveys.services import SurveyFields
+from lms.zones import local_date
 
 TITLE = "培训需求调查（负载测试）"
 CHUNK = 50_000
@@ -58,7 +59,7 @@ def generate_survey_load(session: Session, *, responses: int = 200_000, seed: in
     if root is None:
         raise SurveyLoadError("no org unit: run `lms generate-load` first")
     survey = services.create_survey(session, SurveyFields(
-        title=TITLE, description="", opens_on=now.date() - timedelta(days=30), closes_on=now.date() + timedelta(days=30),
+        title=TITLE, description="", opens_on=local_date(now) - timedelta(days=30), closes_on=local_date(now) + timedelta(days=30),
         root_unit_id=root.id, categories=["manager", "professional", "staff", "correspondent"]), user_id=None, now=now)
     for fields in TOPICS:
         services.add_topic(session, survey, fields, user_id=None, now=now)

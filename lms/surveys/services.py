@@ -57,6 +57,7 @@ from lms.surveys.models import (
     survey_need_counts,
     survey_respondent_counts,
 )
+from lms.zones import local_date
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 MAX_TITLE = 200
@@ -197,7 +198,7 @@ def update_survey(session: Session, survey: Survey, fields: SurveyFields, *, use
             raise SurveyError(N_("The target of an open survey cannot change: people have answered for it."))
         changes.append("target")
     if survey.status == "open" and "dates" in changes:
-        today = now.date()
+        today = local_date(now)
         if fields.opens_on != survey.opens_on and survey.opens_on <= today:
             raise SurveyError(N_("The survey has already opened: its first day cannot change."))
         if fields.closes_on < today:
@@ -344,7 +345,7 @@ def open_survey(session: Session, survey: Survey, *, user_id: int | None, now: d
         raise SurveyError(N_("Add at least one topic before opening the survey."))
     if not survey.categories:
         raise SurveyError(N_("Choose at least one staff category."))
-    if survey.closes_on < now.date():
+    if survey.closes_on < local_date(now):
         raise SurveyError(N_("The last day cannot be in the past; close the survey instead."))
     survey.status = "open"
     survey.opened_at = survey.updated_at = now
@@ -528,7 +529,7 @@ def answer(session: Session, *, survey_id: int, user_id: int, answers: Answers, 
     whether it is new. Refused outside the target or when the survey is not
     open today."""
     survey = lock_survey(session, survey_id)
-    if not accepting(survey, now.date()):
+    if not accepting(survey, local_date(now)):
         raise NotAccepting(N_("This survey is not open for answers."))
     user = must_get(session, User, user_id)
     unit_id = user.org_unit_id

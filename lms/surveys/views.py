@@ -31,7 +31,7 @@ from lms.surveys.forms import MoveForm, SurveyForm, TopicForm, answer_form
 from lms.surveys.labels import EVENT_LABELS, NEED_LABELS, STATE_LABELS
 from lms.surveys.models import NEEDS, Survey, SurveyTopic, SurveyVersion
 from lms.surveys.tables import TABLES, cell_label, needs_tables, pct, table_titles
-from lms.web import audit, body_limit, db_session, request_now
+from lms.web import audit, body_limit, db_session, request_now, request_today
 
 bp = Blueprint("surveys", __name__, url_prefix="/surveys")
 
@@ -81,7 +81,7 @@ def _refused(exc: services.SurveyError) -> None:
 
 
 def _today():
-    return request_now().date()
+    return request_today()
 
 
 # ---- the list and the builder ------------------------------------------------------------

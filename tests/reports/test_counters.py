@@ -17,6 +17,7 @@ from lms.reports import counters, services
 from lms.reports.models import CELLS, cell_column, report_learners, report_unit_months, report_unit_people
 from lms.reports.services import Period
 from tests.builders import make_course, make_user
+from lms.zones import start_of_local_day
 from tests.reports.conftest import complete, move, unit
 
 CATS = ("manager", "professional", "staff", "correspondent")
@@ -25,7 +26,7 @@ CATS = ("manager", "professional", "staff", "correspondent")
 def raw_figures(db, path: str, period: Period, category: str) -> dict:
     """Every coverage figure of one subtree and category, straight from the raw rows."""
     args = {"like": path + "%", "cat": category, "end": period.end_moment,
-            "start": datetime.combine(period.start_date, datetime.min.time()) if period.start else datetime(1900, 1, 1)}
+            "start": start_of_local_day(period.start_date) if period.start else datetime(1900, 1, 1)}
     people = """FROM users u JOIN org_units o ON o.id = u.org_unit_id
                 WHERE u.status = 'active' AND u.staff_category = :cat AND o.path LIKE :like"""
     one = lambda sql, **extra: db.execute(text(sql), {**args, **extra}).scalar()  # noqa: E731

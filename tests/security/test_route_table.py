@@ -97,6 +97,8 @@ ROUTES = [
     Route("auth.password", "GET", "/auth/password", page(200)),
     Route("auth.password", "POST", "/auth/password", page(200), data={"current": "wrong", "new": "x"}),
     Route("auth.language", "POST", "/auth/language", everyone(302), data={"language": "en"}),
+    Route("auth.preferences", "GET", "/auth/preferences", page(200)),
+    Route("auth.preferences", "POST", "/auth/preferences", page(302), data={"timezone": "Asia/Urumqi"}),
     Route("learn.enrol", "POST", "/courses/T-101/enrol", page(302)),
     Route("learn.lesson", "GET", "/courses/T-101/lessons/lesson-1", page(200, others=302)),
     Route("learn.complete_lesson", "POST", "/courses/T-101/lessons/lesson-1/done", page(302)),

@@ -46,10 +46,11 @@ def test_answer_once_and_change_until_close(build, query, sw):
                      (c1, "staff", sw.topics["workflow"]): (0, 0, 0, 1),
                      (c1, "staff", sw.topics["laws"]): (0, 0, 0, 1),
                      (c1, "staff", sw.topics["pension"]): (0, 0, 0, 1)}
-    # The last day still counts; the day after, the survey is closed.
-    build(lambda s: answer(s, sw, uid, {"laws": E}, now=NOW + timedelta(days=30, hours=14)))
+    # The last day still counts until midnight in the site's zone (23:00 in
+    # Beijing is 15:00 UTC); an hour and a half later (00:30 in Beijing) it is closed.
+    build(lambda s: answer(s, sw, uid, {"laws": E}, now=NOW + timedelta(days=30, hours=6)))
     with pytest.raises(services.NotAccepting):
-        build(lambda s: answer(s, sw, uid, {"laws": NN}, now=NOW + timedelta(days=31)))
+        build(lambda s: answer(s, sw, uid, {"laws": NN}, now=NOW + timedelta(days=30, hours=7, minutes=30)))
 
 
 def test_closed_by_hand_takes_no_more_answers(build, sw):
