@@ -16,8 +16,8 @@ from lms.orgs.services import headcount_in_force, set_headcount
 from lms.reports import counters, services
 from lms.reports.models import CELLS, cell_column, report_learners, report_unit_months, report_unit_people
 from lms.reports.services import Period
-from tests.builders import make_course, make_user
 from lms.zones import start_of_local_day
+from tests.builders import make_course, make_user
 from tests.reports.conftest import complete, move, unit
 
 CATS = ("manager", "professional", "staff", "correspondent")
