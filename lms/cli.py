@@ -349,7 +349,7 @@ def queue_review_reminders(session, *, now) -> int:
     from lms.assignments.services import queue_messages
     from lms.authoring.services import review_reminders
 
-    due = review_reminders(session, today=now.date(), days=int(current_app.config["REVIEW_DUE_DAYS"]))
+    due = review_reminders(session, today=local_date(now), days=int(current_app.config["REVIEW_DUE_DAYS"]))
     return queue_messages(session, [render_review_reminder(r) for r in due], now=now)
 
 

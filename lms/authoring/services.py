@@ -54,6 +54,7 @@ from lms.courses import services as catalog
 from lms.courses.models import Course, CourseEvent, CourseVersion
 from lms.media.services import MEDIA_LINK_RE, MediaRefused, check_image, media_path, store_image
 from lms.msgids import N_
+from lms.zones import local_date
 
 CODE_RE = re.compile(r"^[A-Z0-9-]{2,32}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -717,7 +718,7 @@ def submit_for_review(session: Session, course: Course, *, user, now: datetime) 
     live = catalog.published_version(session, course.id)
     if live is not None and live.content_hash == draft.content_hash:
         raise AuthoringError(N_("The draft is the same as the published version: there is nothing to review."))
-    check_review_dates(draft, live, today=now.date())
+    check_review_dates(draft, live, today=local_date(now))
     draft.status = "review"
     draft.submitted_at, draft.submitted_by_id = now, user.id
     draft.reviewed_at = draft.reviewed_by_id = None
@@ -748,7 +749,7 @@ def approve(session: Session, course: Course, *, user, now: datetime, comment: s
         raise AuthoringError(N_("Only an author or an administrator can review a course."))
     if user.id in contributors(session, version):
         raise AuthoringError(N_("You worked on this version: another author or an administrator must review it."))
-    check_review_dates(version, catalog.published_version(session, course.id), today=now.date())
+    check_review_dates(version, catalog.published_version(session, course.id), today=local_date(now))
     version.reviewed_at, version.reviewed_by_id = now, user.id
     version.review_comment = (comment or "").strip()[:2000]
     catalog.publish_version(session, version, now=now)

@@ -21,7 +21,7 @@ from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, 
 from lms.msgids import N_
 from lms.params import parse_float
 from lms.permissions import roles_required
-from lms.web import MULTIPART_ALLOWANCE, body_limit, db_session, request_now
+from lms.web import MULTIPART_ALLOWANCE, body_limit, db_session, request_now, request_today
 
 bp = Blueprint("authoring", __name__, url_prefix="/authoring")
 AUTHORS = ("author", "admin")
@@ -81,7 +81,7 @@ def _course_action(code: str, action, message, *, back: str = "authoring.course"
 @roles_required(*AUTHORS)
 def index():
     rows = services.course_list(db_session())
-    due, overdue = services.review_counts(db_session(), today=request_now().date(), days=_review_days())
+    due, overdue = services.review_counts(db_session(), today=request_today(), days=_review_days())
     return render_template("authoring/index.html", rows=rows, package_form=forms.PackageForm(),
                            review_due=due, review_overdue=overdue)
 
@@ -95,7 +95,7 @@ def _review_days() -> int:
 def due_for_review():
     """Published courses whose review date is past or near, soonest first."""
     days = _review_days()
-    today = request_now().date()
+    today = request_today()
     return render_template("authoring/due_for_review.html", rows=services.review_queue(db_session(), today=today,
                                                                                        days=days),
                            days=days, today=today)

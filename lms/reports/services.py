@@ -40,7 +40,7 @@ from lms.learn.models import CourseCompletion, Enrolment, QuizAttempt
 from lms.orgs.models import OrgUnit
 from lms.reports import coverage_sql as sql
 from lms.reports.models import CELL_COLUMNS, CELLS
-from lms.zones import start_of_local_day
+from lms.zones import local_date, start_of_local_day
 
 CHART_MONTHS = 24  # the completions-per-month series when the period has no start
 
@@ -422,7 +422,7 @@ def course_report(session: Session, unit: OrgUnit, period: Period, *, now: datet
     with `review_overdue_only`, only the published courses past their review date."""
     figures = _course_figures(session, unit.path, as_of_moment(period, now), course_id=None, by_child=False)
     ids = {k[0] for k in figures}
-    wanted = review_overdue(now.date()) if review_overdue_only else or_(Course.id.in_(ids), Course.status == "published")
+    wanted = review_overdue(local_date(now)) if review_overdue_only else or_(Course.id.in_(ids), Course.status == "published")
     courses = session.scalars(select(Course).where(wanted)
                               .order_by(Course.skill_type, Course.target_level, Course.code))
     return [CourseRow(c, figures.get((c.id,), CourseFigures())) for c in courses]

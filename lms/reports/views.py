@@ -28,7 +28,7 @@ from lms.reports import charts, exports, services
 from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
 from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
-from lms.web import db_session, request_now
+from lms.web import db_session, request_now, request_today
 from lms.zones import local_date
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -340,7 +340,7 @@ def courses():
     scope, flt, unit, rows, review_only = _courses()
     as_of = services.as_of_moment(flt.period, request_now())
     return render_template("reports/courses.html", rows=rows, flt=flt, unit=unit, crumbs=breadcrumbs(scope, unit),
-                           table=courses_table(unit, rows, as_of, request_now().date(), review_only), as_of=as_of,
+                           table=courses_table(unit, rows, as_of, request_today(), review_only), as_of=as_of,
                            review_only=review_only,
                            query=flt.query(**({"review": "overdue"} if review_only else {})))
 
@@ -349,7 +349,7 @@ def courses():
 @roles_required(*REPORT_ROLES)
 def courses_export(fmt: str):
     _scope, flt, unit, rows, review_only = _courses()
-    return send(courses_table(unit, rows, services.as_of_moment(flt.period, request_now()), request_now().date(),
+    return send(courses_table(unit, rows, services.as_of_moment(flt.period, request_now()), request_today(),
                               review_only), fmt)
 
 
