@@ -102,6 +102,9 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     for blueprint in (people_bp, registration_bp, assignments_bp, orgs_bp, auth_bp, catalog_bp, learn_bp, dashboard_bp,
                       health_bp, authoring_bp, media_bp, api_bp, reports_bp, reports_api_bp, surveys_bp, surveys_api_bp):
         app.register_blueprint(blueprint)
+    from lms.discussion.views import bp as discussion_bp  # course questions and answers (issue 15)
+
+    app.register_blueprint(discussion_bp)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(surveys_api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no ambient authority to forge

@@ -82,3 +82,40 @@ TERMS_LABELS = {
     "supports": _l("Supports"),
     "final_evaluation": _l("Final evaluation"),
 }
+
+# What happened to a course, in its history (lms.authoring CourseEvent.action).
+COURSE_ACTION_LABELS = {
+    "created": _l("created"),
+    "package_imported": _l("package imported"),
+    "draft_started": _l("draft started"),
+    "draft_discarded": _l("draft discarded"),
+    "metadata_edited": _l("description edited"),
+    "lesson_added": _l("lesson added"),
+    "lesson_edited": _l("lesson edited"),
+    "lesson_moved": _l("lesson moved"),
+    "lesson_removed": _l("lesson removed"),
+    "quiz_edited": _l("quiz settings edited"),
+    "quiz_removed": _l("quiz removed"),
+    "question_added": _l("question added"),
+    "question_edited": _l("question edited"),
+    "question_moved": _l("question moved"),
+    "question_removed": _l("question removed"),
+    "gift_imported": _l("questions imported (GIFT)"),
+    "image_uploaded": _l("image uploaded"),
+    "activities_edited": _l("activities edited"),
+    "submitted": _l("submitted for review"),
+    "returned": _l("returned to the author"),
+    "published": _l("published"),
+    "archived": _l("withdrawn from the catalogue"),
+    "withdrawn_from_review": _l("withdrawn from review"),
+}
+# Quiz settings compared in the review of a version.
+QUIZ_SETTING_LABELS = {
+    "title": _l("Quiz title"),
+    "pass_mark": _l("Pass mark (%)"),
+    "attempts_allowed": _l("Attempts allowed (0: unlimited)"),
+    "shuffle_questions": _l("Shuffle the questions"),
+    "shuffle_options": _l("Shuffle the options"),
+    "time_limit_minutes": _l("Time limit (minutes)"),
+    "questions_per_attempt": _l("Questions per attempt"),
+}

@@ -14,6 +14,7 @@ from lms.courses.models import (
     Quiz,
 )
 from lms.db import Base
+from lms.discussion.models import DiscussionAcceptance, DiscussionAnswer, DiscussionQuestion
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
@@ -43,4 +44,5 @@ __all__ = [
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
     "SearchTerm",
+    "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
 ]

@@ -888,15 +888,47 @@ def import_package(session: Session, spec: CourseSpec, images: dict[str, bytes],
 
 # ---- what changed --------------------------------------------------------------------------
 
+# Diff units inside a changed line: one Han character (Chinese has no spaces
+# between words), a word of letters or digits, a run of spaces, or one sign.
+_DIFF_TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\W_]+|\s+|.", re.UNICODE)
+
+
+def _alike(old: str, new: str) -> bool:
+    """Half the characters or more in common: worth showing word by word."""
+    return difflib.SequenceMatcher(a=old, b=new, autojunk=False).ratio() >= 0.5
+
+
+def _inline_diff(old: str, new: str) -> Markup:
+    """One changed line with the changed words (characters in Chinese) marked."""
+    a, b = _DIFF_TOKEN.findall(old), _DIFF_TOKEN.findall(new)
+    parts: list[Markup] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            parts.append(Markup("{}").format("".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            parts.append(Markup('<del class="diff-word">{}</del>').format("".join(a[i1:i2])))
+        if j2 > j1:
+            parts.append(Markup('<ins class="diff-word">{}</ins>').format("".join(b[j1:j2])))
+    return Markup('<span class="diff-changed">{}</span>').format(Markup("").join(parts))
+
+
 def text_diff(old: str, new: str) -> Markup:
-    """A line diff as HTML: every piece of author text is escaped; only our own
-    <ins>/<del>/<span> tags are markup."""
+    """A diff as HTML: lines added, removed or kept, and in a line that changed,
+    the words (Chinese: characters) that changed. Every piece of author text is
+    escaped; only our own <ins>/<del>/<span> tags are markup."""
     old_lines, new_lines = (old or "").split("\n"), (new or "").split("\n")
     out: list[Markup] = []
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             out.extend(Markup('<span class="diff-same">{}</span>').format(line) for line in old_lines[i1:i2])
+            continue
+        # Lines changed one for one and still alike: the changed words inside
+        # them; otherwise the old lines out and the new ones in.
+        pairs = list(zip(old_lines[i1:i2], new_lines[j1:j2], strict=False)) if i2 - i1 == j2 - j1 else []
+        if pairs and all(_alike(a, b) for a, b in pairs):
+            out.extend(_inline_diff(a, b) for a, b in pairs)
             continue
         out.extend(Markup('<del class="diff-del">{}</del>').format(line) for line in old_lines[i1:i2])
         out.extend(Markup('<ins class="diff-ins">{}</ins>').format(line) for line in new_lines[j1:j2])

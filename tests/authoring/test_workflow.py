@@ -136,3 +136,16 @@ def test_diff_shows_lesson_and_quiz_changes_escaped(db, people):
     assert '<ins class="diff-ins">新的一段。</ins>' in html and '<del class="diff-del">' in html
     assert ("pass_mark", "60", "75") in diff.quiz_settings
     assert [q.change for q in diff.questions] == ["removed"]
+
+
+def test_diff_marks_the_changed_characters_of_a_chinese_line():
+    html = str(authoring.text_diff("参保人员应当按月缴纳基本养老保险费。\n第二行不变。",
+                                   "参保人应当按月足额缴纳基本养老保险费。\n第二行不变。"))
+    assert '<del class="diff-word">员</del>' in html  # 参保人员 -> 参保人: one character out
+    assert '<ins class="diff-word">足额</ins>' in html  # two characters in, the rest of the line kept
+    assert '<span class="diff-same">第二行不变。</span>' in html
+    assert "diff-del" not in html and "diff-ins" not in html  # no whole line shown out and in again
+    whole = str(authoring.text_diff("完全不同的旧句子。", "New sentence here."))
+    assert '<del class="diff-del">完全不同的旧句子。</del>' in whole  # nothing alike: the line out, the new one in
+    escaped = str(authoring.text_diff("a <b> c", "a <i> c"))
+    assert "<b>" not in escaped and "<i>" not in escaped and "&lt;" in escaped

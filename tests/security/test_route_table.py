@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from lms import create_app
 from lms.assignments.services import create_assignments
 from lms.auth.services import create_api_token, start_login_session
+from lms.discussion.services import ask_question, post_answer
 from lms.learn import services as learning
 from lms.media.services import store_image
 from lms.models import Base
@@ -61,6 +62,12 @@ def authoring(ok):
     """Authors and administrators only: the anonymous log in, other roles get 403."""
     return {"anonymous": 302, "learner": 403, "other_learner": 403, "manager": 403, "trainer": 403, "author": ok,
             "admin": ok}
+
+
+def qa_page(ok):
+    """A course's questions: the enrolled learner and the staff who read them get `ok`;
+    the learner who is not enrolled and the manager 404, as if the page did not exist."""
+    return {**page(ok), "other_learner": 404, "manager": 404}
 
 
 def api(ok, others=None):
@@ -246,6 +253,20 @@ ROUTES = [
     Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
     Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
     Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
+    # course questions and answers (issue 15): the learner asked {question} in T-101, the author answered {answer};
+    # only the enrolled, authors, trainers and administrators read (others: 404); authors and administrators moderate
+    Route("discussion.index", "GET", "/courses/T-101/questions", qa_page(200)),
+    Route("discussion.ask", "GET", "/courses/T-101/questions/new", qa_page(302) | {"learner": 200}),
+    Route("discussion.ask", "POST", "/courses/T-101/questions/new", qa_page(302), data={"title": "缴费基数怎么定？", "body": "请问。"}),
+    Route("discussion.question", "GET", "/courses/T-101/questions/{question}", qa_page(200)),
+    Route("discussion.answer", "POST", "/courses/T-101/questions/{question}/answers", qa_page(302), data={"body": "见第一课。"}),
+    Route("discussion.accept", "POST", "/courses/T-101/questions/{question}/answers/{answer}/accept",
+          qa_page(302) | {"trainer": 403}),
+    Route("discussion.moderate_question", "POST", "/courses/T-101/questions/{question}/hide",
+          qa_page(302) | {"learner": 403, "trainer": 403}, data={"reason": "重复"}),
+    Route("discussion.moderate_answer", "POST", "/courses/T-101/questions/{question}/answers/{answer}/hide",
+          qa_page(302) | {"learner": 403, "trainer": 403}, data={"reason": "广告"}),
+    Route("discussion.unanswered", "GET", "/discussion/unanswered", authoring(200)),
     Route("authoring.due_for_review", "GET", "/authoring/due-for-review", authoring(200)),
 ]
 
@@ -312,13 +333,15 @@ def _build_world(app, db, now):
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
     survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
+    question = ask_question(db, course_id=course.id, user_id=learner.id, title="养老金怎么算？", body="", now=now)
+    answer = post_answer(db, question=question, user_id=users["author"].id, body="见第二课。", now=now)
     real_now = utcnow()  # login sessions age by the server clock
     sessions = {role: start_login_session(db, user=user, now=real_now) for role, user in users.items()}
     tokens = {role: create_api_token(db, user=user, now=real_now) for role, user in users.items()}
     db.commit()
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
-            "survey": survey.id, "topic": survey.topics[0].id}
+            "survey": survey.id, "topic": survey.topics[0].id, "question": question.id, "answer": answer.id}
 
 
 _WRITE = re.compile(r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
