@@ -82,6 +82,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.api.reports import bp as reports_api_bp
     from lms.api.surveys import bp as surveys_api_bp
     from lms.api.views import bp as api_bp
+    from lms.api.xapi import bp as xapi_api_bp
     from lms.assignments import services as _assignments  # noqa: F401
     from lms.assignments.views import bp as assignments_bp
     from lms.auth.views import bp as auth_bp
@@ -98,6 +99,10 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.reports.views import bp as reports_bp
     from lms.surveys import needs as _needs  # noqa: F401 - answers events.training_needs
     from lms.surveys.views import bp as surveys_bp
+    from lms.xapi import services as _xapi  # records learning events as xAPI statements
+    from lms.xapi.views import bp as xapi_bp
+
+    _xapi.configure(base_url=str(app.config["BASE_URL"]), endpoint=str(app.config["XAPI_ENDPOINT"]))
 
     for blueprint in (people_bp, registration_bp, assignments_bp, orgs_bp, auth_bp, catalog_bp, learn_bp, dashboard_bp,
                       health_bp, authoring_bp, media_bp, api_bp, reports_bp, reports_api_bp, surveys_bp, surveys_api_bp):
@@ -105,8 +110,14 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.discussion.views import bp as discussion_bp  # course questions and answers (issue 15)
 
     app.register_blueprint(discussion_bp)
+    from lms.classroom.views import bp as classroom_bp  # also answers events.course_page_sections
+
+    app.register_blueprint(classroom_bp)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(surveys_api_bp)
+    for blueprint in (xapi_bp, xapi_api_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(xapi_api_bp)
     csrf.exempt(api_bp)  # bearer tokens, never cookies: no ambient authority to forge
 
     from lms.cli import lms_cli

@@ -174,14 +174,17 @@ def export_course_command(code: str, number: int | None, output: Path | None) ->
 def create_demo_command() -> None:
     """Create the demo org units and accounts, and the open demo training-needs
     survey with its answers (safe to run again)."""
+    from lms.classroom.demo import create_demo_session
     from lms.demo import create_demo
     from lms.surveys.demo import create_demo_survey
 
     with _db().transaction() as session:
         created = create_demo(session, now=utcnow())
         survey = create_demo_survey(session, now=utcnow())
+        classroom = create_demo_session(session, now=utcnow())
     click.echo(f"demo accounts ready ({created} new)")
     click.echo("demo training-needs survey " + ("created" if survey is not None else "already there"))
+    click.echo("demo classroom session " + ("created" if classroom is not None else "already there (or no course SS-PEN-101)"))
 
 
 @lms_cli.command("create-user")
@@ -326,6 +329,14 @@ def render_reminder(reminder) -> dict:
             "assignment_id": reminder.assignment_id, "user_id": reminder.user_id}
 
 
+def _queue_session_reminders(session, now) -> int:
+    """Reminders of classroom sessions starting within a day, once per person and session."""
+    from lms.classroom.mail import render_notice
+    from lms.classroom.services import due_session_reminders, queue_notices
+
+    return queue_notices(session, due_session_reminders(session, now=now), render=render_notice, now=now)
+
+
 def render_review_reminder(reminder) -> dict:
     """A course due (or overdue) for review, to one author, in the author's language."""
     from flask import render_template
@@ -363,6 +374,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     with db.transaction() as session:
         due = services.due_reminders(session, today=local_date(now), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
+        queued += _queue_session_reminders(session, now)
         queued += queue_review_reminders(session, now=now)
     sent = failed = 0
     settings = smtp_settings()
@@ -387,12 +399,76 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
 
 @lms_cli.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue due-soon and overdue reminders (and review reminders to authors) and send the outbox over SMTP.
+    """Queue due-soon and overdue reminders (and those of classroom sessions, and review reminders to authors)
+    and send the outbox over SMTP.
     Safe to run from cron every few minutes: a reminder is queued once and
     overlapping runs never send the same message twice; failures are retried
-    by later runs."""
+    by later runs. Then posts the queued xAPI statements (send-xapi)."""
     counts = send_reminders()
     click.echo(f"queued {counts['queued']}, sent {counts['sent']}, failed {counts['failed']} (retried later)")
+    if current_app.config["XAPI_ENDPOINT"]:
+        _echo_xapi(send_xapi())
+
+
+# ---- xAPI statements (lms.xapi) ------------------------------------------------
+
+def send_xapi(now=None, *, batch: int = 100) -> dict[str, int]:
+    """Post the queued xAPI statements (outbox kind "xapi") to LMS_XAPI_ENDPOINT,
+    claimed as e-mails are; a failure is retried by a later run."""
+    from lms.assignments import services
+    from lms.xapi.forward import Lrs, Outgoing, post_all
+
+    cfg = current_app.config
+    lrs = Lrs(str(cfg["XAPI_ENDPOINT"]), str(cfg["XAPI_USERNAME"]), str(cfg["XAPI_PASSWORD"]))
+    now = now or utcnow()
+    db = _db()
+    sent = failed = 0
+    while lrs.endpoint:
+        with db.transaction() as session:
+            claimed = [Outgoing(m.id, m.body)
+                       for m in services.claim_messages(session, now=now, limit=batch, kinds=("xapi",))]
+        if not claimed:
+            break
+        results = post_all(lrs, claimed)
+        with db.transaction() as session:
+            for item in claimed:
+                error = results.get(item.id, "not sent")
+                if error is None:
+                    services.mark_sent(session, item.id, now=now)
+                    sent += 1
+                else:
+                    services.mark_failed(session, item.id, now=now, error=error)
+                    failed += 1
+    return {"sent": sent, "failed": failed}
+
+
+def _echo_xapi(counts: dict[str, int]) -> None:
+    click.echo(f"xAPI statements: sent {counts['sent']}, failed {counts['failed']} (retried later)")
+
+
+@lms_cli.command("send-xapi")
+def send_xapi_command() -> None:
+    """Post the queued xAPI statements to the learning record store (LMS_XAPI_ENDPOINT)."""
+    from lms.xapi.forward import check_endpoint
+
+    endpoint = str(current_app.config["XAPI_ENDPOINT"])
+    if not endpoint:
+        raise click.ClickException("LMS_XAPI_ENDPOINT is not set: statements are kept here only")
+    problem = check_endpoint(endpoint)
+    if problem:
+        raise click.ClickException(problem)
+    _echo_xapi(send_xapi())
+
+
+@lms_cli.command("rebuild-xapi")
+def rebuild_xapi_command() -> None:
+    """Write the xAPI statements of lesson completions, graded quiz attempts and course
+    completions recorded earlier (safe to run again: an event's statement is written once)."""
+    from lms.xapi.services import backfill
+
+    with _db().transaction() as session:
+        added = backfill(session, now=utcnow())
+    click.echo(f"xAPI statements added: {added}")
 
 
 @lms_cli.command("rebuild-report-counters")

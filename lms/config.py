@@ -34,6 +34,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "REVIEW_DUE_DAYS": (30, "Days before a course's review date when it is due for review (authors' queue, reminders)"),
     "SELF_REGISTRATION": (False, "Self-registration open by default (an administrator can switch it at runtime)"),
     "TIMEZONE": ("Asia/Shanghai", "Time zone in which times and dates are shown (stored times stay UTC)"),
+    "XAPI_ENDPOINT": ("", "Learning record store (xAPI) to forward statements to, e.g. https://lrs.example/xapi "
+                          "(empty: statements are kept here only; `lms send-xapi` posts them)"),
+    "XAPI_USERNAME": ("", "Basic-auth user of the learning record store"),
+    "XAPI_PASSWORD": ("", "Basic-auth password of the learning record store"),
 }
 
 _BOOL = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False, "": False}

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.auth.models import User
+from lms.auth.models import User, UserRole
 from lms.auth.services import create_user
 from lms.orgs.models import Headcount, OrgUnit
 
@@ -21,6 +21,7 @@ ORG_UNITS = [
     ("JS-NJ-LS", "JS-NJ", "溧水区社会保险经办处", "district", "social_insurance", (7, 12, 48, 0)),
     ("JS-NJ-XW-C1", "JS-NJ-XW", "玄武区梅园新村街道社区", "workplace", "community", (0, 0, 0, 25)),
     ("JS-NJ-XW-E1", "JS-NJ-XW", "南京某电子有限公司", "workplace", "company", (0, 0, 0, 6)),
+    ("JS-PX", "JS", "江苏省社会保险培训中心", "province", "social_insurance", (0, 0, 0, 0)),  # holds classroom sessions
 ]
 
 # username, full name, staff category, org unit, roles, language
@@ -30,7 +31,7 @@ ACCOUNTS = [
     ("professional", "赵会计", "professional", "JS-NJ", ("learner",), "zh_CN"),
     ("manager", "陈主任", "manager", "JS-NJ-LS", ("learner",), "zh_CN"),
     ("author", "周编辑", "professional", "CN", ("learner", "author"), "zh_CN"),
-    ("trainer", "孙培训", "manager", "JS", ("learner", "manager"), "zh_CN"),
+    ("trainer", "孙培训", "manager", "JS", ("learner", "manager", "trainer"), "zh_CN"),
     ("admin", "Administrator", "manager", "CN", ("learner", "admin"), "en"),
 ]
 
@@ -56,4 +57,14 @@ def create_demo(session: Session, *, now: datetime) -> int:
         create_user(session, username=username, password=DEMO_PASSWORD, staff_category=category,
                     org_unit_id=units[unit_code].id, roles=roles, language=language, full_name=full_name, now=now)
         created += 1
+    _give_trainer_role(session)
     return created
+
+
+def _give_trainer_role(session: Session) -> None:
+    """A demo database made before classroom sessions: the trainer account gains its role."""
+    trainer = session.scalar(select(User).where(User.username == "trainer"))
+    if trainer is not None and "trainer" not in trainer.role_names:
+        session.add(UserRole(user_id=trainer.id, role="trainer"))
+        session.flush()
+        session.expire(trainer)

@@ -62,3 +62,21 @@ org_tree_changed = Hook("org_tree_changed")
 # skill x level cell in an org unit's subtree (lms.surveys.needs answers, with
 # None when no survey asked it): unit=, today=.
 training_needs = Hook("training_needs")
+
+# Sections that features above the catalogue add to the course page (classroom
+# sessions, ...): course=, user_id= (None when anonymous), now=. Each subscriber
+# returns (template name, context dict) or None.
+course_page_sections = Hook("course_page_sections")
+# ---- learning events recorded as xAPI statements (lms.xapi subscribes) --------
+# Each is raised once per event, in the transaction that records it; `now=` is
+# optional everywhere (the subscriber's clock otherwise).
+# A learner completed a lesson for the first time (lms.learn): user_id=, lesson_id=, course_id=, now=.
+lesson_completed = Hook("lesson_completed")
+# A quiz attempt was graded (lms.learn; the essay grading raises it again when a
+# person decides a pass left open): user_id=, attempt_id=, now=.
+quiz_graded = Hook("quiz_graded")
+# A person's attendance at a classroom session was recorded (lms.classroom):
+# user_id=, session_id=, course_id= (None for a session of no course).
+session_attended = Hook("session_attended")
+# A certificate was issued (lms.certificates): user_id=, certificate_id=, course_id= or programme_id= (the other None).
+certificate_issued = Hook("certificate_issued")

@@ -2,6 +2,7 @@
 from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMember, OutboxMessage
 from lms.audit.models import AuditEvent
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
+from lms.classroom.models import ClassroomSession, SessionAttendance, SessionSignup
 from lms.courses.models import (
     Course,
     CourseAudience,
@@ -34,6 +35,7 @@ from lms.surveys.models import (
     survey_need_counts,
     survey_respondent_counts,
 )
+from lms.xapi.models import XapiStatement
 
 __all__ = [
     "Assignment", "AssignmentCategory", "AssignmentMember", "OutboxMessage", "SiteSetting",
@@ -45,4 +47,6 @@ __all__ = [
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
     "SearchTerm",
     "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
+    "ClassroomSession", "SessionAttendance", "SessionSignup",
+    "XapiStatement",
 ]

@@ -534,6 +534,62 @@ PATHS.update({
         description=_REPORTS_TEXT + " A draft survey, or one outside the scope, answers 404.")},
 })
 
+
+# ---- xAPI statements (issue 16): everyone their own; managers and administrators their scope ----------
+
+_LANGUAGE_MAP: Schema = {"type": "object", "additionalProperties": STR, "description": "RFC 5646 tag -> text."}
+_XAPI_VERBS = ("experienced", "passed", "failed", "completed", "attended", "earned")
+SCHEMAS.update({
+    "XapiStatement": {
+        "type": "object",
+        "description": "An xAPI 1.0.3 statement (https://github.com/adlnet/xAPI-Spec). The actor is an account on "
+                       "this site {homePage: the site's address, name: username}; activity ids are the site's pages.",
+        "properties": {
+            "id": {"type": "string", "format": "uuid",
+                   "description": "UUID5 of the event: the same event always has the same id."},
+            "actor": {"type": "object", "properties": {
+                "objectType": {"const": "Agent"},
+                "account": {"type": "object", "properties": {"homePage": STR, "name": STR},
+                            "required": ["homePage", "name"]}}, "required": ["objectType", "account"]},
+            "verb": {"type": "object", "properties": {"id": STR, "display": _LANGUAGE_MAP}, "required": ["id"]},
+            "object": {"type": "object", "properties": {"objectType": {"const": "Activity"}, "id": STR},
+                       "required": ["id"]},
+            "result": {"type": "object", "description": "score {scaled, raw, min, max}, success, completion."},
+            "context": {"type": "object", "description": "contextActivities.parent (the course), platform, language."},
+            "timestamp": TIME,
+            "stored": TIME,
+            "version": {"const": "1.0.3"},
+        },
+        "required": ["id", "actor", "verb", "object", "context", "timestamp", "stored", "version"],
+    },
+    "XapiStatementResult": _obj({
+        "statements": {"type": "array", "items": _ref("XapiStatement")},
+        "more": {"type": "string", "description": "The relative address of the next page; empty when there is none."},
+    }, description="Newest first, as an xAPI Statement Resource answers (StatementResult)."),
+})
+PATHS.update({
+    "/xapi/statements": {"get": _op(
+        "getXapiStatements", "Learning events as xAPI 1.0.3 statements.",
+        _responses({200: ("XapiStatementResult", "A page of statements.")}, 400), tag="xapi",
+        params=[
+            _param("since", "query", {"type": "string", "maxLength": 40},
+                   "Only statements stored after this time (ISO 8601; without a zone: UTC).", "2026-11-30T00:00:00Z"),
+            _param("until", "query", {"type": "string", "maxLength": 40},
+                   "Only statements stored at or before this time (ISO 8601)."),
+            _param("verb", "query", _enum(_XAPI_VERBS + tuple(
+                f"http://adlnet.gov/expapi/verbs/{v}" for v in _XAPI_VERBS[:-1]) + ("http://id.tincanapi.com/verb/earned",)),
+                   "A verb, by its IRI or its last word."),
+            _param("user", "query", ID, "One person's statements (user id); outside the caller's scope: none."),
+            _param("limit", "query", {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                   "Statements per page (default 100, at most 500; 0: the most)."),
+            _param("cursor", "query", ID, "Where the next page starts (from `more`)."),
+        ],
+        description="A learner reads their own statements; a training manager those of the people of their org "
+                    "unit's subtree (and their own); an administrator all. Kinds: lesson experienced, quiz passed "
+                    "or failed (with the score), course completed, classroom session attended, certificate "
+                    "earned. Follow `more` for the next page.")},
+})
+
 DOCUMENT: Schema = {
     "openapi": "3.1.0",
     "info": {
@@ -546,7 +602,7 @@ DOCUMENT: Schema = {
     },
     "servers": [{"url": "/api/v1"}],
     "security": [{"bearerAuth": []}],
-    "tags": [{"name": n} for n in ("catalogue", "learning", "quiz", "me", "meta", "reports", "surveys")],
+    "tags": [{"name": n} for n in ("catalogue", "learning", "quiz", "me", "meta", "reports", "surveys", "xapi")],
     "paths": PATHS,
     "components": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",

@@ -775,6 +775,20 @@ def return_to_authors(session: Session, course: Course, *, user, now: datetime, 
     return version
 
 
+def withdraw_from_review(session: Session, course: Course, *, user, now: datetime) -> CourseVersion:
+    """Take the version in review back to draft to change it (no reviewer's
+    comment needed: nobody reviewed it)."""
+    version = _version_in_review(session, course)
+    version.status = "draft"
+    version.submitted_at = version.submitted_by_id = None
+    version.updated_at = now
+    if course.status == "review":
+        course.status = "draft"
+    record(session, course, action="withdrawn_from_review", now=now, user=user, version=version)
+    session.flush()
+    return version
+
+
 def archive_course(session: Session, course: Course, *, user, now: datetime) -> None:
     """Withdraw the course from the catalogue (learners enrolled keep reading it)."""
     live = catalog.published_version(session, course.id)

@@ -150,6 +150,8 @@ def metadata(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     if request.method == "GET":
         form = forms.MetadataForm(data={
             "title": version.title, "summary": version.summary_md, "skill_type": version.skill_type,
@@ -179,6 +181,8 @@ def new_lesson(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     form = forms.NewLessonForm()
     preview = None
     if form.validate_on_submit():
@@ -204,6 +208,8 @@ def lesson(code: str, slug: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
     if lesson is None:
         abort(404)
@@ -238,10 +244,29 @@ def move_lesson(code: str, slug: str):
         session, course, slug, up=up, user=current_user, now=request_now()), "")
 
 
+def _in_review(course: Course):
+    """An editor opened on a version in review: say so before anything is typed
+    (the course page offers to withdraw it from review)."""
+    flash(_("This version is in review. Withdraw it from review to change it, or wait for the reviewer."), "error")
+    return redirect(url_for("authoring.course", code=course.code))
+
+
+def _confirm_first(question: str, cancel_url: str, detail: str = "") -> str | None:
+    """A destructive action asks once more, on a page of its own (no JavaScript
+    needed): the page posts the same form again with confirm=yes."""
+    if request.form.get("confirm") == "yes":
+        return None
+    return render_template("confirm.html", question=question, detail=detail, action=request.path,
+                           cancel_url=cancel_url, form=forms.ActionForm())
+
+
 @bp.route("/courses/<code>/lessons/<slug>/delete", methods=["POST"])
 @roles_required(*AUTHORS)
 def delete_lesson(code: str, slug: str):
     _require_action_form()
+    if (page := _confirm_first(_("Remove this lesson from the draft?"), url_for("authoring.course", code=code),
+                               _("Published versions keep it; learners following them are not affected."))):
+        return page
     return _course_action(code, lambda session, course: services.remove_lesson(
         session, course, slug, user=current_user, now=request_now()), _("Lesson removed from the draft."))
 
@@ -267,6 +292,8 @@ def quiz(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     quiz = version.quiz
     if request.method == "GET":
         form = forms.QuizSettingsForm(obj=quiz) if quiz is not None else forms.QuizSettingsForm()
@@ -295,6 +322,10 @@ def quiz(code: str):
 @roles_required(*AUTHORS)
 def delete_quiz(code: str):
     _require_action_form()
+    if (page := _confirm_first(_("Remove the quiz and all its questions from the draft?"),
+                               url_for("authoring.quiz", code=code),
+                               _("Published versions keep their quiz; learners' attempts are never deleted."))):
+        return page
     return _course_action(code, lambda session, course: services.remove_quiz(
         session, course, user=current_user, now=request_now()), _("Quiz removed from the draft."), back="authoring.quiz")
 
@@ -399,6 +430,8 @@ def new_question(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     form = forms.QuestionForm()
     if form.validate_on_submit():
         try:
@@ -416,6 +449,8 @@ def question(code: str, number: int):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     questions = version.quiz.questions if version.quiz is not None else []
     if not 1 <= number <= len(questions):
         abort(404)
@@ -457,6 +492,8 @@ def move_question(code: str, number: int):
 @roles_required(*AUTHORS)
 def delete_question(code: str, number: int):
     _require_action_form()
+    if (page := _confirm_first(_("Remove question %(n)s from the draft?", n=number), url_for("authoring.quiz", code=code))):
+        return page
     return _course_action(code, lambda session, course: services.remove_question(
         session, course, number, user=current_user, now=request_now()), _("Question removed from the draft."),
         back="authoring.quiz", done="authoring.quiz")
@@ -469,6 +506,8 @@ def gift(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        return _in_review(course)
     form = forms.GiftForm()
     report = problems = None
     status = 200
@@ -589,10 +628,22 @@ def return_version(code: str):
         _("Returned to the authors with your comment."), back="authoring.review")
 
 
+@bp.route("/courses/<code>/withdraw-review", methods=["POST"])
+@roles_required(*AUTHORS)
+def withdraw_review(code: str):
+    _require_action_form()
+    return _course_action(code, lambda session, course: services.withdraw_from_review(
+        session, course, user=current_user, now=request_now()), _("The version is withdrawn from review: it is a draft again."))
+
+
 @bp.route("/courses/<code>/archive", methods=["POST"])
 @roles_required(*AUTHORS)
 def archive(code: str):
     _require_action_form()
+    if (page := _confirm_first(_("Withdraw this course from the catalogue?"), url_for("authoring.course", code=code),
+                               _("Nobody can enrol any more; people already enrolled keep reading it and their "
+                                 "records are kept."))):
+        return page
     return _course_action(code, lambda session, course: services.archive_course(
         session, course, user=current_user, now=request_now()), _("The course is withdrawn from the catalogue."))
 
@@ -601,6 +652,9 @@ def archive(code: str):
 @roles_required(*AUTHORS)
 def discard(code: str):
     _require_action_form()
+    if (page := _confirm_first(_("Discard the draft and every change made in it?"),
+                               url_for("authoring.course", code=code), _("This cannot be undone."))):
+        return page
     return _course_action(code, lambda session, course: services.discard_draft(
         session, course, user=current_user, now=request_now()), _("The draft is discarded."))
 

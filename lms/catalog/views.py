@@ -3,12 +3,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
+from lms import events
 from lms.catalog.forms import CatalogFilterForm
 from lms.courses import services
 from lms.learn import services as learning
 from lms.learn.forms import EnrolForm
 from lms.permissions import public
-from lms.web import db_session
+from lms.web import db_session, request_now
 
 bp = Blueprint("catalog", __name__)
 SEARCH_RESULTS = 50
@@ -53,5 +54,10 @@ def course(code: str):
     # Learners see the version they follow; everyone else the live one.
     version = learning.learning_version(session, user_id=current_user.id if current_user.is_authenticated else None,
                                         course=course)
+    # What the features above the catalogue add (classroom sessions, ...).
+    sections = [s for s in events.course_page_sections(
+        session, course=course, user_id=current_user.id if current_user.is_authenticated else None,
+        now=request_now()) if s]
     return render_template("catalog/course.html", course=course, version=version, enrolment=enrolment,
-                           progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm())
+                           progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm(),
+                           sections=sections)

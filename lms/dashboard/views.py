@@ -6,10 +6,11 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from lms.assignments.services import assignments_for_learner
+from lms.classroom.services import my_sessions
 from lms.learn import services as learning
 from lms.permissions import login_required
 from lms.surveys import services as surveys
-from lms.web import db_session, request_today
+from lms.web import db_session, request_now, request_today
 
 bp = Blueprint("dashboard", __name__)
 
@@ -26,5 +27,6 @@ def my_learning():
     # Training-needs surveys the learner is asked now, and courses for the needs they rated essential.
     asked = surveys.surveys_for_learner(session, current_user, request_today())
     for_needs = surveys.suggested_courses(session, current_user)
+    sessions = my_sessions(session, user_id=current_user.id, now=request_now())  # classroom sessions booked or waiting
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned, asked=asked, for_needs=for_needs)
+                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions)

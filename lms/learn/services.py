@@ -181,9 +181,11 @@ def complete_lesson(session: Session, *, user_id: int, lesson: Lesson, now: date
 def record_lesson_done(session: Session, *, enrolment: Enrolment, lesson_id: int, now: datetime) -> bool:
     """complete_lesson for a caller that already holds the enrolment and knows the
     lesson belongs to its version (the lesson page's hot path)."""
-    insert_ignoring_duplicates(session, LessonCompletion,
-                               {"user_id": enrolment.user_id, "lesson_id": lesson_id, "completed_at": now},
-                               unique=["user_id", "lesson_id"])
+    if insert_ignoring_duplicates(session, LessonCompletion,
+                                  {"user_id": enrolment.user_id, "lesson_id": lesson_id, "completed_at": now},
+                                  unique=["user_id", "lesson_id"]):
+        events.lesson_completed(session, user_id=enrolment.user_id, lesson_id=lesson_id,
+                                course_id=enrolment.course_id, now=now)  # xAPI statement, same transaction
     if enrolment.last_lesson_id != lesson_id:
         enrolment.last_lesson_id = lesson_id
     return complete_course_if_done(session, user_id=enrolment.user_id, course_id=enrolment.course_id, now=now,
@@ -668,6 +670,7 @@ def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, Questio
         session.execute(insert(table_of(AttemptAnswer)), rows)
     for name, value in values.items():  # the object now says what the row says
         set_committed_value(attempt, name, value)
+    events.quiz_graded(session, user_id=attempt.user_id, attempt_id=attempt.id, now=now)  # xAPI: passed/failed
     return True
 
 

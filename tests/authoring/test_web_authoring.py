@@ -119,3 +119,38 @@ def test_learner_is_offered_the_new_version_and_moves(app, make_user, make_cours
     assert client.post("/courses/M-1/move").status_code == 302
     page = text(client.get("/courses/M-1"))
     assert "/courses/M-1/move" not in page and "第3课" in page
+
+
+def test_destructive_actions_ask_first_and_change_nothing_until_confirmed(app, make_user, make_course, query):
+    make_user(username="cautious", roles=("author",), language="en")
+    make_course("DEL-1", lessons=2)
+    author = _client(app, "cautious")
+    versions = _count(query, CourseVersion)
+    for path, question in (("/authoring/courses/DEL-1/archive", "Withdraw this course from the catalogue?"),
+                           ("/authoring/courses/DEL-1/quiz/delete", "Remove the quiz and all its questions"),
+                           ("/authoring/courses/DEL-1/lessons/lesson-2/delete", "Remove this lesson from the draft?")):
+        page = author.post(path)
+        assert page.status_code == 200 and question in text(page)
+        assert 'name="confirm" value="yes"' in text(page) and f'action="{path}"' in text(page)
+    assert _count(query, CourseVersion) == versions  # not even a draft was started
+    assert query(lambda s: s.scalar(select(Course.status).where(Course.code == "DEL-1"))) == "published"
+    done = author.post("/authoring/courses/DEL-1/archive", data={"confirm": "yes"})
+    assert done.status_code == 302
+    assert query(lambda s: s.scalar(select(Course.status).where(Course.code == "DEL-1"))) == "archived"
+
+
+def test_an_author_withdraws_a_version_from_review_before_typing_anything(app, make_user, make_course, query):
+    make_user(username="second-thoughts", roles=("author",), language="en")
+    make_course("WD-1", lessons=1)
+    author = _client(app, "second-thoughts")
+    author.post("/authoring/courses/WD-1/lessons/lesson-1", data={"title": "第1课", "body": "改过的内容。", "action": "save"})
+    assert author.post("/authoring/courses/WD-1/submit").status_code == 302
+    editor = author.get("/authoring/courses/WD-1/lessons/lesson-1")  # no form to type into while in review
+    assert editor.status_code == 302 and editor.headers["Location"].endswith("/authoring/courses/WD-1")
+    page = text(author.get("/authoring/courses/WD-1"))
+    assert "This version is in review" in page and "Withdraw from review to change it" in page
+    assert author.post("/authoring/courses/WD-1/withdraw-review").status_code == 302
+    status = query(lambda s: s.scalar(select(CourseVersion.status).where(CourseVersion.number == 2)))
+    assert status == "draft"
+    assert author.get("/authoring/courses/WD-1/lessons/lesson-1").status_code == 200
+    assert "withdrawn from review" in text(author.get("/authoring/courses/WD-1"))

@@ -15,6 +15,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,14 @@ from sqlalchemy.engine import Engine
 from lms import create_app
 from lms.assignments.services import create_assignments
 from lms.auth.services import create_api_token, start_login_session
+from lms.classroom.services import SessionFields
+from lms.classroom.services import create_session as create_classroom_session
+from lms.classroom.services import sign_up as classroom_sign_up
 from lms.discussion.services import ask_question, post_answer
 from lms.learn import services as learning
 from lms.media.services import store_image
 from lms.models import Base
+from lms.orgs.scope import Scope
 from lms.orgs.services import create_unit
 from lms.web import utcnow
 from tests.authoring.images import png
@@ -77,6 +82,13 @@ def api(ok, others=None):
     return table
 
 
+def classroom_staff(ok):
+    """Trainers, managers and administrators (classroom sessions in their scope); learners and authors: 403."""
+    return {"anonymous": 302, "learner": 403, "other_learner": 403, "author": 403, "manager": ok, "trainer": ok,
+            "admin": ok}
+
+
+CONFIRMED = {"confirm": "yes"}  # destructive actions ask first (a page of their own) unless confirmed
 COURSE_FORM = {"title": "养老保险入门（修订）", "skill_type": "social-security", "target_level": "information",
                "language": "zh_CN", "estimated_minutes": "30", "schemes": "pension", "audience": "staff"}
 
@@ -132,12 +144,12 @@ ROUTES = [
           data={"title": "第一课", "body": "修改后的内容。", "action": "save"}),
     Route("authoring.move_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-1/move", authoring(302),
           data={"direction": "down"}),
-    Route("authoring.delete_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-2/delete", authoring(302)),
+    Route("authoring.delete_lesson", "POST", "/authoring/courses/T-101/lessons/lesson-2/delete", authoring(302), data=CONFIRMED),
     Route("authoring.preview_lesson", "GET", "/authoring/courses/T-101/versions/1/lessons/lesson-1", authoring(200)),
     Route("authoring.quiz", "GET", "/authoring/courses/T-101/quiz", authoring(200)),
     Route("authoring.quiz", "POST", "/authoring/courses/T-101/quiz", authoring(302),
           data={"title": "测验", "pass_mark": "70", "attempts_allowed": "2", "questions_per_attempt": "2"}),
-    Route("authoring.delete_quiz", "POST", "/authoring/courses/T-101/quiz/delete", authoring(302)),
+    Route("authoring.delete_quiz", "POST", "/authoring/courses/T-101/quiz/delete", authoring(302), data=CONFIRMED),
     Route("authoring.new_question", "GET", "/authoring/courses/T-101/quiz/questions/new", authoring(200)),
     Route("authoring.new_question", "POST", "/authoring/courses/T-101/quiz/questions/new", authoring(302),
           data={"kind": "true_false", "text": "个人账户归个人所有。", "points": "1", "answer": "true"}),
@@ -147,7 +159,7 @@ ROUTES = [
                 "opt-1-text": "10"}),
     Route("authoring.move_question", "POST", "/authoring/courses/T-101/quiz/questions/1/move", authoring(302),
           data={"direction": "down"}),
-    Route("authoring.delete_question", "POST", "/authoring/courses/T-101/quiz/questions/1/delete", authoring(302)),
+    Route("authoring.delete_question", "POST", "/authoring/courses/T-101/quiz/questions/1/delete", authoring(302), data=CONFIRMED),
     Route("authoring.gift", "GET", "/authoring/courses/T-101/quiz/gift", authoring(200)),
     Route("authoring.gift", "POST", "/authoring/courses/T-101/quiz/gift", authoring(200), data={"text": "Q? {=a ~b}"}),
     Route("authoring.images", "GET", "/authoring/courses/T-101/images", authoring(200)),
@@ -156,8 +168,9 @@ ROUTES = [
     Route("authoring.review", "GET", "/authoring/courses/T-101/review", authoring(200)),
     Route("authoring.approve", "POST", "/authoring/courses/T-101/approve", authoring(302), data={"comment": ""}),
     Route("authoring.return_version", "POST", "/authoring/courses/T-101/return", authoring(302), data={"comment": "x"}),
-    Route("authoring.archive", "POST", "/authoring/courses/T-101/archive", authoring(302)),
-    Route("authoring.discard", "POST", "/authoring/courses/T-101/discard", authoring(302)),
+    Route("authoring.withdraw_review", "POST", "/authoring/courses/T-101/withdraw-review", authoring(302)),
+    Route("authoring.archive", "POST", "/authoring/courses/T-101/archive", authoring(302), data=CONFIRMED),
+    Route("authoring.discard", "POST", "/authoring/courses/T-101/discard", authoring(302), data=CONFIRMED),
     Route("authoring.export", "GET", "/authoring/courses/T-101/versions/1/export", authoring(200)),
     Route("authoring.export_gift", "GET", "/authoring/courses/T-101/versions/1/quiz.gift", authoring(200)),
     Route("api.openapi", "GET", "/api/v1/openapi.json", everyone(200)),
@@ -267,6 +280,27 @@ ROUTES = [
     Route("discussion.moderate_answer", "POST", "/courses/T-101/questions/{question}/answers/{answer}/hide",
           qa_page(302) | {"learner": 403, "trainer": 403}, data={"reason": "广告"}),
     Route("discussion.unanswered", "GET", "/discussion/unanswered", authoring(200)),
+    # classroom sessions (issue 15): {session} is held by {unit}, the trainer runs it, starts in a week, the learner is booked
+    Route("classroom.index", "GET", "/classroom/", page(200)),
+    Route("classroom.index", "GET", "/classroom/?course=T-101", page(200)),
+    Route("classroom.new", "GET", "/classroom/new?course=T-101", classroom_staff(200)),
+    Route("classroom.new", "POST", "/classroom/new", classroom_staff(200), data={}),
+    Route("classroom.session_page", "GET", "/classroom/sessions/{session}", page(200)),
+    Route("classroom.edit", "GET", "/classroom/sessions/{session}/edit", classroom_staff(200)),
+    Route("classroom.edit", "POST", "/classroom/sessions/{session}/edit", classroom_staff(200), data={}),
+    Route("classroom.cancel", "POST", "/classroom/sessions/{session}/cancel", classroom_staff(302)),
+    Route("classroom.signup", "POST", "/classroom/sessions/{session}/signup", page(302)),
+    Route("classroom.withdraw", "POST", "/classroom/sessions/{session}/withdraw", page(302)),
+    Route("classroom.attendance", "POST", "/classroom/sessions/{session}/attendance", classroom_staff(302), data={}),
+    Route("classroom.import_attendance", "GET", "/classroom/sessions/{session}/attendance/import", classroom_staff(200)),
+    Route("classroom.import_attendance", "POST", "/classroom/sessions/{session}/attendance/import", classroom_staff(200),
+          data={}),
+    Route("classroom.ics", "GET", "/classroom/sessions/{session}.ics", page(200)),
+    Route("classroom.queue", "GET", "/classroom/queue", classroom_staff(200)),
+    # xAPI statements (issue 16): everyone reads their own, managers their scope; the download is for managers
+    Route("xapi_api.statements", "GET", "/api/v1/xapi/statements", api(200)),
+    Route("xapi_api.statements", "GET", "/api/v1/xapi/statements?verb=completed&user={learner}&limit=5", api(200)),
+    Route("xapi.download", "GET", "/xapi/statements.json", staff(200)),
     Route("authoring.due_for_review", "GET", "/authoring/due-for-review", authoring(200)),
 ]
 
@@ -332,6 +366,11 @@ def _build_world(app, db, now):
     pending.self_registered = True  # only a self-registration can be rejected
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
     survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
+    classroom_session = create_classroom_session(db, SessionFields(
+        course_id=course.id, title="面授", instructions="", starts_at=utcnow() + timedelta(days=7),
+        ends_at=utcnow() + timedelta(days=7, hours=3), place="201室", org_unit_id=unit.id,
+        trainer_id=users["trainer"].id, capacity=5), scope=Scope(everything=True), user_id=None, now=now)
+    classroom_sign_up(db, classroom_session, user_id=learner.id, by_id=learner.id, now=now)
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
     question = ask_question(db, course_id=course.id, user_id=learner.id, title="养老金怎么算？", body="", now=now)
     answer = post_answer(db, question=question, user_id=users["author"].id, body="见第二课。", now=now)
@@ -341,7 +380,8 @@ def _build_world(app, db, now):
     db.commit()
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
-            "survey": survey.id, "topic": survey.topics[0].id, "question": question.id, "answer": answer.id}
+            "survey": survey.id, "topic": survey.topics[0].id, "question": question.id, "answer": answer.id,
+            "session": classroom_session.id}
 
 
 _WRITE = re.compile(r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)

@@ -1,0 +1,26 @@
+"""`lms create-demo`: the trainer account holds the trainer role and an
+upcoming session of a starter course has three people booked (created once)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from content import load_package
+from lms.classroom.demo import TITLE, create_demo_session
+from lms.courses.services import import_course
+from lms.demo import DEMO_PASSWORD, create_demo
+from tests.builders import NOW
+from tests.web.helpers import login, text
+
+COURSES = Path(__file__).resolve().parents[2] / "courses"
+
+
+def test_the_demo_has_a_trainer_and_an_upcoming_session(app, build, client, clock):
+    build(lambda s: import_course(s, load_package(COURSES / "ss-pension-basics"), now=NOW))
+    build(lambda s: create_demo(s, now=NOW))
+    session_id = build(lambda s: create_demo_session(s, now=NOW).id)
+    assert build(lambda s: create_demo_session(s, now=NOW)) is None  # once
+    assert login(client, "trainer", DEMO_PASSWORD).status_code == 302
+    page = text(client.get(f"/classroom/sessions/{session_id}"))
+    assert TITLE in page and "Booked (3)" in page and "江苏省社会保险培训中心" in page
+    assert f"/classroom/sessions/{session_id}/edit" in page  # the trainer runs it
+    assert TITLE in text(client.get("/classroom/"))
