@@ -32,6 +32,7 @@ update-messages: extract-messages
 setup: translations
 	$(FLASK) lms migrate
 	$(FLASK) lms import-courses courses
+	$(FLASK) lms import-programmes programmes
 	$(FLASK) lms create-demo
 
 run: setup

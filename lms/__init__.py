@@ -95,6 +95,8 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.orgs.views import bp as orgs_bp
     from lms.people.registration import bp as registration_bp
     from lms.people.views import bp as people_bp
+    from lms.programmes import services as _programmes  # noqa: F401 - follows events.course_completed
+    from lms.programmes.views import bp as programmes_bp
     from lms.reports import counters as _counters  # noqa: F401
     from lms.reports.views import bp as reports_bp
     from lms.surveys import needs as _needs  # noqa: F401 - answers events.training_needs
@@ -113,6 +115,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.classroom.views import bp as classroom_bp  # also answers events.course_page_sections
 
     app.register_blueprint(classroom_bp)
+    app.register_blueprint(programmes_bp)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(surveys_api_bp)
     for blueprint in (xapi_bp, xapi_api_bp):

@@ -129,6 +129,53 @@ def import_courses_command(paths: tuple[Path, ...], force: bool) -> None:
         raise click.ClickException(f"{failed} package(s) invalid")
 
 
+@lms_cli.command("import-programmes")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace and publish even a programme changed on the platform "
+              "(edited, reviewed or archived) since its last import. Without it such a programme is skipped.")
+def import_programmes_command(paths: tuple[Path, ...], force: bool) -> None:
+    """Import or update programme packages (a programme.toml, a folder holding
+    one, or a folder of such folders like programmes/). CLI imports are trusted:
+    the programme is published, and everyone who already completed its courses
+    completes it. The courses must be imported first. An invalid package is
+    reported and nothing of it is written; the same package again changes nothing."""
+    from content.programme import ProgrammeInvalid, load_programme
+    from lms.programmes.services import ProgrammeError, import_programme
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            files.append(path)
+        elif (path / "programme.toml").exists():
+            files.append(path / "programme.toml")
+        else:
+            files.extend(sorted(path.glob("*/programme.toml")) + sorted(path.glob("*.programme.toml")))
+    if not files:
+        raise click.ClickException("no programme package found (programme.toml)")
+    failed = 0
+    for file in files:
+        try:
+            spec = load_programme(file)
+            with _db().transaction() as session:
+                result = import_programme(session, spec, now=utcnow(), publish=True, force=force)
+                state = "created" if result.created else ("updated" if result.changed else "unchanged")
+                if result.kept:
+                    state = "skipped: changed on the platform since its last import (--force replaces it)"
+        except ProgrammeInvalid as exc:
+            failed += 1
+            click.echo(f"{file}: invalid programme package, nothing imported:", err=True)
+            for problem in exc.problems:
+                click.echo(f"  {problem}", err=True)
+            continue
+        except ProgrammeError as exc:
+            failed += 1
+            click.echo(f"{file}: {str(exc) % exc.params if exc.params else exc}", err=True)
+            continue
+        click.echo(f"{spec.code}: {state} ({file})")
+    if failed:
+        raise click.ClickException(f"{failed} programme package(s) refused")
+
+
 @lms_cli.command("export-course")
 @click.argument("code")
 @click.option("--version", "number", type=int, default=None, help="Version number (default: the live version, "

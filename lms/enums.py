@@ -1,4 +1,5 @@
 """Vocabularies of the domain, shared by models, forms and the content library."""
+from content.programme import PROFESSIONS
 from content.spec import LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 
 # trainer: runs classroom sessions and marks attendance and on-the-job work in their unit's subtree.
@@ -19,9 +20,15 @@ OUTBOX_KINDS = (
 )
 # Kinds sent by e-mail (xapi rows go to the learning record store instead).
 EMAIL_KINDS = tuple(kind for kind in OUTBOX_KINDS if kind != "xapi")
+# A person's profession or speciality (users.profession, optional), defined with the
+# programme package format (content.programme): hr_manager, training_manager,
+# training_engineer, trainer; for professionals accountancy, it, office_management,
+# education_training. A programme and an assignment may target one.
+PROGRAMME_STATUSES = COURSE_STATUSES
 
 __all__ = [
-    "COURSE_STATUSES", "EMAIL_KINDS", "LANGUAGES", "ORG_KINDS", "ORG_LEVELS", "OUTBOX_KINDS", "QUESTION_KINDS", "ROLES",
+    "COURSE_STATUSES", "EMAIL_KINDS", "LANGUAGES", "ORG_KINDS", "ORG_LEVELS", "OUTBOX_KINDS", "PROFESSIONS", "PROGRAMME_STATUSES", "QUESTION_KINDS",
+    "ROLES",
     "SCHEMES", "SKILL_TYPES", "STAFF_CATEGORIES", "TARGET_LEVELS",
 ]
 

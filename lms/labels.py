@@ -82,6 +82,16 @@ TERMS_LABELS = {
     "supports": _l("Supports"),
     "final_evaluation": _l("Final evaluation"),
 }
+PROFESSION_LABELS = {
+    "hr_manager": _l("HR manager"),
+    "training_manager": _l("Training manager (profession)"),
+    "training_engineer": _l("Training engineer"),
+    "trainer": _l("Trainer (profession)"),
+    "accountancy": _l("Accountancy"),
+    "it": _l("Information technology"),
+    "office_management": _l("Office management"),
+    "education_training": _l("Education and training"),
+}
 
 # What happened to a course, in its history (lms.authoring CourseEvent.action).
 COURSE_ACTION_LABELS = {

@@ -20,6 +20,14 @@ from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonC
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
 from lms.people.models import SiteSetting
+from lms.programmes.models import (
+    Programme,
+    ProgrammeAudience,
+    ProgrammeCompletion,
+    ProgrammeCourse,
+    ProgrammeEvent,
+    ProgrammeProfession,
+)
 from lms.reports.models import report_learners, report_unit_months, report_unit_people
 from lms.search.models import SearchTerm
 from lms.surveys.models import (
@@ -45,6 +53,7 @@ __all__ = [
     "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
+    "Programme", "ProgrammeAudience", "ProgrammeCompletion", "ProgrammeCourse", "ProgrammeEvent", "ProgrammeProfession",
     "SearchTerm",
     "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
     "ClassroomSession", "SessionAttendance", "SessionSignup",

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField
+from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, StopValidation
 
-from lms.enums import STAFF_CATEGORIES
+from lms.enums import PROFESSIONS, STAFF_CATEGORIES
 from lms.forms import MultiCheckboxField
-from lms.labels import STAFF_CATEGORY_LABELS
+from lms.labels import PROFESSION_LABELS, STAFF_CATEGORY_LABELS
 from lms.params import id_range
 
 
@@ -28,3 +28,5 @@ class AssignmentForm(FlaskForm):
     categories = MultiCheckboxField(_l("Staff categories"), choices=[(c, STAFF_CATEGORY_LABELS[c]) for c in STAFF_CATEGORIES],
                                     validators=[AtLeastOne(_l("Choose at least one staff category."))])
     due_on = DateField(_l("Due on"), validators=[DataRequired(message=_l("Enter the due date."))])
+    profession = SelectField(_l("Only people of the profession"), validate_choice=False,
+                             choices=[("", _l("Any profession"))] + [(p, PROFESSION_LABELS[p]) for p in PROFESSIONS])

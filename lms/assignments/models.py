@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base
-from lms.enums import OUTBOX_KINDS, STAFF_CATEGORIES, sql_in
+from lms.enums import OUTBOX_KINDS, PROFESSIONS, STAFF_CATEGORIES, sql_in
 
 REMINDER_KINDS = ("due_soon", "overdue")
 
@@ -17,6 +17,7 @@ class Assignment(Base):
     too (lms.assignments.services.sync_assignments)."""
 
     __tablename__ = "assignments"
+    __table_args__ = (CheckConstraint(sql_in("profession", PROFESSIONS), name="profession"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
@@ -25,6 +26,8 @@ class Assignment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Only people of this profession (None: whatever their profession).
+    profession: Mapped[str | None] = mapped_column(String(32))
 
     course = relationship("Course")
     org_unit = relationship("OrgUnit")

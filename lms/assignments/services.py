@@ -26,7 +26,7 @@ from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMem
 from lms.auth.models import User
 from lms.courses.models import Course, CourseVersion
 from lms.db import must_get, table_of
-from lms.enums import EMAIL_KINDS, OUTBOX_KINDS, STAFF_CATEGORIES
+from lms.enums import EMAIL_KINDS, OUTBOX_KINDS, PROFESSIONS, STAFF_CATEGORIES
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.learn.services import LearningError, enrol
 from lms.msgids import N_
@@ -52,7 +52,7 @@ def _insert(session: Session, table):
 
 def create_assignments(session: Session, *, course_ids: Sequence[int], org_unit_id: int,
                        categories: Iterable[str], due_on: date, created_by_id: int | None,
-                       now: datetime) -> list[Assignment]:
+                       now: datetime, profession: str | None = None) -> list[Assignment]:
     """One assignment per course, all for the same subtree, categories and due
     date; everyone who matches is enrolled now (set-based). The caller has
     checked that the unit is in the manager's scope."""
@@ -63,6 +63,8 @@ def create_assignments(session: Session, *, course_ids: Sequence[int], org_unit_
         raise AssignmentError(N_("Choose at least one course."))
     if due_on < local_date(now):
         raise AssignmentError(N_("The due date is in the past."))
+    if profession is not None and profession not in PROFESSIONS:
+        raise AssignmentError(N_("Unknown profession."))
     if session.get(OrgUnit, org_unit_id) is None:
         raise AssignmentError(N_("Unknown org unit."))
     courses = list(session.scalars(select(Course).where(Course.id.in_(list(course_ids)))))
@@ -71,7 +73,7 @@ def create_assignments(session: Session, *, course_ids: Sequence[int], org_unit_
     created = []
     for course in sorted(courses, key=lambda c: c.code):
         assignment = Assignment(course_id=course.id, org_unit_id=org_unit_id, due_on=due_on,
-                                created_by_id=created_by_id, created_at=now,
+                                created_by_id=created_by_id, created_at=now, profession=profession,
                                 categories=[AssignmentCategory(staff_category=c) for c in cats])
         session.add(assignment)
         created.append(assignment)
@@ -142,6 +144,8 @@ def sync_assignments(session: Session, *, now: datetime, assignment_ids: Sequenc
                     .join(OrgUnit, OrgUnit.id == User.org_unit_id)
                     .where(User.status == "active", User.staff_category.in_(cats),
                            path_startswith(OrgUnit.path, unit.path)))
+        if assignment.profession is not None:
+            matching = matching.where(User.profession == assignment.profession)
         if user_ids is not None:
             matching = matching.where(User.id.in_(user_ids))
         gone = delete(members).where(members.c.assignment_id == assignment.id,
@@ -180,7 +184,8 @@ def apply_assignments_to_user(session: Session, user_id: int, now: datetime) -> 
     ancestor_ids = [int(p) for p in unit.path.strip("/").split("/") if p]
     matching = list(session.scalars(
         select(Assignment).where(Assignment.cancelled_at.is_(None), Assignment.org_unit_id.in_(ancestor_ids),
-                                 Assignment.categories.any(AssignmentCategory.staff_category == user.staff_category))))
+                                 Assignment.categories.any(AssignmentCategory.staff_category == user.staff_category),
+                                 or_(Assignment.profession.is_(None), Assignment.profession == user.profession))))
     keep = [a.id for a in matching]
     session.execute(delete(members).where(members.c.user_id == user_id, members.c.assignment_id.in_(active),
                                           members.c.assignment_id.not_in(keep)))

@@ -62,7 +62,8 @@ def new_assignment():
         try:
             created = services.create_assignments(
                 session, course_ids=form.courses.data, org_unit_id=unit.id, categories=form.categories.data,
-                due_on=form.due_on.data, created_by_id=current_user.id, now=request_now())
+                due_on=form.due_on.data, created_by_id=current_user.id, now=request_now(),
+                profession=form.profession.data or None)
         except services.AssignmentError as exc:
             session.rollback()
             flash(_(str(exc)), "error")

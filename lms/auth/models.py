@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base
-from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES, sql_in
+from lms.enums import LANGUAGES, PROFESSIONS, ROLES, STAFF_CATEGORIES, sql_in
 
 
 class User(Base):
@@ -15,6 +15,7 @@ class User(Base):
         CheckConstraint(sql_in("staff_category", STAFF_CATEGORIES), name="staff_category"),
         CheckConstraint(sql_in("language", LANGUAGES), name="language"),
         CheckConstraint(sql_in("status", ("active", "pending", "deactivated")), name="status"),
+        CheckConstraint(sql_in("profession", PROFESSIONS), name="profession"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +35,8 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Created through self-registration: only such an account, never approved, may be rejected (deleted).
     self_registered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Profession or speciality (lms.enums.PROFESSIONS), optional.
+    profession: Mapped[str | None] = mapped_column(String(32), index=True)
 
     roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
     org_unit = relationship("OrgUnit")

@@ -9,6 +9,7 @@ from lms.assignments.services import assignments_for_learner
 from lms.classroom.services import my_sessions
 from lms.learn import services as learning
 from lms.permissions import login_required
+from lms.programmes.services import my_programmes
 from lms.surveys import services as surveys
 from lms.web import db_session, request_now, request_today
 
@@ -28,5 +29,6 @@ def my_learning():
     asked = surveys.surveys_for_learner(session, current_user, request_today())
     for_needs = surveys.suggested_courses(session, current_user)
     sessions = my_sessions(session, user_id=current_user.id, now=request_now())  # classroom sessions booked or waiting
+    programmes = my_programmes(session, current_user)
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions)
+                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions, programmes=programmes)

@@ -14,7 +14,7 @@ from lms.assignments.services import apply_assignments_to_user
 from lms.auth.models import User
 from lms.auth.services import AccountError, create_user, deactivate_user, set_password, set_roles
 from lms.dbutil import any_contains
-from lms.enums import LANGUAGES, STAFF_CATEGORIES
+from lms.enums import LANGUAGES, PROFESSIONS, STAFF_CATEGORIES
 from lms.learn.models import CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
@@ -97,6 +97,7 @@ class UserChanges:
     language: str
     status: str
     roles: frozenset[str] | None = None  # None: leave roles alone (managers)
+    profession: str | None = ""  # "": leave it alone; None: no profession
 
 
 def update_user(session: Session, target: User, changes: UserChanges, *, now: datetime) -> list[str]:
@@ -111,7 +112,12 @@ def update_user(session: Session, target: User, changes: UserChanges, *, now: da
     if changes.status == "pending" and target.status != "pending":
         # "pending" is a self-registration waiting for approval, never a state to put someone back into.
         raise AccountError(N_("Only a self-registration waits for approval; deactivate the account instead."))
+    if changes.profession and changes.profession not in PROFESSIONS:
+        raise AccountError(N_("Unknown profession."))
     changed = []
+    if changes.profession != "" and target.profession != changes.profession:
+        target.profession = changes.profession
+        changed.append("profession")
     for name in ("full_name", "email", "org_unit_id", "staff_category", "language"):
         if getattr(target, name) != getattr(changes, name):
             setattr(target, name, getattr(changes, name))
@@ -127,7 +133,7 @@ def update_user(session: Session, target: User, changes: UserChanges, *, now: da
             target.status = changes.status
     session.flush()
     events.user_changed(session, user_id=target.id)  # report counters: unit, category, status
-    if {"org_unit_id", "staff_category", "status"} & set(changed):
+    if {"org_unit_id", "staff_category", "status", "profession"} & set(changed):
         apply_assignments_to_user(session, target.id, now)
     return changed
 

@@ -20,11 +20,12 @@ from lms.assignments.services import sync_assignments
 from lms.auth.models import User, UserRole
 from lms.csvfile import MAX_NAME, ImportResult, RowError, bad_choice, decode, read_rows, refuse
 from lms.db import table_of
-from lms.enums import LANGUAGES, ROLES, STAFF_CATEGORIES
+from lms.enums import LANGUAGES, PROFESSIONS, ROLES, STAFF_CATEGORIES
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
 
-USER_COLUMNS = ("username", "full_name", "email", "org_unit_code", "staff_category", "roles", "language")
+# profession (optional column): empty clears it; a file without the column leaves it as it is.
+USER_COLUMNS = ("username", "full_name", "email", "org_unit_code", "staff_category", "roles", "language", "profession")
 USER_REQUIRED_COLUMNS = ("username", "org_unit_code", "staff_category")
 USERNAME_RE = re.compile(r"^[^\s,;]{1,80}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -40,6 +41,8 @@ class UserRow:
     staff_category: str
     roles: frozenset[str]
     language: str
+    profession: str | None = None
+    has_profession: bool = False  # the file has the column
 
 
 def read_users(data: bytes | str, *, default_language: str = "zh_CN") -> tuple[list[UserRow], list[RowError]]:
@@ -80,8 +83,12 @@ def read_users(data: bytes | str, *, default_language: str = "zh_CN") -> tuple[l
         language = r.get("language", "") or default_language
         if language not in LANGUAGES:
             problems.append(bad_choice("language", language, LANGUAGES))
+        profession = r.get("profession", "")
+        if profession and profession not in PROFESSIONS:
+            problems.append(bad_choice("profession", profession, PROFESSIONS))
         errors.extend(RowError(line, msg, params) for msg, params in problems)
-        parsed.append(UserRow(line, username, full_name, email, unit, category, frozenset(roles | {"learner"}), language))
+        parsed.append(UserRow(line, username, full_name, email, unit, category, frozenset(roles | {"learner"}), language,
+                              profession or None, "profession" in r))
     return parsed, errors
 
 
@@ -118,7 +125,7 @@ def write_users(session: Session, rows: list[UserRow], units: dict[str, int], *,
     users, roles_t = table_of(User), table_of(UserRole)
     existing = {r.username: r for r in session.execute(
         select(users.c.id, users.c.username, users.c.full_name, users.c.email, users.c.org_unit_id,
-               users.c.staff_category, users.c.language))}
+               users.c.staff_category, users.c.language, users.c.profession))}
     roles_of: dict[int, set[str]] = {}
     for uid, role in session.execute(select(roles_t.c.user_id, roles_t.c.role)):
         roles_of.setdefault(uid, set()).add(role)
@@ -128,7 +135,7 @@ def write_users(session: Session, rows: list[UserRow], units: dict[str, int], *,
         session.execute(insert(users), [
             {"username": r.username, "full_name": r.full_name, "email": r.email, "password_hash": "",  # nosec B105 - no password: cannot log in until reset
              "staff_category": r.staff_category, "org_unit_id": units[r.org_unit_code], "language": r.language,
-             "status": "active", "created_at": now} for r in new])
+             "profession": r.profession, "status": "active", "created_at": now} for r in new])
         wanted = {r.username for r in new}
         new_ids = {name: uid for uid, name in session.execute(select(users.c.id, users.c.username)) if name in wanted}
         session.execute(insert(roles_t), [{"user_id": new_ids[r.username], "role": role}
@@ -140,8 +147,10 @@ def write_users(session: Session, rows: list[UserRow], units: dict[str, int], *,
         if old is None:
             continue
         unit_id = units[r.org_unit_code]
-        fields = (r.full_name, r.email, unit_id, r.staff_category, r.language)
-        same_fields = fields == (old.full_name, old.email, old.org_unit_id, old.staff_category, old.language)
+        profession = r.profession if r.has_profession else old.profession
+        fields = (r.full_name, r.email, unit_id, r.staff_category, r.language, profession)
+        same_fields = fields == (old.full_name, old.email, old.org_unit_id, old.staff_category, old.language,
+                                 old.profession)
         same_roles = roles_of.get(old.id, set()) == set(r.roles)
         if same_fields and same_roles:
             result.unchanged += 1
@@ -149,15 +158,16 @@ def write_users(session: Session, rows: list[UserRow], units: dict[str, int], *,
         result.updated += 1
         if not same_fields:
             updates.append({"b_id": old.id, "full_name": r.full_name, "email": r.email, "org_unit_id": unit_id,
-                            "staff_category": r.staff_category, "language": r.language})
-            if (unit_id, r.staff_category) != (old.org_unit_id, old.staff_category):
+                            "staff_category": r.staff_category, "language": r.language, "profession": profession})
+            if (unit_id, r.staff_category, profession) != (old.org_unit_id, old.staff_category, old.profession):
                 moved_ids.append(old.id)
         if not same_roles:
             role_changes.append((old.id, r.roles))
     if updates:
         session.execute(update(users).where(users.c.id == bindparam("b_id")).values(
             full_name=bindparam("full_name"), email=bindparam("email"), org_unit_id=bindparam("org_unit_id"),
-            staff_category=bindparam("staff_category"), language=bindparam("language")), updates)
+            staff_category=bindparam("staff_category"), language=bindparam("language"),
+            profession=bindparam("profession")), updates)
     if role_changes:
         ids = [uid for uid, _r in role_changes]
         for chunk in range(0, len(ids), 900):

@@ -65,6 +65,7 @@ def user(user_id: int):
         form.status.choices = [(value, label) for value, label in form.status.choices if value != "pending"]
     if request.method == "GET":
         form.roles.data = sorted(target.role_names - {"learner"})
+        form.profession.data = target.profession or ""
     if form.validate_on_submit():
         unit_id = form.org_unit_id.data
         if unit_id is not None:
@@ -80,7 +81,8 @@ def user(user_id: int):
             changed = services.update_user(session, target, services.UserChanges(
                 full_name=form.full_name.data.strip(), email=(form.email.data or "").strip(), org_unit_id=unit_id,
                 staff_category=form.staff_category.data, language=form.language.data, status=form.status.data,
-                roles=roles), now=request_now())
+                roles=roles, profession=(form.profession.data or None) if "profession" in request.form else ""),
+                now=request_now())
         except AccountError as exc:
             session.rollback()
             flash(_(str(exc)), "error")

@@ -451,9 +451,10 @@ class LearnerRow:
 
 
 def learners(session: Session, unit: OrgUnit, *, q: str = "", page: int = 1, per_page: int = 50,
-             ) -> tuple[list[LearnerRow], int]:
+             profession: str | None = None) -> tuple[list[LearnerRow], int]:
     """People of the subtree (any status), filtered by name or username; one page and the total count."""
-    base = select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*_learner_criteria(session, unit.path, q))
+    base = select(User.id).join(OrgUnit, OrgUnit.id == User.org_unit_id) \
+        .where(*_learner_criteria(session, unit.path, q, profession))
     total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
     ids = list(session.scalars(base.order_by(User.full_name, User.username).offset((page - 1) * per_page).limit(per_page)))
     if not ids:
@@ -469,9 +470,12 @@ def learners(session: Session, unit: OrgUnit, *, q: str = "", page: int = 1, per
             for i in ids], total
 
 
-def _learner_criteria(session: Session, unit_path: str, q: str) -> list:
-    """The people `learners` and `all_learners` list: placed in the subtree, matching the search."""
+def _learner_criteria(session: Session, unit_path: str, q: str, profession: str | None = None) -> list:
+    """The people `learners` and `all_learners` list: placed in the subtree, matching the search
+    (and of the profession, when given)."""
     criteria = [path_prefix(session, OrgUnit.path, unit_path)]
+    if profession:
+        criteria.append(User.profession == profession)
     q = q.strip()
     if q:
         criteria.append(any_contains(q, User.username, User.full_name))
@@ -489,7 +493,8 @@ class LearnerLine(NamedTuple):
     completed: int
 
 
-def all_learners(session: Session, unit_path: str, *, q: str = "", chunk: int = 1000) -> Iterator[LearnerLine]:
+def all_learners(session: Session, unit_path: str, *, q: str = "", chunk: int = 1000,
+                 profession: str | None = None) -> Iterator[LearnerLine]:
     """Every person `learners` pages through (same people, same order), for
     the exports: one statement, fetched `chunk` rows at a time (a server-side
     cursor on PostgreSQL), so memory does not grow with the subtree. The
@@ -499,7 +504,7 @@ def all_learners(session: Session, unit_path: str, *, q: str = "", chunk: int = 
         .scalar_subquery()
     stmt = (select(User.username, User.full_name, User.staff_category, OrgUnit.code, OrgUnit.name, User.status,
                    enrolled, completed)
-            .join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*_learner_criteria(session, unit_path, q))
+            .join(OrgUnit, OrgUnit.id == User.org_unit_id).where(*_learner_criteria(session, unit_path, q, profession))
             .order_by(User.full_name, User.username).execution_options(yield_per=chunk))
     result = session.execute(stmt)
     try:

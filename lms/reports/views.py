@@ -18,13 +18,15 @@ from werkzeug.wsgi import wrap_file
 
 from lms.courses.models import Course
 from lms.courses.services import get_course
-from lms.enums import SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
-from lms.labels import SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
+from lms.enums import PROFESSIONS, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
+from lms.labels import PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
 from lms.params import int_arg
 from lms.permissions import login_required, roles_required
+from lms.programmes.services import get_programme, published_programmes
 from lms.reports import charts, exports, services
+from lms.reports import programmes as programme_sql
 from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
 from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
@@ -190,7 +192,7 @@ def learners_table(unit: OrgUnit, q: str, rows) -> exports.ExportTable:
         [unit_label(unit), f"{_('Name or username')}: {q}" if q else ""])
 
 
-def learner_lines(unit_path: str, q: str) -> Iterator[services.LearnerLine]:
+def learner_lines(unit_path: str, q: str, profession: str | None = None) -> Iterator[services.LearnerLine]:
     """All people of a learner search, read through a read-only session of
     their own: a streamed CSV is written after the view returned, when the
     request's session is already closed. The session opens with the first
@@ -200,7 +202,7 @@ def learner_lines(unit_path: str, q: str) -> Iterator[services.LearnerLine]:
     def lines() -> Iterator[services.LearnerLine]:
         session = database.session()
         try:
-            yield from services.all_learners(session, unit_path, q=q)
+            yield from services.all_learners(session, unit_path, q=q, profession=profession)
         finally:
             session.close()
 
@@ -388,15 +390,25 @@ def _learner_search():
     return scope, flt, unit, q
 
 
+def profession_arg() -> str | None:
+    """The ?profession= filter (empty: everyone); an unknown value is a 400."""
+    value = request.args.get("profession", "")
+    if value and value not in PROFESSIONS:
+        abort(400, "unknown profession")
+    return value or None
+
+
 @bp.get("/learners")
 @roles_required(*REPORT_ROLES)
 def learners():
     scope, flt, unit, q = _learner_search()
     raw_page = request.args.get("page", "1")
     page = int(raw_page) if raw_page.isascii() and raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
-    rows, total = services.learners(db_session(), unit, q=q, page=page)
+    profession = profession_arg()
+    rows, total = services.learners(db_session(), unit, q=q, page=page, profession=profession)
     return render_template("reports/learners.html", rows=rows, total=total, q=q, page=page, flt=flt, unit=unit,
-                           crumbs=breadcrumbs(scope, unit), pages=max(1, -(-total // 50)))
+                           crumbs=breadcrumbs(scope, unit), pages=max(1, -(-total // 50)), profession=profession,
+                           professions=PROFESSIONS)
 
 
 @bp.get(f"/learners.<{FORMATS}:fmt>")
@@ -404,7 +416,7 @@ def learners():
 def learners_export(fmt: str):
     """Everyone the search finds, whatever page the reader was on."""
     _scope, _flt, unit, q = _learner_search()
-    return send(learners_table(unit, q, learner_lines(unit.path, q)), fmt)
+    return send(learners_table(unit, q, learner_lines(unit.path, q, profession_arg())), fmt)
 
 
 @bp.get("/transcript")
@@ -427,3 +439,86 @@ def transcript_export(user_id: int, fmt: str):
     person, rows = transcript_of(user_id)
     unit = db_session().get(OrgUnit, person.org_unit_id) if person.org_unit_id else None
     return send(transcript_table(person, unit, rows, request_now()), fmt)
+
+
+# ---- programmes (issue 16) ----------------------------------------------------------
+
+PROGRAMME_TABLES = ("categories", "units", "people")
+PEOPLE_ON_PAGE = 500
+
+
+def programme_tables(unit: OrgUnit, programme, rows, units, people, profession: str | None,
+                     category: str | None) -> dict[str, exports.ExportTable]:
+    stem = f"programme-{programme.code}-{unit.code}"
+    context = [programme.title, unit_label(unit), str(PROFESSION_LABELS[profession]) if profession else ""]
+    figures = [Column(_("Headcount"), INT), Column(_("Registered"), INT), Column(_("Completed the programme"), INT),
+               Column(_("Coverage"), PERCENT)]
+    return {
+        "units": exports.ExportTable(
+            f"{stem}-units", _("Coverage of the programme by org unit"), [_("Org unit code"), _("Org unit"), *figures],
+            [[r.unit.code, unit_name(r), r.headcount, r.registered, r.completed, r.coverage] for r in units],
+            [*context, str(STAFF_CATEGORY_LABELS[category]) if category else ""]),
+        "categories": exports.ExportTable(
+            f"{stem}-categories", _("Coverage of the programme by staff category"),
+            [_("Staff category"), Column(_("Headcount"), INT), Column(_("Registered"), INT),
+             Column(_("Completed the programme"), INT), Column(_("Coverage"), PERCENT)],
+            [[str(STAFF_CATEGORY_LABELS[r.staff_category]), r.headcount, r.registered, r.completed, r.coverage]
+             for r in rows], context),
+        "people": exports.ExportTable(
+            f"{stem}-people", _("Progress per person"),
+            [_("Username"), _("Name"), _("Staff category"), _("Profession"), _("Org unit code"), _("Org unit"),
+             Column(_("Required courses done"), INT), Column(_("Optional courses done"), INT),
+             Column(_("Programme completed"), DATE)],
+            ([p.username, p.full_name, str(STAFF_CATEGORY_LABELS[p.staff_category]),
+              str(PROFESSION_LABELS[p.profession]) if p.profession else "", p.unit_code, p.unit_name,
+              p.required_done, p.optional_done, local_date(p.completed_at) if p.completed_at else None] for p in people),
+            context),
+    }
+
+
+def _programme_report(code: str, *, limit: int | None):
+    scope = report_scope()
+    flt = filters_or_400()
+    unit = unit_in_scope(scope, flt.unit_id)
+    programme = get_programme(db_session(), code)
+    if programme is None or programme.status == "draft":
+        abort(404)
+    profession = profession_arg()
+    session = db_session()
+    today = request_today()
+    rows = programme_sql.coverage_by_category(session, unit, programme, today=today, profession=profession)
+    units = programme_sql.coverage_by_unit(session, unit, programme, today=today, category=flt.category,
+                                           profession=profession)
+    people = programme_sql.people_progress(session, unit, programme, profession=profession, limit=limit)
+    return scope, flt, unit, programme, profession, rows, units, people
+
+
+@bp.get("/programmes")
+@roles_required(*REPORT_ROLES)
+def programmes():
+    scope = report_scope()
+    flt = filters_or_400()
+    unit = unit_in_scope(scope, flt.unit_id)
+    return render_template("reports/programmes.html", programmes=published_programmes(db_session()), unit=unit,
+                           flt=flt, crumbs=breadcrumbs(scope, unit))
+
+
+@bp.get("/programmes/<code>")
+@roles_required(*REPORT_ROLES)
+def programme(code: str):
+    scope, flt, unit, found, profession, rows, units, people = _programme_report(code, limit=PEOPLE_ON_PAGE + 1)
+    people = list(people)
+    return render_template("reports/programme.html", programme=found, unit=unit, flt=flt, rows=rows, units=units,
+                           categories=STAFF_CATEGORIES, unit_name=unit_name,
+                           people=people[:PEOPLE_ON_PAGE], more=len(people) > PEOPLE_ON_PAGE, profession=profession,
+                           professions=PROFESSIONS, crumbs=breadcrumbs(scope, unit), percent=percent)
+
+
+@bp.get(f"/programmes/<code>.<{FORMATS}:fmt>")
+@roles_required(*REPORT_ROLES)
+def programme_export(code: str, fmt: str):
+    name = request.args.get("table", "categories")
+    if name not in PROGRAMME_TABLES:
+        abort(400, "unknown table")
+    _scope, flt, unit, found, profession, rows, units, people = _programme_report(code, limit=None)
+    return send(programme_tables(unit, found, rows, units, people, profession, flt.category)[name], fmt)

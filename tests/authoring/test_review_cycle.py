@@ -113,7 +113,7 @@ def test_every_starter_course_is_dated():
     from pathlib import Path
 
     folders = sorted(p for p in Path("courses").iterdir() if (p / "course.toml").exists())
-    assert len(folders) == 12
+    assert len(folders) >= 12
     for folder in folders:
         spec = load_package(folder)
         assert spec.policy_as_of == date(2026, 11, 1) and spec.review_by == date(2027, 11, 1), folder.name

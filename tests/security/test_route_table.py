@@ -266,6 +266,29 @@ ROUTES = [
     Route("surveys.answer", "POST", "/surveys/{survey}/answer", page(302, others=403), data={}),
     Route("surveys_api.surveys", "GET", "/api/v1/surveys", api(403) | {"manager": 200, "admin": 200}),
     Route("surveys_api.survey_needs", "GET", "/api/v1/surveys/{survey}/needs", api(403) | {"manager": 200, "admin": 200}),
+    # Programmes (issue 16): PG-RT is published (T-101 and T-102 required), PG-DRAFT a draft.
+    Route("programmes.index", "GET", "/programmes", everyone(200)),
+    Route("programmes.programme", "GET", "/programmes/PG-RT", everyone(200)),
+    Route("programmes.authoring_index", "GET", "/authoring/programmes", authoring(200)),
+    Route("programmes.new", "GET", "/authoring/programmes/new", authoring(200)),
+    Route("programmes.new", "POST", "/authoring/programmes/new", authoring(302),
+          data={"code": "PG-NEW", "title": "新项目", "courses": "T-101", "min_optional": "0"}),
+    Route("programmes.authoring", "GET", "/authoring/programmes/PG-RT", authoring(200)),
+    Route("programmes.edit", "GET", "/authoring/programmes/PG-DRAFT/edit", authoring(200)),
+    Route("programmes.edit", "POST", "/authoring/programmes/PG-DRAFT/edit", authoring(302),
+          data={"title": "草稿项目", "courses": "T-101\nT-102 optional", "min_optional": "1"}),
+    Route("programmes.submit", "POST", "/authoring/programmes/PG-DRAFT/submit", authoring(302)),
+    Route("programmes.approve", "POST", "/authoring/programmes/PG-RT/approve", authoring(302)),
+    Route("programmes.return_to_authors", "POST", "/authoring/programmes/PG-RT/return", authoring(302),
+          data={"comment": "请修改"}),
+    Route("programmes.archive", "POST", "/authoring/programmes/PG-RT/archive", authoring(302)),
+    Route("programmes.reopen", "POST", "/authoring/programmes/PG-RT/reopen", authoring(302)),
+    Route("programmes.export", "GET", "/authoring/programmes/PG-RT/programme.toml", authoring(200)),
+    Route("programmes.import_package", "POST", "/authoring/programmes/import", authoring(400), data={}),
+    Route("reports.programmes", "GET", "/reports/programmes", staff(200)),
+    Route("reports.programme", "GET", "/reports/programmes/PG-RT?profession=trainer", staff(200)),
+    Route("reports.programme_export", "GET", "/reports/programmes/PG-RT.csv?table=people", staff(200)),
+    Route("reports.programme_export", "GET", "/reports/programmes/PG-RT.xlsx?table=units&category=staff", staff(200)),
     # course questions and answers (issue 15): the learner asked {question} in T-101, the author answered {answer};
     # only the enrolled, authors, trainers and administrators read (others: 404); authors and administrators moderate
     Route("discussion.index", "GET", "/courses/T-101/questions", qa_page(200)),
@@ -372,6 +395,7 @@ def _build_world(app, db, now):
         trainer_id=users["trainer"].id, capacity=5), scope=Scope(everything=True), user_id=None, now=now)
     classroom_sign_up(db, classroom_session, user_id=learner.id, by_id=learner.id, now=now)
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
+    _build_programmes(db, now)
     question = ask_question(db, course_id=course.id, user_id=learner.id, title="养老金怎么算？", body="", now=now)
     answer = post_answer(db, question=question, user_id=users["author"].id, body="见第二课。", now=now)
     real_now = utcnow()  # login sessions age by the server clock
@@ -382,6 +406,17 @@ def _build_world(app, db, now):
             "assignment": assignment.id, "pending": pending.id,
             "survey": survey.id, "topic": survey.topics[0].id, "question": question.id, "answer": answer.id,
             "session": classroom_session.id}
+
+
+def _build_programmes(db, now):
+    from content.programme import ProgrammeCourseSpec, ProgrammeSpec
+    from lms.programmes.services import import_programme
+
+    make_course(db, "T-102")
+    both = (ProgrammeCourseSpec("T-101"), ProgrammeCourseSpec("T-102"))
+    import_programme(db, ProgrammeSpec("PG-RT", "路线项目", courses=both, professions=("trainer",)), now=now,
+                     publish=True)
+    import_programme(db, ProgrammeSpec("PG-DRAFT", "草稿项目", courses=both[:1]), now=now, publish=False)
 
 
 _WRITE = re.compile(r'\b(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.IGNORECASE)
