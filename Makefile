@@ -42,9 +42,15 @@ run: setup
 serve: setup
 	$(BIN)/gunicorn -c gunicorn.conf.py app:app
 
+# axe-core, run inside the browser tests (test-only; never served). Skipped
+# quietly where npm is missing: the accessibility test then skips (fails in CI).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	-command -v npm >/dev/null && npm ci --no-audit --no-fund --silent && touch $@
+
 # Two workers (pytest-xdist), each with its own SQLite file or PostgreSQL database;
 # `make test PYTEST_WORKERS=0` runs in one process.
-test: translations
+test: translations $(AXE)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Lint and type check (ruff, mypy: settings in pyproject.toml; content/ is held to --strict).
@@ -70,4 +76,4 @@ bench: translations
 	$(BIN)/python -m bench.search
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis node_modules

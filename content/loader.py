@@ -188,6 +188,7 @@ from content.spec import (
     MAX_ESSAY_CHARS,
     MAX_OPTIONS,
     MAX_QUESTIONS,
+    MAX_TASKS,
     QUESTION_KINDS,
     REVIEW_ITEMS,
     REVIEW_TIMES,
@@ -197,12 +198,15 @@ from content.spec import (
     TARGET_LEVELS,
     TERMS_FIELDS,
     TRUE_FALSE_LABELS,
+    CompletionSpec,
     CourseSpec,
+    EvaluationSpec,
     LessonSpec,
     OptionSpec,
     QuestionSpec,
     QuizSpec,
     ReviewSpec,
+    TaskSpec,
     TermsOfReference,
     UnitSpec,
 )
@@ -258,6 +262,7 @@ COURSE_FILE = "course.toml"
 QUIZ_FILE = "quiz.toml"
 LESSONS_DIR = "lessons/"
 IMAGES_DIR = "images/"
+TASKS_DIR = "tasks/"  # tasks/<slug>.md: the instructions of the [[tasks]] of course.toml
 
 _CODE_RE = re.compile(r"^[A-Z0-9-]{2,32}$")
 _LESSON_NAME_RE = re.compile(r"^(\d{2})-([a-z0-9][a-z0-9-]*)\.md$")
@@ -270,8 +275,13 @@ _IGNORED_PREFIXES = ("__MACOSX/",)
 
 _COURSE_KEYS = (
     "code", "title", "summary", "skill_type", "target_level", "language",
-    "estimated_minutes", "schemes", "audience", "terms", "policy_as_of", "review_by",
+    "estimated_minutes", "schemes", "audience", "terms",
+    "tasks", "evaluation", "completion", "policy_as_of", "review_by",
 )
+_TASK_KEYS = ("slug", "title")
+_EVALUATION_KEYS = ("title", "instructions", "max_score")
+_COMPLETION_KEYS = ("lessons", "quiz", "sessions", "tasks", "evaluation")
+_TASK_SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _FRONT_MATTER_KEYS = ("title", "estimated_minutes")
 _QUIZ_KEYS = (
     "title", "pass_mark", "attempts_allowed", "shuffle_questions", "shuffle_options",
@@ -595,7 +605,8 @@ def _tables(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str) -> l
 # --------------------------------------------------------------------------- course.toml
 
 
-def _parse_course(problems: list[Problem], data: bytes | None) -> dict[str, Any] | None:
+def _parse_course(problems: list[Problem], data: bytes | None,
+                  task_files: Mapping[str, bytes] | None = None) -> dict[str, Any] | None:
     out = _File(problems, COURSE_FILE)
     if data is None:
         out.add((), "course.toml is missing")
@@ -629,7 +640,94 @@ def _parse_course(problems: list[Problem], data: bytes | None) -> dict[str, Any]
         terms = {}
     _check_keys(out, terms, ("terms",), TERMS_FIELDS)
     course["terms"] = TermsOfReference(**{name: _str(out, terms, ("terms",), name) for name in TERMS_FIELDS})
+    course["tasks"] = _parse_tasks(out, doc, dict(task_files or {}))
+    course["evaluation"] = _parse_evaluation(out, doc)
+    course["completion"] = _parse_completion(out, doc)
     return course
+
+
+def _parse_tasks(out: _File, doc: Mapping[str, Any], task_files: dict[str, bytes]) -> tuple[TaskSpec, ...]:
+    """[[tasks]] (slug, title), each with its instructions in tasks/<slug>.md."""
+    tables = _tables(out, doc, (), "tasks") if "tasks" in doc else []
+    tasks: list[TaskSpec] = []
+    if tables and len(tables) > MAX_TASKS:
+        out.add(("tasks",), f"at most {MAX_TASKS} tasks, not {len(tables)}")
+        tables = []
+    seen: set[str] = set()
+    for i, table in enumerate(tables or [], start=1):
+        path: _KeyPath = ("tasks", i)
+        if not isinstance(table, dict):
+            continue
+        _check_keys(out, table, path, _TASK_KEYS)
+        slug = _str(out, table, path, "slug", required=True, title=True)
+        title = _str(out, table, path, "title", required=True, title=True)
+        if slug and not _TASK_SLUG_RE.match(slug):
+            out.add(path + ("slug",), f"{slug!r} must be lower-case letters, digits and '-'")
+            continue
+        if slug in seen:
+            out.add(path + ("slug",), f"task {slug!r} is listed twice")
+            continue
+        seen.add(slug)
+        name = f"{TASKS_DIR}{slug}.md"
+        data = task_files.pop(name, None)
+        if data is None:
+            if slug:
+                out.add(path + ("slug",), f"its instructions file {name} is missing")
+            continue
+        file = _File(out.problems, name)
+        text = _decode(file, data)
+        if text is None:
+            continue
+        body = normalise_markdown(text)
+        if not body:
+            file.add((), "task instructions are empty")
+            continue
+        body_html, problem = render_checked(body, "instructions", max_chars=MAX_MARKDOWN_CHARS)
+        if problem is not None:
+            file.add_markdown(("instructions",), problem, first_line=1)
+            continue
+        if title:
+            tasks.append(TaskSpec(slug=slug, title=title, instructions_md=body, instructions_html=body_html))
+    for name in sorted(task_files):
+        out.problems.append(Problem(name, None, None, "no [[tasks]] entry of course.toml has this file's slug"))
+    return tuple(tasks)
+
+
+def _parse_evaluation(out: _File, doc: Mapping[str, Any]) -> EvaluationSpec | None:
+    """[evaluation]: the final evaluation recorded by the learner's manager."""
+    if "evaluation" not in doc:
+        return None
+    table = doc["evaluation"]
+    if not isinstance(table, dict):
+        out.add(("evaluation",), f"must be a table ([evaluation]), not {_toml_type(table)}")
+        return None
+    path: _KeyPath = ("evaluation",)
+    _check_keys(out, table, path, _EVALUATION_KEYS)
+    title = _str(out, table, path, "title", required=True, title=True)
+    instructions = _str(out, table, path, "instructions", required=True)
+    max_score = _int(out, table, path, "max_score", minimum=1, maximum=1000)
+    if not title or not instructions:
+        return None
+    return EvaluationSpec(title=title, instructions_md=instructions, instructions_html=render_markdown(instructions),
+                          max_score=max_score)
+
+
+def _parse_completion(out: _File, doc: Mapping[str, Any]) -> CompletionSpec:
+    """[completion]: which items are required (each defaults to CompletionSpec's)."""
+    table = doc.get("completion", {})
+    if not isinstance(table, dict):
+        out.add(("completion",), f"must be a table ([completion]), not {_toml_type(table)}")
+        return CompletionSpec()
+    path: _KeyPath = ("completion",)
+    _check_keys(out, table, path, _COMPLETION_KEYS)
+    default = CompletionSpec()
+    return CompletionSpec(
+        lessons=bool(_bool(out, table, path, "lessons", default=default.lessons)),
+        quiz=bool(_bool(out, table, path, "quiz", default=default.quiz)),
+        sessions=_int(out, table, path, "sessions", default=default.sessions, minimum=0, maximum=50) or 0,
+        tasks=bool(_bool(out, table, path, "tasks", default=default.tasks)),
+        evaluation=bool(_bool(out, table, path, "evaluation", default=default.evaluation)),
+    )
 
 
 # --------------------------------------------------------------------------- lessons
@@ -1085,6 +1183,7 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
     if too_much_text is not None:
         raise PackageInvalid([*problems, too_much_text])
     lesson_files: dict[str, bytes] = {}
+    task_files: dict[str, bytes] = {}
     images: list[str] = []
     for path in sorted(files):
         if path in (COURSE_FILE, QUIZ_FILE):
@@ -1096,6 +1195,8 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
                 problems.append(
                     Problem(path, None, None, "badly named lesson file: expected lessons/NN-slug.md (e.g. lessons/01-intro.md)")
                 )
+        elif path.startswith(TASKS_DIR):
+            task_files[path] = files[path]
         elif path.startswith(IMAGES_DIR):
             if path.lower().endswith(IMAGE_EXTENSIONS):
                 images.append(path)
@@ -1103,10 +1204,10 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
                 problems.append(Problem(path, None, None, f"not an allowed image type ({', '.join(IMAGE_EXTENSIONS)})"))
         else:
             problems.append(
-                Problem(path, None, None, "unexpected file: a package holds course.toml, quiz.toml, lessons/ and images/ only")
+                Problem(path, None, None, "unexpected file: a package holds course.toml, quiz.toml, lessons/, tasks/ and images/ only")
             )
 
-    course = _parse_course(problems, files.get(COURSE_FILE))
+    course = _parse_course(problems, files.get(COURSE_FILE), task_files)
     language = course["language"] if course and course["language"] else LANGUAGES[0]
     lessons = _parse_lessons(problems, lesson_files)
     quiz = _parse_quiz(problems, files[QUIZ_FILE], language) if QUIZ_FILE in files else None
@@ -1127,6 +1228,9 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
         lessons=tuple(lessons),
         quiz=quiz,
         images=tuple(images),
+        tasks=course["tasks"],
+        evaluation=course["evaluation"],
+        completion=course["completion"],
         policy_as_of=course["policy_as_of"],
         review_by=course["review_by"],
     )
@@ -1329,6 +1433,10 @@ def _course_document(spec: CourseSpec) -> dict[str, Any]:
         "schemes": list(spec.schemes) or None,
         "audience": list(spec.audience) or None,
         "terms": terms or None,
+        "tasks": [{"slug": t.slug, "title": t.title} for t in spec.tasks] or None,
+        "evaluation": ({"title": spec.evaluation.title, "instructions": spec.evaluation.instructions_md,
+                        "max_score": spec.evaluation.max_score} if spec.evaluation is not None else None),
+        "completion": dataclasses.asdict(spec.completion) if spec.completion != CompletionSpec() else None,
         "policy_as_of": spec.policy_as_of,
         "review_by": spec.review_by,
     }
@@ -1435,6 +1543,8 @@ def dump_package(spec: CourseSpec) -> dict[str, bytes]:
         files[f"{LESSONS_DIR}{lesson.position:02d}-{lesson.slug}.md"] = text.encode("utf-8")
     if spec.quiz is not None:
         files[QUIZ_FILE] = dumps(_quiz_document(spec.quiz)).encode("utf-8")
+    for task in spec.tasks:
+        files[f"{TASKS_DIR}{task.slug}.md"] = (task.instructions_md + "\n").encode("utf-8")
     return files
 
 

@@ -33,6 +33,10 @@ __all__ = [
     "QuizSpec",
     "LessonSpec",
     "CourseSpec",
+    "TaskSpec",
+    "EvaluationSpec",
+    "CompletionSpec",
+    "MAX_TASKS",
     "content_hash",
 ]
 
@@ -162,6 +166,43 @@ class LessonSpec:
     estimated_minutes: int
 
 
+# On-the-job tasks and the manager evaluation (issue 15).
+MAX_TASKS = 20
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """An on-the-job task: the learner reports on work done; a manager marks it."""
+
+    slug: str
+    title: str
+    instructions_md: str
+    instructions_html: str
+
+
+@dataclass(frozen=True)
+class EvaluationSpec:
+    """The final evaluation the course text describes, recorded by the learner's manager."""
+
+    title: str
+    instructions_md: str
+    instructions_html: str
+    max_score: int | None = None
+
+
+@dataclass(frozen=True)
+class CompletionSpec:
+    """Which items a learner must finish to complete the course. `quiz`, `tasks`
+    and `evaluation` apply only when the course has them; `sessions` is the
+    number of classroom sessions to attend."""
+
+    lessons: bool = True
+    quiz: bool = True
+    sessions: int = 0
+    tasks: bool = True
+    evaluation: bool = True
+
+
 @dataclass(frozen=True)
 class CourseSpec:
     code: str
@@ -179,6 +220,9 @@ class CourseSpec:
     # Relative paths of files under images/; not part of content_hash (their
     # bytes are not in the spec, so dump_package cannot write them back).
     images: tuple[str, ...] = ()
+    tasks: tuple[TaskSpec, ...] = ()
+    evaluation: EvaluationSpec | None = None
+    completion: CompletionSpec = CompletionSpec()
     # The review cycle: the date the course's policy statements are correct as
     # of, and the date by which it must be reviewed again (after policy_as_of).
     policy_as_of: date | None = None
@@ -189,7 +233,7 @@ class CourseSpec:
 # hold their default, so a package that does not use them keeps its hash (and
 # importing it again still changes nothing).
 _HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review",
-                              "policy_as_of", "review_by"})
+                              "tasks", "evaluation", "completion", "policy_as_of", "review_by"})
 
 
 def _hashed(value: Any, f: dataclasses.Field[Any]) -> bool:

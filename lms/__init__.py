@@ -116,6 +116,12 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
 
     app.register_blueprint(classroom_bp)
     app.register_blueprint(programmes_bp)
+    from lms.evaluations.views import bp as evaluations_bp  # answers events.completion_blockers (issue 15)
+
+    app.register_blueprint(evaluations_bp)
+    from lms.evaluations.recorded_views import bp as recorded_bp  # training recorded from elsewhere (issue 15)
+
+    app.register_blueprint(recorded_bp)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(surveys_api_bp)
     for blueprint in (xapi_bp, xapi_api_bp):

@@ -384,6 +384,27 @@ def _queue_session_reminders(session, now) -> int:
     return queue_notices(session, due_session_reminders(session, now=now), render=render_notice, now=now)
 
 
+def queue_waiting_reminders(session, now) -> int:
+    """One queue_reminder a week to each manager or trainer with items waiting over 7 days (issue 15)."""
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    from lms.evaluations import services as evaluations
+
+    url = str(current_app.config["BASE_URL"]).rstrip("/") + "/queue"
+    messages = []
+    for user, counts in evaluations.staff_waiting(session, now=now):
+        with force_locale(user.language):
+            subject = _("%(num)s items have been waiting for you for more than 7 days", num=counts.overdue)
+            body = "\n".join([
+                _("Task reports to mark: %(num)s", num=counts.tasks),
+                _("Evaluations to record: %(num)s", num=counts.evaluations),
+                _("Essays to grade: %(num)s", num=counts.essays),
+                "", url])
+        messages.append({"recipient": user.email, "subject": subject[:300], "body": body, "user_id": user.id})
+    return evaluations.queue_reminders(session, messages, now=now)
+
+
 def render_review_reminder(reminder) -> dict:
     """A course due (or overdue) for review, to one author, in the author's language."""
     from flask import render_template
@@ -422,6 +443,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
         due = services.due_reminders(session, today=local_date(now), due_soon_days=int(current_app.config["REMINDER_DAYS"]))
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
         queued += _queue_session_reminders(session, now)
+        queued += queue_waiting_reminders(session, now)
         queued += queue_review_reminders(session, now=now)
     sent = failed = 0
     settings = smtp_settings()

@@ -82,3 +82,13 @@ quiz_graded = Hook("quiz_graded")
 session_attended = Hook("session_attended")
 # A certificate was issued (lms.certificates): user_id=, certificate_id=, course_id= or programme_id= (the other None).
 certificate_issued = Hook("certificate_issued")
+# Issue 15 (lms.evaluations answers both). What still keeps a learner from
+# completing a course whose version requires sessions, on-the-job tasks or a
+# manager evaluation: a list of short names ("sessions", "tasks",
+# "evaluation"), empty when nothing is missing: user_id=, course_id=.
+# lms.learn asks it only once the lessons and quiz are satisfied.
+completion_blockers = Hook("completion_blockers")
+# How many classroom sessions of a course a learner attended: user_id=, course_id=.
+# lms.evaluations connects lms.classroom.services.attended_sessions to it; while
+# nobody answers, a rule requiring sessions is not met.
+sessions_attended = Hook("sessions_attended")

@@ -92,6 +92,12 @@ PROFESSION_LABELS = {
     "office_management": _l("Office management"),
     "education_training": _l("Education and training"),
 }
+# The mode of training of a course (lms.courses.models.DELIVERY_MODES).
+DELIVERY_MODE_LABELS = {
+    "online": _l("Online"),
+    "classroom": _l("Classroom"),
+    "blended": _l("Blended"),
+}
 
 # What happened to a course, in its history (lms.authoring CourseEvent.action).
 COURSE_ACTION_LABELS = {

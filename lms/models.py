@@ -6,8 +6,10 @@ from lms.classroom.models import ClassroomSession, SessionAttendance, SessionSig
 from lms.courses.models import (
     Course,
     CourseAudience,
+    CourseEvaluation,
     CourseEvent,
     CourseScheme,
+    CourseTask,
     CourseVersion,
     Lesson,
     Question,
@@ -16,6 +18,7 @@ from lms.courses.models import (
 )
 from lms.db import Base
 from lms.discussion.models import DiscussionAcceptance, DiscussionAnswer, DiscussionQuestion
+from lms.evaluations.models import EssayGrade, EvaluationRecord, TaskSubmission
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.models import MediaFile
 from lms.orgs.models import Headcount, OrgUnit
@@ -58,4 +61,5 @@ __all__ = [
     "DiscussionAcceptance", "DiscussionAnswer", "DiscussionQuestion",
     "ClassroomSession", "SessionAttendance", "SessionSignup",
     "XapiStatement",
+    "CourseEvaluation", "CourseTask", "EssayGrade", "EvaluationRecord", "TaskSubmission",
 ]

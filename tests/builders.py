@@ -72,6 +72,12 @@ answer = true
 '''
 
 
+# Every term of reference filled in: a course is submitted for review only then (issue 15).
+TERMS = {"objectives": "了解养老保险的基本制度。", "target_publics": "县级经办机构的经办人员。",
+         "conditions": "在线自学，约30分钟。", "programme": "两课：制度框架和待遇计算。",
+         "supports": "《中华人民共和国社会保险法》。", "final_evaluation": "在线测验，60分及格。"}
+
+
 def course_files(code: str = "T-101", *, title: str = "养老保险入门", skill_type: str = "social-security",
                  target_level: str = "information", lessons: int = 2, quiz: bool = True, pass_mark: int = 60,
                  attempts: int = 0, audience=("staff",), schemes=("pension",), language: str = "zh_CN",
@@ -89,6 +95,10 @@ def course_files(code: str = "T-101", *, title: str = "养老保险入门", skil
             audience = {list(audience)!r}
             [terms]
             objectives = "了解养老保险的基本制度。"
+            target_publics = "县级经办机构的经办人员。"
+            conditions = "在线自学，约30分钟。"
+            programme = "两课：制度框架和待遇计算。"
+            supports = "《中华人民共和国社会保险法》。"
             final_evaluation = "在线测验，60分及格。"
         ''').replace("'", '"').encode(),
     }

@@ -159,7 +159,7 @@ SCHEMAS: dict[str, Schema] = {
         "newer_version": _nullable({"type": "integer", "minimum": 1,
                                     "description": "A newer published version the learner may move to (in the browser)."}),
         "enrolled_at": TIME,
-        "source": _enum(("self", "assigned", "api")),
+        "source": _enum(("self", "assigned", "api", "recorded")),
         "last_lesson_slug": _nullable(STR),
         "completed_lessons": {"type": "array", "items": STR, "description": "Slugs of the lessons done."},
         "quiz_passed_at": _nullable(TIME),

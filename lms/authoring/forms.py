@@ -128,3 +128,29 @@ class PackageForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
+
+
+# ---- on-the-job tasks, the manager evaluation, completion rules (issue 15) ----
+
+class TaskForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    slug = StringField(_l("Short name (letters, digits, '-')"), validators=[Optional(), Length(max=80)])
+    instructions = TextAreaField(_l("Instructions (Markdown)"), validators=[DataRequired(),
+                                                                            Length(max=MAX_MARKDOWN_CHARS)])
+
+
+class EvaluationForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    instructions = TextAreaField(_l("What the manager evaluates, and how (Markdown)"),
+                                 validators=[DataRequired(), Length(max=MAX_MARKDOWN_CHARS)])
+    max_score = IntegerField(_l("Maximum score (empty: passed or not yet only)"),
+                             validators=[Optional(), NumberRange(min=1, max=1000)])
+
+
+class CompletionForm(FlaskForm):
+    lessons = BooleanField(_l("Every lesson done"))
+    quiz = BooleanField(_l("The quiz passed (if the course has one)"))
+    sessions = IntegerField(_l("Classroom sessions to attend"), default=0,
+                            validators=[InputRequired(), NumberRange(min=0, max=50)])
+    tasks = BooleanField(_l("Every on-the-job task marked done (if any)"))
+    evaluation = BooleanField(_l("The manager evaluation passed (if any)"))

@@ -29,6 +29,7 @@ from content.render import MAX_MARKDOWN_CHARS, MAX_SHORT_MARKDOWN_CHARS, markdow
 from content.spec import (
     LANGUAGES,
     MAX_ESSAY_CHARS,
+    MAX_TASKS,
     QUESTION_KINDS,
     REVIEW_ITEMS,
     REVIEW_TIMES,
@@ -38,12 +39,15 @@ from content.spec import (
     TARGET_LEVELS,
     TERMS_FIELDS,
     TRUE_FALSE_LABELS,
+    CompletionSpec,
     CourseSpec,
+    EvaluationSpec,
     LessonSpec,
     OptionSpec,
     QuestionSpec,
     QuizSpec,
     ReviewSpec,
+    TaskSpec,
     TermsOfReference,
     UnitSpec,
     content_hash,
@@ -52,6 +56,7 @@ from lms.assignments.models import OutboxMessage
 from lms.auth.models import User, UserRole
 from lms.courses import services as catalog
 from lms.courses.models import Course, CourseEvent, CourseVersion
+from lms.labels import TERMS_LABELS
 from lms.media.services import MEDIA_LINK_RE, MediaRefused, check_image, media_path, store_image
 from lms.msgids import N_
 from lms.zones import local_date
@@ -62,7 +67,7 @@ MAX_LESSONS = 99
 EDIT_ACTIONS = frozenset({
     "created", "draft_started", "metadata_edited", "lesson_added", "lesson_edited", "lesson_removed", "lesson_moved",
     "quiz_edited", "quiz_removed", "question_added", "question_edited", "question_removed", "question_moved",
-    "gift_imported", "package_imported",
+    "gift_imported", "package_imported", "activities_edited",
 })
 
 
@@ -706,12 +711,33 @@ def validate_version(version: CourseVersion) -> list[Problem]:
     return []
 
 
+def missing_terms(version: CourseVersion) -> list[str]:
+    """The terms of reference (TERMS_FIELDS) the version leaves empty: all six
+    are required "in every case" before a review (issue 15)."""
+    return [name for name in TERMS_FIELDS if not (getattr(version, f"{name}_md") or "").strip()]
+
+
+class TermNames:
+    """The names of terms of reference for a message: translated when the
+    message is (the view formats it in the reader's language)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+
+    def __str__(self) -> str:
+        return ", ".join(str(TERMS_LABELS[name]) for name in self.names)
+
+
 def submit_for_review(session: Session, course: Course, *, user, now: datetime) -> CourseVersion:
     draft = catalog.open_version(session, course.id)
     if draft is None or draft.status != "draft":
         raise AuthoringError(N_("There is no draft to submit."))
     if not draft.lessons:
         raise AuthoringError(N_("Add at least one lesson before submitting."))
+    missing = missing_terms(draft)
+    if missing:
+        raise AuthoringError(N_("Fill in every term of reference before submitting. Missing: %(terms)s."),
+                             terms=TermNames(missing))
     problems = validate_version(draft)
     if problems:
         raise AuthoringError(N_("The draft cannot be submitted yet:"), problems=problems)
@@ -1080,6 +1106,102 @@ def version_diff(session: Session, version: CourseVersion) -> Diff:
                 questions.append(QuestionChange(None, q.text_md, "removed", _options_desc(q)))
     return Diff(base, metadata, lessons, quiz_settings, questions)
 
+
+
+# ---- on-the-job tasks, the manager evaluation, completion rules (issue 15) ------------------
+
+def _instructions(text: str, what: str) -> str:
+    body = _norm(text)
+    if not body:
+        raise AuthoringError(N_("The instructions are empty."))
+    problem = markdown_problem(body, what, max_chars=MAX_MARKDOWN_CHARS)
+    if problem is not None:
+        raise AuthoringError(N_("This text cannot be saved: %(problem)s"), problem=str(problem))
+    return body
+
+
+def _one_line_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title or "\n" in title or len(title) > 200:
+        raise AuthoringError(N_("Give it a title of one line (at most 200 characters)."))
+    return title
+
+
+def _task(title: str, slug: str, instructions: str) -> TaskSpec:
+    body = _instructions(instructions, "instructions")
+    return TaskSpec(slug=slug, title=_one_line_title(title), instructions_md=body, instructions_html=render_markdown(body))
+
+
+def _save_activities(session: Session, course: Course, spec_change, *, user, now: datetime, detail: str) -> None:
+    draft = draft_for_edit(session, course, user=user, now=now)
+    spec = _spec(draft)
+    changed = spec_change(spec)
+    if changed == spec:
+        return
+    _save(session, draft, changed, now=now)
+    record(session, course, action="activities_edited", now=now, user=user, version=draft, detail=detail)
+
+
+def add_task(session: Session, course: Course, *, title: str, slug: str, instructions: str, user,
+             now: datetime) -> TaskSpec:
+    slug = (slug or "").strip().lower()
+    if not SLUG_RE.fullmatch(slug):
+        raise AuthoringError(N_("The task's short name uses small letters, digits and '-' (e.g. visit)."))
+    task = _task(title, slug, instructions)
+
+    def change(spec: CourseSpec) -> CourseSpec:
+        if any(t.slug == slug for t in spec.tasks):
+            raise AuthoringError(N_("Another task already has the short name %(slug)s."), slug=slug)
+        if len(spec.tasks) >= MAX_TASKS:
+            raise AuthoringError(N_("A course has at most %(max)s tasks."), max=MAX_TASKS)
+        return dataclasses.replace(spec, tasks=(*spec.tasks, task))
+
+    _save_activities(session, course, change, user=user, now=now, detail=f"task {slug} added")
+    return task
+
+
+def update_task(session: Session, course: Course, slug: str, *, title: str, instructions: str, user,
+                now: datetime) -> None:
+    task = _task(title, slug, instructions)
+
+    def change(spec: CourseSpec) -> CourseSpec:
+        if not any(t.slug == slug for t in spec.tasks):
+            raise AuthoringError(N_("There is no such task in the draft."))
+        return dataclasses.replace(spec, tasks=tuple(task if t.slug == slug else t for t in spec.tasks))
+
+    _save_activities(session, course, change, user=user, now=now, detail=f"task {slug} edited")
+
+
+def remove_task(session: Session, course: Course, slug: str, *, user, now: datetime) -> None:
+    def change(spec: CourseSpec) -> CourseSpec:
+        if not any(t.slug == slug for t in spec.tasks):
+            raise AuthoringError(N_("There is no such task in the draft."))
+        return dataclasses.replace(spec, tasks=tuple(t for t in spec.tasks if t.slug != slug))
+
+    _save_activities(session, course, change, user=user, now=now, detail=f"task {slug} removed")
+
+
+def save_evaluation(session: Session, course: Course, *, title: str, instructions: str, max_score: int | None,
+                    user, now: datetime) -> None:
+    if max_score is not None and not 1 <= max_score <= 1000:
+        raise AuthoringError(N_("The maximum score is between 1 and 1000, or empty for none."))
+    body = _instructions(instructions, "instructions")
+    evaluation = EvaluationSpec(title=_one_line_title(title), instructions_md=body,
+                                instructions_html=render_markdown(body), max_score=max_score)
+    _save_activities(session, course, lambda spec: dataclasses.replace(spec, evaluation=evaluation), user=user,
+                     now=now, detail="evaluation saved")
+
+
+def remove_evaluation(session: Session, course: Course, *, user, now: datetime) -> None:
+    _save_activities(session, course, lambda spec: dataclasses.replace(spec, evaluation=None), user=user, now=now,
+                     detail="evaluation removed")
+
+
+def save_completion(session: Session, course: Course, *, rules: CompletionSpec, user, now: datetime) -> None:
+    if not 0 <= rules.sessions <= 50:
+        raise AuthoringError(N_("The number of sessions to attend is between 0 and 50."))
+    _save_activities(session, course, lambda spec: dataclasses.replace(spec, completion=rules), user=user, now=now,
+                     detail=f"completion rules: {dataclasses.asdict(rules)}")
 
 
 # ---- review cycle (policy as of, review by) -----------------------------------------------

@@ -3,6 +3,8 @@ a CSRF token; GET pages never write. Views parse forms, call
 lms.authoring.services and commit once."""
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,9 +14,10 @@ from content import PackageInvalid, load_package_zip
 from content.gift import MAX_GIFT_BYTES
 from content.grading import numerical_value
 from content.loader import MAX_PACKAGE_BYTES
-from content.spec import ReviewSpec
+from content.spec import CompletionSpec, ReviewSpec
 from lms.authoring import forms, services
 from lms.authoring.services import AuthoringError
+from lms.catalog.delivery import version_delivery
 from lms.courses import services as catalog
 from lms.courses.models import Course
 from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, media_folder_of, store_image
@@ -141,6 +144,7 @@ def course(code: str):
         problems=services.stored_problems(version) if version.status == "draft" and version.lessons else [],
         can_review=version.status == "review" and services.can_review(session, version, current_user),
         action_form=forms.ActionForm(), review_form=forms.ReviewForm(),
+        missing_terms=services.missing_terms(version), delivery=version_delivery(version),
     )
 
 
@@ -714,3 +718,109 @@ def import_package():
                 return _done(_("Imported as a draft (version %(n)s). Submit it for review to publish it.",
                                n=result.version.number), code=result.course.code)
     return render_template("authoring/import.html", form=form, problems=problems), status
+
+
+# ---- on-the-job tasks, the manager evaluation, completion rules (issue 15) ---------------
+
+@bp.route("/courses/<code>/activities", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def activities(code: str):
+    """The tasks, the evaluation and the completion rules of the draft (POST: the rules)."""
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    rules = catalog.completion_spec(version)
+    form = forms.CompletionForm(data=dataclasses.asdict(rules)) if request.method == "GET" else forms.CompletionForm()
+    if request.method == "POST":
+        if not form.validate():
+            flash(_("The number of sessions to attend is between 0 and 50."), "error")
+            return redirect(url_for("authoring.activities", code=code))
+        chosen = CompletionSpec(lessons=form.lessons.data, quiz=form.quiz.data, sessions=form.sessions.data or 0,
+                                tasks=form.tasks.data, evaluation=form.evaluation.data)
+        return _course_action(code, lambda s, c: services.save_completion(s, c, rules=chosen, user=current_user,
+                                                                          now=request_now()),
+                              _("Completion rules saved in the draft."), back="authoring.activities",
+                              done="authoring.activities")
+    evaluation = version.evaluation
+    evaluation_form = forms.EvaluationForm(data={"title": evaluation.title, "instructions": evaluation.instructions_md,
+                                                 "max_score": evaluation.max_score} if evaluation else None)
+    return render_template("authoring/activities.html", course=course, version=version, form=form,
+                           evaluation_form=evaluation_form, action_form=forms.ActionForm())
+
+
+@bp.route("/courses/<code>/tasks/new", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def new_task(code: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    form = forms.TaskForm()
+    if form.validate_on_submit():
+        try:
+            services.add_task(session, course, title=form.title.data, slug=form.slug.data or "",
+                              instructions=form.instructions.data, user=current_user, now=request_now())
+        except AuthoringError as exc:
+            _fail(exc)
+        else:
+            return _done(_("Task added to the draft."), "authoring.activities", code=code)
+    status = 400 if request.method == "POST" else 200
+    return render_template("authoring/task.html", course=course, version=version, form=form, task=None), status
+
+
+@bp.route("/courses/<code>/tasks/<slug>", methods=["GET", "POST"])
+@roles_required(*AUTHORS)
+def task(code: str, slug: str):
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    found = next((t for t in version.tasks if t.slug == slug), None)
+    if found is None:
+        abort(404)
+    form = (forms.TaskForm(data={"title": found.title, "instructions": found.instructions_md})
+            if request.method == "GET" else forms.TaskForm())
+    if form.validate_on_submit():
+        try:
+            services.update_task(session, course, slug, title=form.title.data, instructions=form.instructions.data,
+                                 user=current_user, now=request_now())
+        except AuthoringError as exc:
+            _fail(exc)
+        else:
+            return _done(_("Task saved in the draft."), "authoring.activities", code=code)
+    status = 400 if request.method == "POST" else 200
+    return render_template("authoring/task.html", course=course, version=version, form=form, task=found), status
+
+
+@bp.route("/courses/<code>/tasks/<slug>/delete", methods=["POST"])
+@roles_required(*AUTHORS)
+def delete_task(code: str, slug: str):
+    _require_action_form()
+    if (page := _confirm_first(_("Remove this task from the draft?"), url_for("authoring.activities", code=code),
+                               _("Published versions keep it; learners following them are not affected."))):
+        return page
+    return _course_action(code, lambda s, c: services.remove_task(s, c, slug, user=current_user, now=request_now()),
+                          _("Task removed from the draft."), back="authoring.activities", done="authoring.activities")
+
+
+@bp.route("/courses/<code>/evaluation", methods=["POST"])
+@roles_required(*AUTHORS)
+def evaluation(code: str):
+    form = forms.EvaluationForm()
+    if not form.validate_on_submit():
+        flash(_("Give the evaluation a title and instructions; the maximum score is between 1 and 1000."), "error")
+        return redirect(url_for("authoring.activities", code=code))
+    return _course_action(code, lambda s, c: services.save_evaluation(
+        s, c, title=form.title.data, instructions=form.instructions.data, max_score=form.max_score.data,
+        user=current_user, now=request_now()), _("Manager evaluation saved in the draft."),
+        back="authoring.activities", done="authoring.activities")
+
+
+@bp.route("/courses/<code>/evaluation/delete", methods=["POST"])
+@roles_required(*AUTHORS)
+def delete_evaluation(code: str):
+    _require_action_form()
+    if (page := _confirm_first(_("Remove the manager evaluation from the draft?"),
+                               url_for("authoring.activities", code=code))):
+        return page
+    return _course_action(code, lambda s, c: services.remove_evaluation(s, c, user=current_user, now=request_now()),
+                          _("Manager evaluation removed from the draft."), back="authoring.activities",
+                          done="authoring.activities")

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from lms import events
+from lms.catalog.delivery import version_delivery
 from lms.catalog.forms import CatalogFilterForm
 from lms.courses import services
 from lms.learn import services as learning
@@ -58,6 +59,9 @@ def course(code: str):
     sections = [s for s in events.course_page_sections(
         session, course=course, user_id=current_user.id if current_user.is_authenticated else None,
         now=request_now()) if s]
+    # How the course is delivered, from what it has: lessons and quiz, and the classroom sessions shown.
+    sessions = sum(len(context.get("sessions", ())) for name, context in sections if name.startswith("classroom/"))
+    delivery = version_delivery(version, sessions=sessions) if version is not None else None
     return render_template("catalog/course.html", course=course, version=version, enrolment=enrolment,
                            progress=progress, done=done or set(), newer=newer, enrol_form=EnrolForm(),
-                           sections=sections)
+                           sections=sections, delivery=delivery)

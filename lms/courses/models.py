@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,6 +24,9 @@ from content.grading import numerical_value
 from content.spec import DEFAULT_ESSAY_CHARS
 from lms.db import Base
 from lms.enums import COURSE_STATUSES, LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, sql_in
+
+# How a course is delivered, from its live version's activities (see lms.courses.services.delivery_mode).
+DELIVERY_MODES = ("online", "classroom", "blended")
 
 
 class CourseMetadata:
@@ -72,6 +76,7 @@ class Course(CourseMetadata, Base):
         CheckConstraint(sql_in("target_level", TARGET_LEVELS), name="target_level"),
         CheckConstraint(sql_in("language", LANGUAGES), name="language"),
         CheckConstraint(sql_in("status", COURSE_STATUSES), name="status"),
+        CheckConstraint(sql_in("delivery_mode", DELIVERY_MODES), name="delivery_mode"),
         CheckConstraint(REVIEW_DATES_CHECK, name="review_dates"),
     )
 
@@ -82,6 +87,8 @@ class Course(CourseMetadata, Base):
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # online | classroom | blended: how the live version is delivered (set at publish; see delivery_mode()).
+    delivery_mode: Mapped[str] = mapped_column(String(16), default="online", server_default="online", index=True)
 
     versions: Mapped[list[CourseVersion]] = relationship(
         back_populates="course", order_by="CourseVersion.number", cascade="all, delete-orphan",
@@ -129,6 +136,7 @@ class CourseVersion(CourseMetadata, Base):
         CheckConstraint(sql_in("target_level", TARGET_LEVELS), name="target_level"),
         CheckConstraint(sql_in("language", LANGUAGES), name="language"),
         CheckConstraint(sql_in("status", COURSE_STATUSES), name="status"),
+        CheckConstraint("required_sessions >= 0", name="required_sessions"),
         CheckConstraint(REVIEW_DATES_CHECK, name="review_dates"),
         # At most one live version per course.
         Index("uq_course_versions_one_published", "course_id", unique=True,
@@ -158,6 +166,12 @@ class CourseVersion(CourseMetadata, Base):
     # saved ([] publishable), as {"file", "line", "field", "message"}: the author's
     # course page shows it without re-rendering the lessons.
     problems: Mapped[list] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # Completion rules (content.spec.CompletionSpec): quiz, tasks and evaluation count only when the version has them.
+    require_lessons: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    require_quiz: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    required_sessions: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    require_tasks: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    require_evaluation: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     course: Mapped[Course] = relationship(back_populates="versions")
     lessons: Mapped[list[Lesson]] = relationship(
@@ -165,6 +179,12 @@ class CourseVersion(CourseMetadata, Base):
     )
     quiz: Mapped[Quiz | None] = relationship(back_populates="version", cascade="all, delete-orphan", uselist=False,
                                              passive_deletes=True)
+    tasks: Mapped[list[CourseTask]] = relationship(
+        back_populates="version", order_by="CourseTask.position", cascade="all, delete-orphan", passive_deletes=True,
+    )
+    evaluation: Mapped[CourseEvaluation | None] = relationship(
+        back_populates="version", cascade="all, delete-orphan", uselist=False, passive_deletes=True,
+    )
     created_by = relationship("User", foreign_keys=[created_by_id])
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     reviewed_by = relationship("User", foreign_keys=[reviewed_by_id])
@@ -331,3 +351,40 @@ class QuestionOption(Base):
         if exact is None:
             return f"{self.min_value:g} – {self.max_value:g}"
         return f"{exact[0]:g}" + (f" ± {exact[1]:g}" if exact[1] else "")
+
+
+class CourseTask(Base):
+    """An on-the-job task of a version (issue 15): the learner reports on work
+    done, a manager or trainer marks the report. Submissions (lms.evaluations)
+    name the task by course and slug, so they carry over to newer versions."""
+
+    __tablename__ = "course_tasks"
+    __table_args__ = (UniqueConstraint("version_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    instructions_md: Mapped[str] = mapped_column(Text)
+    instructions_html: Mapped[str] = mapped_column(Text)
+
+    version: Mapped[CourseVersion] = relationship(back_populates="tasks")
+
+
+class CourseEvaluation(Base):
+    """The manager evaluation of a version: the final evaluation its text describes."""
+
+    __tablename__ = "course_evaluations"
+    __table_args__ = (CheckConstraint("max_score IS NULL OR max_score >= 1", name="max_score"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("course_versions.id", ondelete="CASCADE"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    instructions_md: Mapped[str] = mapped_column(Text)
+    instructions_html: Mapped[str] = mapped_column(Text)
+    max_score: Mapped[int | None] = mapped_column(Integer)
+
+    version: Mapped[CourseVersion] = relationship(back_populates="evaluation")

@@ -13,18 +13,32 @@ from content.spec import (
     SKILL_TYPES,
     TARGET_LEVELS,
     TERMS_FIELDS,
+    CompletionSpec,
     CourseSpec,
+    EvaluationSpec,
     LessonSpec,
     OptionSpec,
     QuestionSpec,
     QuizSpec,
     ReviewSpec,
+    TaskSpec,
     TermsOfReference,
     UnitSpec,
     content_hash,
 )
 from lms import events
-from lms.courses.models import Course, CourseAudience, CourseScheme, CourseVersion, Lesson, Question, QuestionOption, Quiz
+from lms.courses.models import (
+    Course,
+    CourseAudience,
+    CourseEvaluation,
+    CourseScheme,
+    CourseTask,
+    CourseVersion,
+    Lesson,
+    Question,
+    QuestionOption,
+    Quiz,
+)
 from lms.dbutil import any_contains
 from lms.msgids import N_
 from lms.search import services as search
@@ -93,8 +107,36 @@ def version_spec(version: CourseVersion, *, images: tuple[str, ...] = ()) -> Cou
         lessons=tuple(LessonSpec(slug=ls.slug, position=ls.position, title=ls.title, body_md=ls.body_md,
                                  body_html=ls.body_html, estimated_minutes=ls.estimated_minutes)
                       for ls in version.lessons),
-        quiz=quiz, images=images, policy_as_of=version.policy_as_of, review_by=version.review_by,
+        quiz=quiz, images=images,
+        tasks=tuple(TaskSpec(slug=t.slug, title=t.title, instructions_md=t.instructions_md,
+                             instructions_html=t.instructions_html) for t in version.tasks),
+        evaluation=(EvaluationSpec(title=version.evaluation.title, instructions_md=version.evaluation.instructions_md,
+                                   instructions_html=version.evaluation.instructions_html,
+                                   max_score=version.evaluation.max_score)
+                    if version.evaluation is not None else None),
+        completion=completion_spec(version),
+        policy_as_of=version.policy_as_of, review_by=version.review_by,
     )
+
+
+def completion_spec(version: CourseVersion) -> CompletionSpec:
+    return CompletionSpec(lessons=version.require_lessons, quiz=version.require_quiz,
+                          sessions=version.required_sessions, tasks=version.require_tasks,
+                          evaluation=version.require_evaluation)
+
+
+def delivery_mode(version: CourseVersion) -> str:
+    """online: lessons or a quiz only; classroom: sessions required and nothing
+    to do online; blended: both, or on-the-job tasks or a manager evaluation
+    (with or without online items)."""
+    online = (bool(version.lessons) and version.require_lessons) or (version.quiz is not None and version.require_quiz)
+    sessions = version.required_sessions > 0
+    work = bool(version.tasks) or version.evaluation is not None
+    if sessions and not online and not work:
+        return "classroom"
+    if not sessions and not work:
+        return "online"
+    return "blended"
 
 
 def copy_metadata(target, source) -> None:
@@ -133,7 +175,22 @@ def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> 
     version.lessons.clear()
     if version.quiz is not None:
         version.quiz = None
+    version.tasks.clear()
+    if version.evaluation is not None:
+        version.evaluation = None
     session.flush()
+    rules = spec.completion
+    version.require_lessons, version.require_quiz, version.required_sessions = rules.lessons, rules.quiz, rules.sessions
+    version.require_tasks, version.require_evaluation = rules.tasks, rules.evaluation
+    version.tasks.extend(
+        CourseTask(course_id=version.course_id, position=i, slug=t.slug, title=t.title,
+                   instructions_md=t.instructions_md, instructions_html=t.instructions_html)
+        for i, t in enumerate(spec.tasks, start=1))
+    if spec.evaluation is not None:
+        e = spec.evaluation
+        version.evaluation = CourseEvaluation(course_id=version.course_id, title=e.title,
+                                              instructions_md=e.instructions_md,
+                                              instructions_html=e.instructions_html, max_score=e.max_score)
     version.lessons.extend(
         Lesson(course_id=version.course_id, slug=item.slug, position=item.position, title=item.title,
                body_md=item.body_md, body_html=item.body_html, estimated_minutes=item.estimated_minutes)
@@ -167,6 +224,7 @@ def sync_course(session: Session, course: Course, version: CourseVersion) -> Non
     along in the report counters (lms.events.course_reclassified)."""
     cell = (course.skill_type, course.target_level)
     copy_metadata(course, version)
+    course.delivery_mode = delivery_mode(version)
     wanted_schemes, wanted_audience = set(version.schemes or []), set(version.audience or [])
     # Reconcile by value: replacing the rows wholesale would INSERT the new rows
     # before DELETEing the old ones and break the unique constraints.

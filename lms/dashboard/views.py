@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from lms.assignments.services import assignments_for_learner
 from lms.classroom.services import my_sessions
+from lms.evaluations import services as evaluations
 from lms.learn import services as learning
 from lms.permissions import login_required
 from lms.programmes.services import my_programmes
@@ -30,5 +31,9 @@ def my_learning():
     for_needs = surveys.suggested_courses(session, current_user)
     sessions = my_sessions(session, user_id=current_user.id, now=request_now())  # classroom sessions booked or waiting
     programmes = my_programmes(session, current_user)
+    # Managers and trainers: what waits for them (issue 15).
+    waiting = (evaluations.queue_counts(session, evaluations.staff_scope(session, current_user), now=request_now())
+               if current_user.role_names & set(evaluations.STAFF_ROLES) else None)
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
-                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions, programmes=programmes)
+                           assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions,
+                           programmes=programmes, waiting=waiting)

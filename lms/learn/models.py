@@ -12,7 +12,7 @@ class Enrolment(Base):
     __tablename__ = "enrolments"
     __table_args__ = (
         UniqueConstraint("user_id", "course_id"),
-        CheckConstraint("source IN ('self', 'assigned', 'api')", name="source"),
+        CheckConstraint("source IN ('self', 'assigned', 'api', 'recorded')", name="source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,13 +104,26 @@ class AttemptAnswer(Base):
 
 
 class CourseCompletion(Base):
-    """A learner completed a course: recorded once, never removed."""
+    """A learner completed a course: recorded once, never removed. `source`
+    'recorded': training done outside the platform, recorded by a manager,
+    trainer or administrator (lms.evaluations.recorded) with its place and
+    evidence."""
 
     __tablename__ = "course_completions"
-    __table_args__ = (UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        CheckConstraint("source IN ('online', 'recorded')", name="source"),
+        CheckConstraint("source = 'online' OR (recorded_at IS NOT NULL AND recorded_place IS NOT NULL"
+                        " AND recorded_evidence IS NOT NULL)", name="recorded"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     completed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     score: Mapped[float | None] = mapped_column(Float)  # best quiz score, if the course has a quiz
+    source: Mapped[str] = mapped_column(String(16), default="online", server_default="online")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)  # when it was recorded
+    recorded_place: Mapped[str | None] = mapped_column(String(200))
+    recorded_evidence: Mapped[str | None] = mapped_column(String(1000))

@@ -28,7 +28,17 @@ from content.grading import (
 )
 from content.spec import CHOICE_KINDS, DEFAULT_ESSAY_CHARS
 from lms import events
-from lms.courses.models import Course, CourseAudience, CourseVersion, Lesson, Question, QuestionOption, Quiz
+from lms.courses.models import (
+    Course,
+    CourseAudience,
+    CourseEvaluation,
+    CourseTask,
+    CourseVersion,
+    Lesson,
+    Question,
+    QuestionOption,
+    Quiz,
+)
 from lms.courses.services import WITH_TAGS
 from lms.db import table_of
 from lms.dbutil import insert_ignoring_duplicates
@@ -217,6 +227,11 @@ class Progress:
     has_quiz: bool
     completed_at: datetime | None
     score: float | None
+    # The version's completion rules (content.spec.CompletionSpec); `more_required`:
+    # it also requires sessions, tasks or an evaluation, which lms.evaluations judges.
+    require_lessons: bool = True
+    require_quiz: bool = True
+    more_required: bool = False
 
     @property
     def percent(self) -> int:
@@ -246,7 +261,15 @@ def _progress_statement():
     score = select(CourseCompletion.score).where(mine).scalar_subquery()
     this_done = select(LessonCompletion.id).where(LessonCompletion.user_id == user,
                                                   LessonCompletion.lesson_id == lesson).exists()
-    return select(total, done, quiz, completed_at, score, this_done)
+    has_tasks = select(CourseTask.id).where(CourseTask.version_id == version).exists()
+    has_evaluation = select(CourseEvaluation.id).where(CourseEvaluation.version_id == version).exists()
+    of_version = CourseVersion.id == version
+    lessons_rule = select(CourseVersion.require_lessons).where(of_version).scalar_subquery()
+    quiz_rule = select(CourseVersion.require_quiz).where(of_version).scalar_subquery()
+    more = select(CourseVersion.id).where(
+        of_version, (CourseVersion.required_sessions > 0) | (CourseVersion.require_tasks & has_tasks)
+        | (CourseVersion.require_evaluation & has_evaluation)).exists()
+    return select(total, done, quiz, completed_at, score, this_done, lessons_rule, quiz_rule, more)
 
 
 # Built once: every lesson page and completion runs it.
@@ -256,21 +279,32 @@ _PROGRESS = _progress_statement()
 def progress_with_lesson(session: Session, *, user_id: int, course_id: int, version_id: int | None,
                          quiz_passed: bool, lesson_id: int | None = None) -> tuple[Progress, bool]:
     """Progress, and whether `lesson_id` is done, in ONE statement."""
-    total_n, done_n, quiz_id, completed, best, is_done = session.execute(
+    total_n, done_n, quiz_id, completed, best, is_done, lessons_rule, quiz_rule, more = session.execute(
         _PROGRESS, {"user_id": user_id, "course_id": course_id, "version_id": version_id,
                     "lesson_id": lesson_id or 0}).one()
-    return Progress(done_n, total_n, quiz_passed, quiz_id is not None, completed, best), bool(is_done)
+    return Progress(done_n, total_n, quiz_passed, quiz_id is not None, completed, best,
+                    require_lessons=lessons_rule is not False, require_quiz=quiz_rule is not False,
+                    more_required=bool(more)), bool(is_done)
 
 
 def complete_course_if_done(session: Session, *, user_id: int, course_id: int, now: datetime,
                             enrolment: Enrolment | None = None) -> bool:
-    """Record the course completion when every lesson is done and the quiz (if
-    any) is passed. Returns True only when this call recorded it."""
+    """Record the course completion at the moment the last item its version's
+    completion rules require is met: every lesson done and the quiz (if any)
+    passed (each unless the rules leave it out), then whatever lms.evaluations
+    judges (sessions attended, tasks done, the manager evaluation passed),
+    asked through events.completion_blockers only when the version requires
+    one of those. Returns True only when this call recorded it; a completion
+    is never removed."""
     session.flush()  # the counts below must see this transaction's own writes
     progress = course_progress(session, user_id=user_id, course_id=course_id, enrolment=enrolment)
-    if progress.completed_at or progress.lessons_done < progress.lessons_total:
+    if progress.completed_at:
         return False
-    if progress.has_quiz and not progress.quiz_passed:
+    if progress.require_lessons and progress.lessons_done < progress.lessons_total:
+        return False
+    if progress.require_quiz and progress.has_quiz and not progress.quiz_passed:
+        return False
+    if progress.more_required and any(events.completion_blockers(session, user_id=user_id, course_id=course_id)):
         return False
     recorded = insert_ignoring_duplicates(
         session, CourseCompletion,
@@ -717,3 +751,61 @@ def completions_of(session: Session, *, user_id: int) -> list[tuple[CourseComple
     return [(done, course) for done, course in session.execute(
         select(CourseCompletion, Course).join(Course, Course.id == CourseCompletion.course_id)
         .where(CourseCompletion.user_id == user_id).order_by(CourseCompletion.completed_at.desc(), Course.code))]
+
+
+# ---- essays graded by a person (lms.evaluations' queue) ----------------------
+
+class AlreadyGraded(LearningError):
+    pass
+
+
+def grade_awaiting_answer(session: Session, *, answer_id: int, points: float, now: datetime) -> bool:
+    """Give an answer awaiting grading (an essay) its points (0..the question's),
+    regrade its attempt, and when no answer of it awaits any more decide its
+    pass, which may complete the course. Of two graders racing, one wins: the
+    other gets AlreadyGraded. Returns True if this completed the course."""
+    row = session.execute(
+        select(AttemptAnswer.attempt_id, Question.points).join(Question, Question.id == AttemptAnswer.question_id)
+        .where(AttemptAnswer.id == answer_id)).first()
+    if row is None:
+        raise AlreadyGraded(N_("This answer no longer exists."))
+    attempt_id, possible = row
+    if not 0 <= points <= possible:
+        raise InvalidAnswers(N_("The points must be between 0 and %(max)s."), max=possible)
+    fraction = points / possible
+    claimed = cast(CursorResult[Any], session.execute(
+        update(AttemptAnswer).where(AttemptAnswer.id == answer_id, AttemptAnswer.state == "awaiting_grading")
+        .values(state="graded", fraction=fraction, points=round(points, 4), is_correct=fraction == 1.0)
+        .execution_options(synchronize_session=False))).rowcount
+    if claimed != 1:
+        raise AlreadyGraded(N_("This answer has already been graded."))
+    attempt = session.get(QuizAttempt, attempt_id)
+    if attempt is None:  # pragma: no cover - the answer's foreign key keeps it
+        raise AlreadyGraded(N_("This answer no longer exists."))
+    session.refresh(attempt)
+    earned, waiting = session.execute(
+        select(func.coalesce(func.sum(AttemptAnswer.points), 0.0),
+               func.count().filter(AttemptAnswer.state == "awaiting_grading"))
+        .where(AttemptAnswer.attempt_id == attempt_id)).one()
+    earned = round(float(earned), 4)
+    score = round(100 * earned / attempt.points_possible, 2) if attempt.points_possible else 0.0
+    pass_mark, course_id, version_id = session.execute(
+        select(Quiz.pass_mark, Quiz.course_id, Quiz.version_id).where(Quiz.id == attempt.quiz_id)).one()
+    attempt.points_earned, attempt.score = earned, score
+    attempt.passed = None if waiting else score >= pass_mark
+    session.flush()
+    completed = False
+    if attempt.passed:
+        enrolment = get_enrolment(session, user_id=attempt.user_id, course_id=course_id)
+        if enrolment is not None:
+            if enrolment.quiz_passed_at is None and enrolment.version_id == version_id:
+                enrolment.quiz_passed_at = now
+            completed = complete_course_if_done(session, user_id=attempt.user_id, course_id=course_id, now=now,
+                                                enrolment=enrolment)
+    if not completed and not waiting:
+        session.execute(
+            update(CourseCompletion)
+            .where(CourseCompletion.user_id == attempt.user_id, CourseCompletion.course_id == course_id,
+                   (CourseCompletion.score.is_(None)) | (CourseCompletion.score < score))
+            .values(score=score).execution_options(synchronize_session="fetch"))
+    return completed

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from lms.courses.models import DELIVERY_MODES
 from lms.enums import STAFF_CATEGORIES
 from lms.params import MAX_ID
 from lms.reports.services import Period
@@ -24,11 +25,12 @@ class Filters:
     period: Period
     start_text: str
     end_text: str
+    mode: str | None = None  # the course's mode of training (online | classroom | blended), course report only
 
     def query(self, **override) -> dict:
         """Query-string arguments that keep the current filters."""
         args = {"unit": self.unit_id, "category": self.category or None, "start": self.start_text or None,
-                "end": self.end_text or None}
+                "end": self.end_text or None, "mode": self.mode or None}
         args.update(override)
         return {k: v for k, v in args.items() if v is not None}
 
@@ -58,4 +60,7 @@ def parse_filters(args, now: datetime) -> Filters:
     end = end or now.year * 100 + now.month
     if start is not None and start > end:
         raise FilterError("start is after end")
-    return Filters(unit_id, category, Period(end=end, start=start), start_text, end_text)
+    mode = (args.get("mode") or "").strip() or None
+    if mode is not None and mode not in DELIVERY_MODES:
+        raise FilterError("unknown mode of training")
+    return Filters(unit_id, category, Period(end=end, start=start), start_text, end_text, mode)

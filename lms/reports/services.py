@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import and_, case, distinct, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lms.assignments.models import Assignment, AssignmentMember
 from lms.auth.models import User
@@ -285,6 +285,7 @@ def ancestors_within(session: Session, unit: OrgUnit, root_path: str | None) -> 
 class CourseFigures:
     enrolled: int = 0
     completed: int = 0
+    recorded: int = 0  # of the completed: training done elsewhere (lms.evaluations.recorded)
     attempted: int = 0  # learners with at least one submitted quiz attempt
     passed: int = 0  # of those, learners with at least one passed attempt
     average_best_score: float | None = None
@@ -349,14 +350,14 @@ def _course_figures(session: Session, prefix: str, as_of: datetime, *, course_id
 
     # enrolled and completed (completion by the as-of moment)
     g = group(e.c.course_id)
-    stmt = select(*g, func.count(), func.count(cc.c.id)).select_from(
+    stmt = select(*g, func.count(), func.count(cc.c.id), func.count(case((cc.c.source == "recorded", cc.c.id)))).select_from(
         e.join(su, su.c.user_id == e.c.user_id).outerjoin(
             cc, and_(cc.c.user_id == e.c.user_id, cc.c.course_id == e.c.course_id, cc.c.completed_at < as_of))
     ).where(e.c.enrolled_at < as_of)
     if course_id is not None:
         stmt = stmt.where(e.c.course_id == course_id)
-    for *k, enrolled, completed in session.execute(stmt.group_by(*g)):
-        out[tuple(k)].enrolled, out[tuple(k)].completed = enrolled, completed
+    for *k, enrolled, completed, recorded in session.execute(stmt.group_by(*g)):
+        out[tuple(k)].enrolled, out[tuple(k)].completed, out[tuple(k)].recorded = enrolled, completed, recorded
 
     # quiz: per learner best score and whether any attempt passed, then per course
     qa = table_of(QuizAttempt)
@@ -417,14 +418,17 @@ def review_overdue(today: date):
 
 
 def course_report(session: Session, unit: OrgUnit, period: Period, *, now: datetime,
-                  review_overdue_only: bool = False) -> list[CourseRow]:
+                  mode: str | None = None, review_overdue_only: bool = False) -> list[CourseRow]:
     """Every course with enrolments in the subtree, and every published course;
-    with `review_overdue_only`, only the published courses past their review date."""
+    `mode`: only the courses of that mode of training (Course.delivery_mode);
+    `review_overdue_only`: only the published courses past their review date."""
     figures = _course_figures(session, unit.path, as_of_moment(period, now), course_id=None, by_child=False)
     ids = {k[0] for k in figures}
-    wanted = review_overdue(local_date(now)) if review_overdue_only else or_(Course.id.in_(ids), Course.status == "published")
-    courses = session.scalars(select(Course).where(wanted)
-                              .order_by(Course.skill_type, Course.target_level, Course.code))
+    wanted = select(Course).where(review_overdue(local_date(now)) if review_overdue_only
+                                  else or_(Course.id.in_(ids), Course.status == "published"))
+    if mode is not None:
+        wanted = wanted.where(Course.delivery_mode == mode)
+    courses = session.scalars(wanted.order_by(Course.skill_type, Course.target_level, Course.code))
     return [CourseRow(c, figures.get((c.id,), CourseFigures())) for c in courses]
 
 
@@ -524,10 +528,20 @@ class TranscriptRow:
     passed: bool
     lessons_done: int
     lessons_total: int
+    # Training done elsewhere (lms.evaluations.recorded): who recorded it, when, where, the evidence.
+    recorded: RecordedInfo | None = None
 
     @property
     def status(self) -> str:
         return "completed" if self.completed_at else "in_progress"
+
+
+@dataclass
+class RecordedInfo:
+    by: str  # the recorder's name ("" once their account is gone)
+    at: datetime
+    place: str
+    evidence: str
 
 
 def transcript(session: Session, user: User) -> list[TranscriptRow]:
@@ -537,12 +551,19 @@ def transcript(session: Session, user: User) -> list[TranscriptRow]:
                func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)))
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
         .where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None)).group_by(Quiz.course_id))}
+    recorder = aliased(User)
+    recorded = {course_id: RecordedInfo(name or username or "", at, place, evidence)
+                for course_id, name, username, at, place, evidence in session.execute(
+                    select(CourseCompletion.course_id, recorder.full_name, recorder.username, CourseCompletion.recorded_at,
+                           CourseCompletion.recorded_place, CourseCompletion.recorded_evidence)
+                    .outerjoin(recorder, recorder.id == CourseCompletion.recorded_by_id)
+                    .where(CourseCompletion.user_id == user.id, CourseCompletion.source == "recorded"))}
     out = []
     for r in rows:
         n, best, passed = attempts.get(r.course.id, (0, None, 0))
         score = r.progress.score if r.progress.score is not None else best
         out.append(TranscriptRow(r.course, r.enrolment.enrolled_at, r.progress.completed_at, score, n, bool(passed),
-                                 r.progress.lessons_done, r.progress.lessons_total))
+                                 r.progress.lessons_done, r.progress.lessons_total, recorded.get(r.course.id)))
     out.sort(key=lambda t: (t.completed_at is None, t.completed_at or t.enrolled_at), reverse=False)
     return out
 

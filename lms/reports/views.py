@@ -12,14 +12,14 @@ from datetime import date, datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
 from lms.courses.models import Course
 from lms.courses.services import get_course
 from lms.enums import PROFESSIONS, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
-from lms.labels import PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
+from lms.labels import DELIVERY_MODE_LABELS, PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
 from lms.params import int_arg
@@ -148,11 +148,11 @@ def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime
         context.append(_("Only courses past their review date"))
     return exports.ExportTable(
         f"courses-{unit.code}", _("Completion per course"),
-        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(),
+        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(), _("Mode of training"),
          Column(_("Review by"), DATE), _("Review status")],
         [[r.course.code, r.course.title, str(SKILL_TYPE_LABELS[r.course.skill_type]),
-          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures), *review_values(r.course, today)]
-         for r in rows],
+          str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures),
+          str(DELIVERY_MODE_LABELS[r.course.delivery_mode]), *review_values(r.course, today)] for r in rows],
         context)
 
 
@@ -168,15 +168,23 @@ def person_label(person) -> str:
     return f"{person.full_name} ({person.username})" if person.full_name else person.username
 
 
+def recorded_line(info: services.RecordedInfo | None) -> str:
+    """ "recorded by <name> on <date>: <place>" for training done elsewhere, else ""."""
+    if info is None:
+        return ""
+    return _("recorded by %(name)s on %(date)s: %(place)s", name=info.by or "—", date=format_date(info.at, "medium"),
+             place=info.place)
+
+
 def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> exports.ExportTable:
     return exports.ExportTable(
         "-".join(part for part in ("transcript", person.username, person.full_name, unit.code if unit else "") if part),
         _("Transcript"),
         [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
-         Column(_("Lessons"), INT)],
+         Column(_("Lessons"), INT), _("Recorded (training done elsewhere)")],
         [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
-          r.score, r.attempts, r.lessons_done, r.lessons_total] for r in rows],
+          r.score, r.attempts, r.lessons_done, r.lessons_total, recorded_line(r.recorded)] for r in rows],
         [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 
 
@@ -332,7 +340,8 @@ def _courses():
     flt = filters_or_400()
     review_only = _review_filter()
     unit = unit_in_scope(scope, flt.unit_id)
-    rows = services.course_report(db_session(), unit, flt.period, now=request_now(), review_overdue_only=review_only)
+    rows = services.course_report(db_session(), unit, flt.period, now=request_now(), mode=flt.mode,
+                                  review_overdue_only=review_only)
     return scope, flt, unit, rows, review_only
 
 

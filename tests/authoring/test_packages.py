@@ -18,7 +18,7 @@ from lms.courses.models import Course, CourseVersion
 from lms.media.models import MediaFile
 from lms.media.services import store_image
 from tests.authoring.images import png
-from tests.builders import NOW, make_course, make_user
+from tests.builders import NOW, TERMS, make_course, make_user
 
 COURSES = Path(__file__).resolve().parents[2] / "courses"
 STARTERS = sorted(p.parent.name for p in COURSES.glob("*/course.toml"))
@@ -122,7 +122,8 @@ def test_cli_import_is_idempotent_and_a_change_publishes_a_new_version(app, tmp_
     package.mkdir()
     (package / "lessons").mkdir()
     (package / "course.toml").write_text('code = "CLI-1"\ntitle = "CLI"\nskill_type = "transversal"\n'
-                                         'target_level = "information"\nlanguage = "en"\n', encoding="utf-8")
+                                         'target_level = "information"\nlanguage = "en"\n[terms]\n'
+                                         + "".join(f'{k} = "{k}"\n' for k in TERMS), encoding="utf-8")
     (package / "lessons" / "01-a.md").write_text("# A\n\nBody.\n", encoding="utf-8")
     assert "CLI-1: created (version 1, published" in runner.invoke(args=["lms", "import-courses", str(package)]).output
     assert "CLI-1: unchanged" in runner.invoke(args=["lms", "import-courses", str(package)]).output
@@ -156,7 +157,8 @@ def test_cli_import_never_replaces_what_the_platform_published_since(app, tmp_pa
     package = tmp_path / "pkg"
     (package / "lessons").mkdir(parents=True)
     (package / "course.toml").write_text('code = "CLI-2"\ntitle = "CLI"\nskill_type = "transversal"\n'
-                                         'target_level = "information"\nlanguage = "en"\n', encoding="utf-8")
+                                         'target_level = "information"\nlanguage = "en"\n[terms]\n'
+                                         + "".join(f'{k} = "{k}"\n' for k in TERMS), encoding="utf-8")
     (package / "lessons" / "01-a.md").write_text("# A\n\nBody.\n", encoding="utf-8")
     assert "CLI-2: created (version 1, published" in runner.invoke(args=["lms", "import-courses", str(package)]).output
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from content import PackageInvalid, dump_package, load_package, load_package_from_files, load_package_zip
-from content.spec import content_hash
+from content.spec import TERMS_FIELDS, content_hash
 from lms.assignments.models import OutboxMessage
 from lms.auth.models import User
 from lms.authoring import services as authoring
@@ -205,7 +205,8 @@ def authors(build):
         dated_course(s, "OV-1", date(2025, 11, 1), TODAY - timedelta(days=5))
         dated_course(s, "LATER-1", date(2026, 11, 1), TODAY + timedelta(days=100))
         course = authoring.create_course(s, code="DU-1", data=Metadata(
-            title="医疗保险", policy_as_of=date(2025, 12, 1), review_by=TODAY + timedelta(days=10)),
+            title="医疗保险", policy_as_of=date(2025, 12, 1), review_by=TODAY + timedelta(days=10),
+            terms={f: "有。" for f in TERMS_FIELDS}),
             user=people["bob"], now=NOW)
         authoring.add_lesson(s, course, title="第一课", slug="intro", body="正文。", minutes=None, user=people["bob"],
                              now=NOW)
@@ -304,7 +305,8 @@ def stale(db):
 
 def _metadata(course, **dates) -> Metadata:
     return Metadata(title=course.title, skill_type=course.skill_type, target_level=course.target_level,
-                    language=course.language, schemes=course.scheme_names, audience=course.audience_names, **dates)
+                    language=course.language, schemes=course.scheme_names, audience=course.audience_names,
+                    terms={f: getattr(course, f"{f}_md") for f in TERMS_FIELDS}, **dates)
 
 
 def test_a_new_version_needs_new_dates_and_publishing_makes_them_the_courses(db, stale):

@@ -9,6 +9,7 @@ import zipfile
 from sqlalchemy import func, select
 
 from lms.courses.models import Course, CourseVersion
+from tests.builders import TERMS
 from tests.web.helpers import login, text
 
 
@@ -56,7 +57,7 @@ def test_author_writes_submits_and_another_author_publishes(app, make_user, make
     writer = _client(app, "writer")
     response = writer.post("/authoring/new", data={"code": "NEW-9", "title": "新课", "skill_type": "transversal",
                                                     "target_level": "capacity", "language": "zh_CN",
-                                                    "objectives": "学会接待群众。"})
+                                                    **TERMS, "objectives": "学会接待群众。"})
     assert response.status_code == 302
     writer.post("/authoring/courses/NEW-9/lessons/new", data={"title": "第一课", "slug": "first", "body": "内容。"})
     assert writer.post("/authoring/courses/NEW-9/submit").status_code == 302

@@ -10,7 +10,7 @@ from lms.authoring import services as authoring
 from lms.authoring.services import AuthoringError, Metadata, OptionInput, QuestionInput
 from lms.courses import services as catalog
 from lms.courses.models import CourseEvent
-from tests.builders import NOW, make_course, make_user
+from tests.builders import NOW, TERMS, make_course, make_user
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def people(db):
 
 
 def _new_course(db, user):
-    course = authoring.create_course(db, code="AU-1", data=Metadata(title="新课程", terms={"objectives": "目标"}),
+    course = authoring.create_course(db, code="AU-1", data=Metadata(title="新课程", terms=TERMS),
                                      user=user, now=NOW)
     authoring.add_lesson(db, course, title="第一课", slug="intro", body="# 小标题\n\n正文。", minutes=None,
                          user=user, now=NOW)

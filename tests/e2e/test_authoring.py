@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import PASSWORD, make_user
+from tests.builders import PASSWORD, TERMS, make_user
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,8 @@ def test_author_writes_reviewer_publishes_learner_reads(app, db, live_server, pa
     page.fill("input[name=title]", "窗口接待基本功")
     page.select_option("select[name=skill_type]", "transversal")
     page.select_option("select[name=target_level]", "capacity")
+    for name, value in TERMS.items():
+        page.fill(f"textarea[name={name}]", value)
     page.fill("textarea[name=objectives]", "学会规范、耐心地接待办事群众。")
     screenshot(page, "authoring-new-course")
     page.click("form.editor button[type=submit]")
@@ -52,6 +54,7 @@ def test_author_writes_reviewer_publishes_learner_reads(app, db, live_server, pa
     page.goto(live_server + "/authoring/courses/TR-DESK-101")
     screenshot(page, "authoring-course")
     page.click("form[action$='/submit'] button")
+    page.locator(".status-review").first.wait_for()  # the page after the submission (slow under load)
     assert page.locator(".status-review").count() >= 1
     _logout(page)
 

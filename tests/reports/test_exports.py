@@ -82,11 +82,12 @@ def test_xlsx_cells_are_typed_and_missing_figures_empty(app, db, tree, manager):
     assert first.is_date and first.value == datetime(2026, 1, 1) and first.number_format == "yyyy-mm"
 
     transcript = workbook(client.get(f"/reports/learners/{tree['u2'].id}/transcript.xlsx"))
-    code, _title, enrolled, completed, score, attempts, done, lessons = transcript[3]
+    code, _title, enrolled, completed, score, attempts, done, lessons, recorded = transcript[3]
     assert code.value == "A-101"
     assert enrolled.is_date and enrolled.value == datetime(2026, 2, 1) and enrolled.number_format == "yyyy-mm-dd"
     assert completed.value is None and score.value is None  # not "—", not ""
     assert (attempts.value, done.value, lessons.value) == (0, 0, 1)
+    assert recorded.value is None  # completed online (or not yet): no "recorded by"
 
     done_rows = body_rows(workbook(client.get(f"/reports/learners/{tree['u3'].id}/transcript.xlsx")))
     assert sorted(r[3] for r in done_rows) == [datetime(2026, 3, 5), datetime(2026, 4, 20)]

@@ -63,6 +63,12 @@ def staff(ok, admin=None):
             "trainer": 403, "admin": ok if admin is None else admin}
 
 
+def queue_staff(ok):
+    """The queue: managers, trainers (of the learner's unit) and administrators."""
+    return {"anonymous": 302, "learner": 403, "other_learner": 403, "author": 403, "manager": ok, "trainer": ok,
+            "admin": ok}
+
+
 def authoring(ok):
     """Authors and administrators only: the anonymous log in, other roles get 403."""
     return {"anonymous": 302, "learner": 403, "other_learner": 403, "manager": 403, "trainer": 403, "author": ok,
@@ -324,6 +330,45 @@ ROUTES = [
     Route("xapi_api.statements", "GET", "/api/v1/xapi/statements", api(200)),
     Route("xapi_api.statements", "GET", "/api/v1/xapi/statements?verb=completed&user={learner}&limit=5", api(200)),
     Route("xapi.download", "GET", "/xapi/statements.json", staff(200)),
+    # on-the-job tasks, evaluations, essays and the queue (issue 15): the learner is enrolled in T-EV, has a
+    # report {submission} (with an image) waiting and an essay answer {essay} awaiting grading
+    Route("evaluations.tasks", "GET", "/courses/T-EV/tasks", page(200, others=404)),
+    Route("evaluations.submit", "POST", "/courses/T-EV/tasks/visit", page(302, others=404), data={"report": "报告"}),
+    Route("evaluations.attachment", "GET", "/task-reports/{submission}/attachment",
+          page(200, others=404) | {"manager": 200, "trainer": 200, "admin": 200}),
+    Route("evaluations.queue", "GET", "/queue", queue_staff(200)),
+    Route("evaluations.mark", "GET", "/queue/tasks/{submission}", queue_staff(200)),
+    Route("evaluations.mark", "POST", "/queue/tasks/{submission}", queue_staff(302), data={"result": "done"}),
+    Route("evaluations.evaluate", "GET", "/queue/evaluations/{evaluation_course}/{learner}", queue_staff(200)),
+    Route("evaluations.evaluate", "POST", "/queue/evaluations/{evaluation_course}/{learner}", queue_staff(302),
+          data={"result": "not_yet"}),
+    Route("evaluations.grade", "GET", "/queue/essays/{essay}", queue_staff(200)),
+    Route("evaluations.grade", "POST", "/queue/essays/{essay}", queue_staff(302), data={"points": "0"}),
+    Route("authoring.activities", "GET", "/authoring/courses/T-101/activities", authoring(200)),
+    Route("authoring.activities", "POST", "/authoring/courses/T-101/activities", authoring(302),
+          data={"lessons": "y", "sessions": "1", "tasks": "y"}),
+    Route("authoring.new_task", "GET", "/authoring/courses/T-101/tasks/new", authoring(200)),
+    Route("authoring.new_task", "POST", "/authoring/courses/T-101/tasks/new", authoring(302),
+          data={"title": "走访", "slug": "visit", "instructions": "走访一家参保单位。"}),
+    Route("authoring.task", "GET", "/authoring/courses/T-EV/tasks/visit", authoring(200)),
+    Route("authoring.task", "POST", "/authoring/courses/T-EV/tasks/visit", authoring(302),
+          data={"title": "走访", "instructions": "走访两家参保单位。"}),
+    Route("authoring.delete_task", "POST", "/authoring/courses/T-EV/tasks/visit/delete", authoring(302),
+          data=CONFIRMED),
+    Route("authoring.evaluation", "POST", "/authoring/courses/T-101/evaluation", authoring(302),
+          data={"title": "考核", "instructions": "现场考核。", "max_score": "10"}),
+    Route("authoring.delete_evaluation", "POST", "/authoring/courses/T-EV/evaluation/delete", authoring(302),
+          data=CONFIRMED),
+    # training recorded from elsewhere (issue 15): managers, trainers (in their subtree) and administrators
+    Route("recorded.index", "GET", "/records/?course=1&q=x&since=2026-01-01&until=2026-12-31&page=2",
+          staff(200) | {"trainer": 200}),
+    Route("recorded.new", "GET", "/records/new", staff(200) | {"trainer": 200}),
+    Route("recorded.new", "POST", "/records/new", staff(200) | {"trainer": 200},
+          data={"course": "T-101", "usernames": "learner", "completed_on": "2026-01-15", "place": "市培训中心",
+                "evidence": "签到表第1号"}),
+    Route("recorded.import_csv", "GET", "/records/import", staff(200) | {"trainer": 200}),
+    Route("recorded.import_csv", "POST", "/records/import", staff(200) | {"trainer": 200}, data={}),
+    Route("recorded.template_csv", "GET", "/records/template.csv", staff(200) | {"trainer": 200}),
     Route("authoring.due_for_review", "GET", "/authoring/due-for-review", authoring(200)),
 ]
 
@@ -396,6 +441,7 @@ def _build_world(app, db, now):
     classroom_sign_up(db, classroom_session, user_id=learner.id, by_id=learner.id, now=now)
     image = store_image(db, app.config["MEDIA_FOLDER"], data=png(), filename="chart.png", now=now, course_id=course.id)
     _build_programmes(db, now)
+    activities = _activities_world(app, db, learner, now)
     question = ask_question(db, course_id=course.id, user_id=learner.id, title="养老金怎么算？", body="", now=now)
     answer = post_answer(db, question=question, user_id=users["author"].id, body="见第二课。", now=now)
     real_now = utcnow()  # login sessions age by the server clock
@@ -405,7 +451,26 @@ def _build_world(app, db, now):
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
             "survey": survey.id, "topic": survey.topics[0].id, "question": question.id, "answer": answer.id,
-            "session": classroom_session.id}
+            "session": classroom_session.id, **activities}
+
+
+def _activities_world(app, db, learner, now) -> dict:
+    """Course T-EV (issue 15): a task, an evaluation and an essay question; the
+    learner's report waits for its mark and their essay for its grade."""
+    from lms.evaluations import services as evaluations
+    from lms.learn.models import AttemptAnswer
+    from tests.evaluations.conftest import ESSAY_QUIZ, make_activity_course
+
+    course = make_activity_course(db, "T-EV", tasks=True, evaluation=True, quiz_toml=ESSAY_QUIZ)
+    learning.enrol(db, user_id=learner.id, course=course, now=now)
+    report = evaluations.submit_task(db, user_id=learner.id, course_id=course.id, slug="visit", report="报告",
+                                     attachment=(png(), "photo.png"), now=now,
+                                     folder=evaluations.attachment_folder_of(app.config, app.instance_path))
+    attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
+    essay = next(e for e in attempt.layout if not e["o"])
+    learning.submit_attempt(db, user_id=learner.id, attempt_id=attempt.id, raw_answers={essay["t"]: "流程"}, now=now)
+    answer = db.scalar(select(AttemptAnswer.id).where(AttemptAnswer.state == "awaiting_grading"))
+    return {"evaluation_course": course.id, "submission": report.id, "essay": answer}
 
 
 def _build_programmes(db, now):
