@@ -53,3 +53,22 @@ def test_chinese_interface_for_chinese_users(app, db, client):
 def test_skill_type_and_staff_category_are_told_apart_in_chinese(client):
     page = client.get("/", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
     assert "专业技能" in page  # the skill type, not the staff category 专业技术人员
+
+
+# Examples of Markdown and GIFT syntax in help texts are code, not prose.
+SYNTAX_EXAMPLE = re.compile(r"\[[^\]]*\]\([^)]*\)|::\w+::|\$CATEGORY:|\\\\:")
+
+
+def test_chinese_interface_text_uses_chinese_punctuation():
+    """The zh_CN catalogue follows the style sheet the starter courses follow
+    (docs/style.md, 2): no ASCII , : ; ( ) ? ! next to Chinese text."""
+    from tests.test_course_style import ascii_punctuation_problems
+
+    problems = []
+    for message in _catalog("zh_Hans_CN"):
+        strings = [message.string] if isinstance(message.string, str) else list(message.string)
+        for text in strings:
+            bare = SYNTAX_EXAMPLE.sub("X", PLACEHOLDER.sub("X", text or ""))
+            problems += [f"{text!r}: ASCII {mark!r}" for _line, _column, mark in ascii_punctuation_problems(bare)]
+    assert problems == []
+    assert ascii_punctuation_problems("已保存,共 X 项") != []  # the check itself bites on a catalogue string

@@ -50,8 +50,10 @@ def delivery(*, lessons: int = 0, quiz: bool = False, sessions: int = 0, tasks: 
     return Delivery(tuple(modes))
 
 
-def version_delivery(version, *, sessions: int = 0, tasks: int = 0, manager_evaluation: bool = False) -> Delivery:
-    """The delivery of a course version: its lessons and quiz, and what the
-    packages above say it has (sessions, tasks, an evaluation by the manager)."""
-    return delivery(lessons=len(version.lessons), quiz=version.quiz is not None, sessions=sessions, tasks=tasks,
-                    manager_evaluation=manager_evaluation)
+def version_delivery(version, *, sessions: int = 0) -> Delivery:
+    """The delivery of a course version: its lessons, quiz, on-the-job tasks and
+    manager evaluation, and classroom sessions when it requires some or the
+    classroom package shows some scheduled (`sessions`)."""
+    return delivery(lessons=len(version.lessons), quiz=version.quiz is not None,
+                    sessions=max(sessions, version.required_sessions or 0), tasks=len(version.tasks),
+                    manager_evaluation=version.evaluation is not None)
