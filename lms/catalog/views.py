@@ -29,9 +29,11 @@ def index():
     session = db_session()
     counts = services.matrix_counts(session)
     # A keyword search shows the best matches first, the first SEARCH_RESULTS of them.
-    limit = SEARCH_RESULTS if flt.keyword else None
-    courses = services.find_courses(session, flt, limit=limit)
-    found = services.count_courses(session, flt) if limit is not None and len(courses) == limit else len(courses)
+    if flt.keyword:
+        courses, found = services.find_courses_counted(session, flt, limit=SEARCH_RESULTS)
+    else:
+        courses = services.find_courses(session, flt)
+        found = len(courses)
     return render_template("catalog/index.html", form=form, counts=counts, courses=courses, filtered=filtered,
                            found=found, errors=not form.validate())
 

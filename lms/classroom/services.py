@@ -40,7 +40,7 @@ from lms.db import must_get
 from lms.learn import services as learning
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, scope_for
+from lms.orgs.scope import Scope
 
 # A reminder is queued this long before a session starts (once per person and session).
 REMINDER_BEFORE = timedelta(days=1)
@@ -86,20 +86,6 @@ def queue_notices(session: Session, notices: Iterable[Notice], *, render: Render
 
 
 # ---- scope ------------------------------------------------------------------
-
-def staff_scope(session: Session, user) -> Scope:
-    """Where a user may act on sessions: managers and admins as everywhere
-    (lms.orgs.scope); a trainer in their unit's subtree (everything from a
-    national unit)."""
-    scope = scope_for(session, user)
-    if not scope.empty or "trainer" not in user.role_names or user.org_unit_id is None:
-        return scope
-    unit = session.get(OrgUnit, user.org_unit_id)
-    if unit is None:
-        return scope
-    if unit.level == "national":
-        return Scope(everything=True, unit_id=unit.id)
-    return Scope(path=unit.path, unit_id=unit.id)
 
 
 def can_manage(user, scope: Scope, cs: ClassroomSession) -> bool:

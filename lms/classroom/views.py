@@ -22,7 +22,7 @@ from lms.csvfile import ImportInvalid
 from lms.db import must_get
 from lms.forms import ActionForm, ImportForm
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, require_user_in_scope
+from lms.orgs.scope import Scope, require_user_in_scope, staff_scope
 from lms.orgs.services import search_units
 from lms.params import parse_int, valid_id
 from lms.permissions import deny, login_required, roles_required
@@ -33,7 +33,7 @@ STAFF = services.STAFF_ROLES
 
 
 def _scope() -> Scope:
-    return services.staff_scope(db_session(), current_user)
+    return staff_scope(db_session(), current_user)
 
 
 def _get(session_id: int) -> ClassroomSession:

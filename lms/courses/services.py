@@ -434,8 +434,13 @@ def find_courses(session: Session, flt: CatalogFilter, *, limit: int | None = No
     return list(session.scalars(published_courses_query(flt).options(*WITH_TAGS).limit(limit)))
 
 
-def count_courses(session: Session, flt: CatalogFilter) -> int:
-    return session.scalar(select(func.count()).select_from(published_courses_query(flt).order_by(None).subquery())) or 0
+def find_courses_counted(session: Session, flt: CatalogFilter, *, limit: int) -> tuple[list[Course], int]:
+    """The first `limit` courses matching `flt` (best first for a keyword) and
+    how many match in all, in one statement (a window count: the matches are
+    ranked once)."""
+    stmt = published_courses_query(flt).add_columns(func.count().over()).options(*WITH_TAGS).limit(limit)
+    rows = session.execute(stmt).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else 0)
 
 
 def matrix_counts(session: Session, flt: CatalogFilter | None = None) -> dict[tuple[str, str], int]:

@@ -32,7 +32,7 @@ from lms.learn import services as learning
 from lms.learn.models import CourseCompletion
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, scope_for
+from lms.orgs.scope import Scope, staff_scope
 from lms.zones import start_of_local_day
 
 RECORDED_COLUMNS = ("username", "course_code", "completed_on", "place", "evidence")
@@ -50,22 +50,9 @@ __all__ = ["RECORDED_COLUMNS", "RECORDER_ROLES", "ImportInvalid", "RecordResult"
 
 
 def recording_scope(session: Session, user) -> Scope:
-    """Whom `user` may record training for: an administrator everyone, a
-    manager their scope (lms.orgs.scope), a trainer the subtree of their unit
-    (everything when it is the national unit); nobody otherwise."""
-    roles = user.role_names
-    if roles & {"admin", "manager"}:
-        scope = scope_for(session, user)
-        if not scope.empty or "trainer" not in roles:
-            return scope
-    if "trainer" not in roles or user.org_unit_id is None:
-        return Scope()
-    unit = session.get(OrgUnit, user.org_unit_id)
-    if unit is None:
-        return Scope()
-    if unit.level == "national":
-        return Scope(everything=True, unit_id=unit.id)
-    return Scope(path=unit.path, unit_id=unit.id)
+    """Whom `user` may record training for (lms.orgs.scope.staff_scope)."""
+    return staff_scope(session, user)
+
 
 
 @dataclass

@@ -36,7 +36,7 @@ from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonC
 from lms.media.services import MediaRefused, check_image
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, scope_for
+from lms.orgs.scope import Scope, staff_scope
 
 MAX_REPORT_CHARS = 10_000
 MAX_COMMENT_CHARS = 2_000
@@ -63,18 +63,6 @@ class EvaluationError(Exception):
 
 
 # ---- scope -----------------------------------------------------------------------
-
-def staff_scope(session: Session, user) -> Scope:
-    """Managers and administrators: lms.orgs.scope; a trainer: their unit's subtree."""
-    scope = scope_for(session, user)
-    if not scope.empty or "trainer" not in user.role_names or user.org_unit_id is None:
-        return scope
-    unit = session.get(OrgUnit, user.org_unit_id)
-    if unit is None:
-        return Scope()
-    if unit.level == "national":
-        return Scope(everything=True, unit_id=unit.id)
-    return Scope(path=unit.path, unit_id=unit.id)
 
 
 def _learners_in(scope: Scope) -> ColumnElement[bool]:

@@ -17,6 +17,7 @@ from lms.evaluations.forms import EssayGradeForm, EvaluationForm, MarkForm, Task
 from lms.evaluations.models import TaskSubmission
 from lms.learn import services as learn
 from lms.media.services import MediaRefused
+from lms.orgs.scope import staff_scope
 from lms.permissions import login_required, roles_required
 from lms.web import audit, body_limit, db_session, request_now
 
@@ -31,7 +32,7 @@ def _folder() -> str:
 
 
 def _scope():
-    return services.staff_scope(db_session(), current_user)
+    return staff_scope(db_session(), current_user)
 
 
 def _refused(exc: Exception) -> None:

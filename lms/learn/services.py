@@ -741,6 +741,17 @@ _FOLLOWED = (select(Course, Enrolment, CourseVersion.published_at)
              .where(Course.code == bindparam("code")))
 
 
+def offline_lessons(session: Session, *, user_id: int, limit: int = 500) -> list[tuple[str, str]]:
+    """(course code, lesson slug) of every lesson of the versions the person
+    follows, for reading offline; courses no longer published included (the
+    enrolled keep reading them)."""
+    rows = session.execute(
+        select(Course.code, Lesson.slug).select_from(Enrolment)
+        .join(Lesson, Lesson.version_id == Enrolment.version_id).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.user_id == user_id).order_by(Enrolment.enrolled_at.desc(), Lesson.position).limit(limit))
+    return [(code, slug) for code, slug in rows]
+
+
 def followed_course(session: Session, *, code: str, user_id: int):
     """(course, the learner's enrolment or None, the followed version's published_at), or None."""
     return session.execute(_FOLLOWED, {"code": code, "user_id": user_id}).first()

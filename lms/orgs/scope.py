@@ -86,12 +86,28 @@ class Scope:
 
 
 def scope_for(session: Session, user) -> Scope:
+    """Where a manager or an administrator may see and act on people."""
     roles = user.role_names
     if "admin" in roles:
         return Scope(everything=True)
     if "manager" not in roles or user.org_unit_id is None:
         return Scope()
-    unit = session.get(OrgUnit, user.org_unit_id)
+    return _unit_subtree(session, user.org_unit_id)
+
+
+def staff_scope(session: Session, user) -> Scope:
+    """Where a manager, an administrator or a trainer may act on the training of
+    people (sessions, attendance, tasks, evaluations, recorded training):
+    managers and administrators as in scope_for; a trainer their own unit's
+    subtree (everything from the national unit)."""
+    scope = scope_for(session, user)
+    if not scope.empty or "trainer" not in user.role_names or user.org_unit_id is None:
+        return scope
+    return _unit_subtree(session, user.org_unit_id)
+
+
+def _unit_subtree(session: Session, unit_id: int) -> Scope:
+    unit = session.get(OrgUnit, unit_id)
     if unit is None:
         return Scope()
     if unit.level == "national":

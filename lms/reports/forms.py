@@ -1,21 +1,30 @@
 """The report filters (GET query strings): unit, staff category, period in
-whole months. Invalid values are refused with 400, never guessed."""
+whole months. Invalid values are refused with 400, never guessed: the API and
+the exports answer 400 with the reason; the pages show the reason beside the
+filters as they were typed (parse_filters(..., lenient=True))."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from lms.courses.models import DELIVERY_MODES
 from lms.enums import STAFF_CATEGORIES
+from lms.msgids import N_
 from lms.params import MAX_ID
 from lms.reports.services import Period
+from lms.zones import to_local
 
 _MONTH_RE = re.compile(r"(\d{4})-(\d{2})")
 
 
 class FilterError(ValueError):
-    pass
+    """A filter that cannot be used: a msgid and its parameters."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,7 @@ class Filters:
     start_text: str
     end_text: str
     mode: str | None = None  # the course's mode of training (online | classroom | blended), course report only
+    problems: tuple[FilterError, ...] = ()  # values left out because they were not understood (pages only)
 
     def query(self, **override) -> dict:
         """Query-string arguments that keep the current filters."""
@@ -35,32 +45,61 @@ class Filters:
         return {k: v for k, v in args.items() if v is not None}
 
 
-def _month(text: str, name: str) -> int | None:
+def _month(text: str, problem: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
     match = _MONTH_RE.fullmatch(text)
     if not match or not (2000 <= int(match[1]) <= 2100 and 1 <= int(match[2]) <= 12):
-        raise FilterError(f"{name} must be a month YYYY-MM")
+        raise FilterError(problem)
     return int(match[1]) * 100 + int(match[2])
 
 
-def parse_filters(args, now: datetime) -> Filters:
-    unit_text = (args.get("unit") or "").strip()
-    unit_id = None
-    if unit_text:
+def parse_filters(args, now: datetime, *, lenient: bool = False) -> Filters:
+    """The filters of a query string. Strict: the first bad value raises
+    FilterError. Lenient (pages): a bad value is left out (the default is used)
+    and its FilterError collected in `problems`; the typed text is kept."""
+    problems: list[FilterError] = []
+
+    def check(parse, fallback):
+        try:
+            return parse()
+        except FilterError as exc:
+            if not lenient:
+                raise
+            problems.append(exc)
+            return fallback
+
+    def unit() -> int | None:
+        unit_text = (args.get("unit") or "").strip()
+        if not unit_text:
+            return None
         if not (unit_text.isascii() and unit_text.isdigit() and 0 < int(unit_text) <= MAX_ID):
-            raise FilterError("unit must be an org unit id")
-        unit_id = int(unit_text)
-    category = (args.get("category") or "").strip() or None
-    if category is not None and category not in STAFF_CATEGORIES:
-        raise FilterError("unknown staff category")
+            raise FilterError(N_("The org unit must be given by its number."))
+        return int(unit_text)
+
+    def category() -> str | None:
+        value = (args.get("category") or "").strip() or None
+        if value is not None and value not in STAFF_CATEGORIES:
+            raise FilterError(N_("Unknown staff category."))
+        return value
+
+    def mode() -> str | None:
+        value = (args.get("mode") or "").strip() or None
+        if value is not None and value not in DELIVERY_MODES:
+            raise FilterError(N_("Unknown mode of training."))
+        return value
+
     start_text, end_text = (args.get("start") or "").strip(), (args.get("end") or "").strip()
-    start, end = _month(start_text, "start"), _month(end_text, "end")
-    end = end or now.year * 100 + now.month
+    unit_id, category_value, mode_value = check(unit, None), check(category, None), check(mode, None)
+    start = check(lambda: _month(start_text, N_("The first month must be written YYYY-MM, e.g. 2026-03.")), None)
+    local = to_local(now)
+    end = check(lambda: _month(end_text, N_("The last month must be written YYYY-MM, e.g. 2026-06.")), None) or local.year * 100 + local.month  # this month, in the site's zone
     if start is not None and start > end:
-        raise FilterError("start is after end")
-    mode = (args.get("mode") or "").strip() or None
-    if mode is not None and mode not in DELIVERY_MODES:
-        raise FilterError("unknown mode of training")
-    return Filters(unit_id, category, Period(end=end, start=start), start_text, end_text, mode)
+        start = check(lambda: _raise(FilterError(N_("The first month is after the last one."))), None)
+    flt = Filters(unit_id, category_value, Period(end=end, start=start), start_text, end_text, mode_value)
+    return dataclasses.replace(flt, problems=tuple(problems)) if problems else flt
+
+
+def _raise(exc: Exception):
+    raise exc

@@ -47,6 +47,12 @@ def filters_or_400() -> Filters:
         abort(400, str(exc))
 
 
+def page_filters() -> Filters:
+    """The filters of a report page: a value not understood is left out and said
+    beside the filters, which keep what was typed (the page answers 400)."""
+    return parse_filters(request.args, request_now(), lenient=True)
+
+
 def unit_in_scope(scope: Scope, unit_id: int | None) -> OrgUnit:
     """The requested unit (default: the top of the scope), or 404 outside the scope."""
     if unit_id is None:

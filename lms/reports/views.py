@@ -12,7 +12,7 @@ from datetime import date, datetime
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, pgettext
 from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
@@ -29,7 +29,7 @@ from lms.reports import charts, exports, services
 from lms.reports import programmes as programme_sql
 from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
-from lms.reports.requests import REPORT_ROLES, filters_or_400, report_scope, transcript_of, unit_in_scope, viewer
+from lms.reports.requests import REPORT_ROLES, filters_or_400, page_filters, report_scope, transcript_of, unit_in_scope, viewer
 from lms.web import db_session, request_now, request_today
 from lms.zones import local_date
 
@@ -180,7 +180,7 @@ def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> expor
     return exports.ExportTable(
         "-".join(part for part in ("transcript", person.username, person.full_name, unit.code if unit else "") if part),
         _("Transcript"),
-        [_("Course code"), _("Course"), Column(_("Enrolled"), DATE), Column(_("Completed"), DATE),
+        [_("Course code"), _("Course"), Column(pgettext("date", "Enrolled"), DATE), Column(pgettext("date", "Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
          Column(_("Lessons"), INT), _("Recorded (training done elsewhere)")],
         [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
@@ -290,9 +290,9 @@ def index():
     return redirect(url_for("reports.coverage"))
 
 
-def _coverage_report():
+def _coverage_report(*, page: bool = False):
     scope = report_scope()
-    flt = filters_or_400()
+    flt = page_filters() if page else filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
     report = services.coverage(db_session(), unit, flt.period, category=flt.category)
     return scope, flt, unit, report
@@ -301,7 +301,7 @@ def _coverage_report():
 @bp.get("/coverage")
 @roles_required(*REPORT_ROLES)
 def coverage():
-    scope, flt, unit, full = _coverage_report()
+    scope, flt, unit, full = _coverage_report(page=True)
     # The page shows the unit's own staff and one page of its children (by
     # code); the exports and the totals hold every child.
     children = full.rows[1:]
@@ -312,7 +312,8 @@ def coverage():
                            children_total=len(children),
                            crumbs=breadcrumbs(scope, unit), tables=coverage_tables(report),
                            charts=coverage_charts(report), categories=STAFF_CATEGORIES,
-                           cell_columns=cell_columns(), month_text=services.month_text, percent=percent)
+                           cell_columns=cell_columns(), month_text=services.month_text, percent=percent), \
+        (400 if flt.problems else 200)
 
 
 @bp.get(f"/coverage.<{FORMATS}:fmt>")
@@ -335,9 +336,9 @@ def _review_filter() -> bool:
     return value == "overdue"
 
 
-def _courses():
+def _courses(*, page: bool = False):
     scope = report_scope()
-    flt = filters_or_400()
+    flt = page_filters() if page else filters_or_400()
     review_only = _review_filter()
     unit = unit_in_scope(scope, flt.unit_id)
     rows = services.course_report(db_session(), unit, flt.period, now=request_now(), mode=flt.mode,
@@ -348,12 +349,13 @@ def _courses():
 @bp.get("/courses")
 @roles_required(*REPORT_ROLES)
 def courses():
-    scope, flt, unit, rows, review_only = _courses()
+    scope, flt, unit, rows, review_only = _courses(page=True)
     as_of = services.as_of_moment(flt.period, request_now())
     return render_template("reports/courses.html", rows=rows, flt=flt, unit=unit, crumbs=breadcrumbs(scope, unit),
                            table=courses_table(unit, rows, as_of, request_today(), review_only), as_of=as_of,
                            review_only=review_only,
-                           query=flt.query(**({"review": "overdue"} if review_only else {})))
+                           query=flt.query(**({"review": "overdue"} if review_only else {}))), \
+        (400 if flt.problems else 200)
 
 
 @bp.get(f"/courses.<{FORMATS}:fmt>")

@@ -11,6 +11,7 @@ from lms.classroom import services
 from lms.classroom.models import SessionAttendance
 from lms.learn import services as learning
 from lms.learn.models import CourseCompletion, Enrolment, LessonCompletion
+from lms.orgs.scope import staff_scope
 from tests.classroom.conftest import START, as_user, sign_up
 from tests.web.helpers import text
 
@@ -121,8 +122,10 @@ def test_the_queue_lists_ended_sessions_until_attendance_is_recorded(client, cw,
     client.post(f"/classroom/sessions/{cw.session_id}/attendance", data={f"status-{cw.user('xw1')}": "present"})
     def counts_for(s):
         trainer = s.get(User, cw.user("njtrainer"))
-        return services.attendance_queue_counts(s, user=trainer, scope=services.staff_scope(s, trainer), now=clock.now)
+        return services.attendance_queue_counts(s, user=trainer, scope=staff_scope(s, trainer), now=clock.now)
     counts = query(counts_for)
     assert counts == services.QueueCounts(sessions=1, overdue=1, unmarked=1)
+    home = text(client.get("/my"))  # the count on the trainer's home page, overdue marked
+    assert '<li class="overdue"><a href="/classroom/queue">Sessions with attendance to confirm: 1</a></li>' in home
     client.post(f"/classroom/sessions/{cw.session_id}/attendance", data={f"status-{cw.user('xw2')}": "absent"})
     assert "Nothing waits" in text(client.get("/classroom/queue"))

@@ -19,6 +19,7 @@ from lms.evaluations import services
 from lms.evaluations.models import EssayGrade, EvaluationRecord, TaskSubmission
 from lms.learn import services as learning
 from lms.learn.models import AttemptAnswer, CourseCompletion, QuizAttempt
+from lms.orgs.scope import staff_scope
 from lms.reports import services as reports
 from lms.reports.services import Period
 from tests.authoring.images import png
@@ -379,10 +380,10 @@ def test_queue_counts_on_my_learning_and_overdue_highlight(app, client, build, q
     login(client, "manager")
     assert 'class="overdue"' in page_text(client.get("/queue"))
     assert 'p class="overdue"' in page_text(client.get("/my"))
-    counts = query(lambda s: services.queue_counts(s, services.staff_scope(s, s.get(services.User, world.manager)),
+    counts = query(lambda s: services.queue_counts(s, staff_scope(s, s.get(services.User, world.manager)),
                                                    now=NOW + timedelta(days=8)))
     assert (counts.tasks, counts.evaluations, counts.essays, counts.overdue) == (1, 0, 0, 1)
-    outsider = query(lambda s: services.queue_counts(s, services.staff_scope(s, s.get(services.User, world.outsider)),
+    outsider = query(lambda s: services.queue_counts(s, staff_scope(s, s.get(services.User, world.outsider)),
                                                      now=NOW + timedelta(days=8)))
     assert outsider.total == 0
     client.post("/auth/logout")

@@ -257,3 +257,24 @@ def test_a_unit_with_many_children_is_paged_and_its_export_holds_them_all(client
     assert not set(first[1:]) & set(last[1:])
     rows = csv_rows(client.get(f"/reports/coverage.csv?unit={parent.id}&table=units").data)
     assert len([r for r in rows if r and r[0].startswith("K")]) == 250
+
+
+def test_a_wrong_period_is_said_beside_the_filters_as_typed(app, db, tree):
+    from tests.builders import make_user as _make_user
+    from tests.web.helpers import login as _login
+
+    _make_user(db, username="period-boss", roles=("manager",), staff_category="manager", org_unit_id=tree["p"].id,
+               language="en")
+    db.commit()
+    client = app.test_client()
+    _login(client, "period-boss")
+    response = client.get("/reports/coverage", query_string={"unit": tree["p"].id, "category": "staff",
+                                                             "start": "2026-13", "end": "2026-03"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The first month must be written YYYY-MM" in page
+    assert 'name="start" value="2026-13"' in page and 'name="end" value="2026-03"' in page  # as typed
+    assert '<option value="staff" selected>' in page  # the other filters kept
+    backwards = client.get("/reports/courses", query_string={"start": "2026-05", "end": "2026-03"})
+    assert backwards.status_code == 400 and "The first month is after the last one." in backwards.get_data(as_text=True)
+    assert client.get("/reports/coverage.csv", query_string={"table": "units", "start": "2026-13"}).status_code == 400

@@ -132,6 +132,8 @@ ROUTES = [
     Route("learn.attempt", "GET", "/attempts/{attempt}", page(200, others=404)),
     Route("learn.attempt", "POST", "/attempts/{attempt}", page(302, others=404), data={}),
     Route("dashboard.my_learning", "GET", "/my", page(200)),
+    Route("dashboard.offline_list", "GET", "/my/offline.json", page(200)),
+    Route("dashboard.service_worker", "GET", "/sw.js", everyone(200)),
     Route("learn.move_version", "POST", "/courses/T-101/move", page(302)),
     Route("media.serve", "GET", "/media/{media}", everyone(200)),
     Route("authoring.index", "GET", "/authoring/", authoring(200)),
