@@ -41,6 +41,7 @@ At most 50 problems are listed; a last one says how many more there were.
     schemes = ["pension"]          # optional: pension | medical | unemployment | work_injury | maternity
     audience = ["staff", "correspondent"]  # optional: manager | professional | staff | correspondent;
                                    # empty = everyone
+    certificate_validity_days = 730  # optional int 1-36500: days a certificate stays valid; default never expires
     policy_as_of = 2026-11-01      # optional TOML date: the policy the course states is that in force on it
     review_by = 2027-11-01         # optional TOML date, after policy_as_of: review the course by then
     [terms]                        # terms of reference, all optional Markdown strings
@@ -276,7 +277,7 @@ _IGNORED_PREFIXES = ("__MACOSX/",)
 _COURSE_KEYS = (
     "code", "title", "summary", "skill_type", "target_level", "language",
     "estimated_minutes", "schemes", "audience", "terms",
-    "tasks", "evaluation", "completion", "policy_as_of", "review_by",
+    "tasks", "evaluation", "completion", "certificate_validity_days", "policy_as_of", "review_by",
 )
 _TASK_KEYS = ("slug", "title")
 _EVALUATION_KEYS = ("title", "instructions", "max_score")
@@ -626,6 +627,7 @@ def _parse_course(problems: list[Problem], data: bytes | None,
         "estimated_minutes": _int(out, doc, (), "estimated_minutes", minimum=1),
         "schemes": _choices(out, doc, (), "schemes", SCHEMES),
         "audience": _choices(out, doc, (), "audience", STAFF_CATEGORIES),
+        "certificate_validity_days": _int(out, doc, (), "certificate_validity_days", minimum=1, maximum=36500),
         "policy_as_of": _date(out, doc, (), "policy_as_of"),
         "review_by": _date(out, doc, (), "review_by"),
     }
@@ -1231,6 +1233,7 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
         tasks=course["tasks"],
         evaluation=course["evaluation"],
         completion=course["completion"],
+        certificate_validity_days=course["certificate_validity_days"],
         policy_as_of=course["policy_as_of"],
         review_by=course["review_by"],
     )
@@ -1432,6 +1435,7 @@ def _course_document(spec: CourseSpec) -> dict[str, Any]:
         "estimated_minutes": spec.estimated_minutes,
         "schemes": list(spec.schemes) or None,
         "audience": list(spec.audience) or None,
+        "certificate_validity_days": spec.certificate_validity_days,
         "terms": terms or None,
         "tasks": [{"slug": t.slug, "title": t.title} for t in spec.tasks] or None,
         "evaluation": ({"title": spec.evaluation.title, "instructions": spec.evaluation.instructions_md,

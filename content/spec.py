@@ -223,6 +223,8 @@ class CourseSpec:
     tasks: tuple[TaskSpec, ...] = ()
     evaluation: EvaluationSpec | None = None
     completion: CompletionSpec = CompletionSpec()
+    # Days a certificate of completion stays valid; None: it never expires.
+    certificate_validity_days: int | None = None
     # The review cycle: the date the course's policy statements are correct as
     # of, and the date by which it must be reviewed again (after policy_as_of).
     policy_as_of: date | None = None
@@ -233,7 +235,8 @@ class CourseSpec:
 # hold their default, so a package that does not use them keeps its hash (and
 # importing it again still changes nothing).
 _HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review",
-                              "tasks", "evaluation", "completion", "policy_as_of", "review_by"})
+                              "tasks", "evaluation", "completion",
+                              "certificate_validity_days", "policy_as_of", "review_by"})
 
 
 def _hashed(value: Any, f: dataclasses.Field[Any]) -> bool:

@@ -88,6 +88,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.auth.views import bp as auth_bp
     from lms.authoring.views import bp as authoring_bp
     from lms.catalog.views import bp as catalog_bp
+    from lms.certificates.views import bp as certificates_bp  # its services follow course/programme_completed
     from lms.dashboard.views import bp as dashboard_bp
     from lms.health import bp as health_bp
     from lms.learn.views import bp as learn_bp
@@ -122,6 +123,7 @@ def create_app(test_config: Mapping[str, object] | None = None) -> Flask:
     from lms.evaluations.recorded_views import bp as recorded_bp  # training recorded from elsewhere (issue 15)
 
     app.register_blueprint(recorded_bp)
+    app.register_blueprint(certificates_bp)
     csrf.exempt(reports_api_bp)  # bearer tokens, like the rest of /api/v1
     csrf.exempt(surveys_api_bp)
     for blueprint in (xapi_bp, xapi_api_bp):

@@ -531,8 +531,8 @@ def send_xapi_command() -> None:
 
 @lms_cli.command("rebuild-xapi")
 def rebuild_xapi_command() -> None:
-    """Write the xAPI statements of lesson completions, graded quiz attempts and course
-    completions recorded earlier (safe to run again: an event's statement is written once)."""
+    """Write the xAPI statements of lesson completions, graded quiz attempts, course
+    completions and certificates recorded earlier (safe to run again: an event's statement is written once)."""
     from lms.xapi.services import backfill
 
     with _db().transaction() as session:
@@ -593,3 +593,14 @@ def generate_load_command(learners: int, units: int, completions: int, seed: int
     click.echo(f"{result.units} org units, {result.learners} learners, {result.enrolments} enrolments, "
                f"{result.completions} completions, {result.courses_created} courses created "
                f"in {result.seconds:.1f} s")
+
+
+@lms_cli.command("issue-certificates")
+def issue_certificates_command() -> None:
+    """Issue the certificate of every course completion that has none yet
+    (completions recorded before certificates existed; safe to run again)."""
+    from lms.certificates.services import issue_missing_certificates
+
+    with _db().transaction() as session:
+        issued = issue_missing_certificates(session, now=utcnow())
+    click.echo(f"certificates issued: {issued}")

@@ -1,6 +1,7 @@
 """Demo org units and accounts for `make run` (listed in the README)."""
 from __future__ import annotations
 
+import random
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -8,6 +9,10 @@ from sqlalchemy.orm import Session
 
 from lms.auth.models import User, UserRole
 from lms.auth.services import create_user
+from lms.certificates.services import issue_missing_certificates
+from lms.courses.models import Course
+from lms.learn import services as learning
+from lms.learn.models import CourseCompletion
 from lms.orgs.models import Headcount, OrgUnit
 
 DEMO_PASSWORD = "learn-at-sscbc-2026"  # nosec B105 - the demo accounts' published password (README)
@@ -58,6 +63,9 @@ def create_demo(session: Session, *, now: datetime) -> int:
                     org_unit_id=units[unit_code].id, roles=roles, language=language, full_name=full_name, now=now)
         created += 1
     _give_trainer_role(session)
+    complete_demo_course(session, now=now)
+    # Demo learners who completed courses hold their certificates.
+    issue_missing_certificates(session, now=now)
     return created
 
 
@@ -68,3 +76,34 @@ def _give_trainer_role(session: Session) -> None:
         session.add(UserRole(user_id=trainer.id, role="trainer"))
         session.flush()
         session.expire(trainer)
+
+
+# The demo learner who has completed a course (and so holds a certificate).
+DEMO_COMPLETION = ("staff", "SS-PEN-101")
+CHOICE_KINDS = ("single", "multiple", "true_false")
+
+
+def complete_demo_course(session: Session, *, now: datetime) -> bool:
+    """The demo learner follows the pension course to the end, quiz passed, as
+    a learner would (when the course was imported and has only choice questions)."""
+    username, code = DEMO_COMPLETION
+    user = session.scalar(select(User).where(User.username == username))
+    course = session.scalar(select(Course).where(Course.code == code, Course.status == "published"))
+    if user is None or course is None or session.scalar(select(CourseCompletion.id).where(
+            CourseCompletion.user_id == user.id, CourseCompletion.course_id == course.id)) is not None:
+        return False
+    quiz = course.quiz
+    if quiz is not None and any(q.kind not in CHOICE_KINDS for q in quiz.questions):
+        return False
+    learning.enrol(session, user_id=user.id, course=course, now=now)
+    for lesson in course.lessons:
+        learning.complete_lesson(session, user_id=user.id, lesson=lesson, now=now)
+    if quiz is not None:
+        attempt = learning.start_attempt(session, user_id=user.id, quiz=quiz, now=now, rng=random.Random(2026))  # nosec B311 - demo
+        right = {q.id: [o.id for o in q.options if o.is_correct] for q in quiz.questions}
+        answers = {}
+        for entry in attempt.layout:
+            tokens = dict(entry["o"])
+            answers[entry["t"]] = [tokens[option_id] for option_id in right[entry["q"]]]
+        learning.submit_attempt(session, user_id=user.id, attempt_id=attempt.id, raw_answers=answers, now=now)
+    return True

@@ -56,7 +56,8 @@ course_completed = Hook("course_completed")
 course_reclassified = Hook("course_reclassified")
 # Org units were created or moved (their paths changed): now=.
 org_tree_changed = Hook("org_tree_changed")
-# A programme completion row was just inserted: user_id=, programme_id=.
+# A programme completion row was just inserted (lms.programmes; lms.certificates issues
+# the programme certificate): user_id=, programme_id=.
 programme_completed = Hook("programme_completed")
 
 # A question rather than an event, by the same route: a page of a lower feature

@@ -2,6 +2,7 @@
 from lms.assignments.models import Assignment, AssignmentCategory, AssignmentMember, OutboxMessage
 from lms.audit.models import AuditEvent
 from lms.auth.models import ApiToken, LoginFailure, LoginSession, User, UserRole
+from lms.certificates.models import Certificate
 from lms.classroom.models import ClassroomSession, SessionAttendance, SessionSignup
 from lms.courses.models import (
     Course,
@@ -62,4 +63,5 @@ __all__ = [
     "ClassroomSession", "SessionAttendance", "SessionSignup",
     "XapiStatement",
     "CourseEvaluation", "CourseTask", "EssayGrade", "EvaluationRecord", "TaskSubmission",
+    "Certificate",
 ]

@@ -276,6 +276,14 @@ SCHEMAS: dict[str, Schema] = {
         "completions": {"type": "array", "items": _obj({
             "course_code": STR, "course_title": STR, "completed_at": TIME, "score": _nullable(SCORE)})},
     }),
+    "MyCertificates": _obj({
+        "certificates": {"type": "array", "items": _obj({
+            "serial": STR, "kind": _enum(("course", "programme")), "course_code": _nullable(STR),
+            "programme_id": _nullable(ID), "title": STR, "holder_name": STR, "unit_name": STR,
+            "hours": {"type": "number", "minimum": 0}, "completed_at": TIME, "issued_at": TIME,
+            "expires_at": _nullable(TIME), "revoked_at": _nullable(TIME), "status": _enum(("valid", "expired", "revoked")),
+            "verify_url": STR, "page_url": STR, "pdf_url": STR})},
+    }),
 }
 
 _ERROR_TEXT = {
@@ -390,6 +398,10 @@ PATHS: dict[str, Schema] = {
     "/me/learning": {"get": _op(
         "getMyLearning", "The caller's enrolments with progress, and completions.",
         _responses({200: ("MyLearning", "Enrolments and completions.")}), tag="me")},
+    "/me/certificates": {"get": _op(
+        "getMyCertificates", "The caller's certificates (courses and programmes), newest first, with their status "
+        "and the addresses of the page, the PDF and the public verification.",
+        _responses({200: ("MyCertificates", "Certificates.")}), tag="me")},
     "/openapi.json": {"get": _op(
         "getOpenApi", "This document.",
         {"200": {"description": "The OpenAPI document.", "content": {"application/json": {"schema": {"type": "object"}}}},

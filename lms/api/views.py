@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 
 from content.spec import LANGUAGES, MAX_ESSAY_CHARS, MAX_QUESTIONS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 from lms.api import errors, serialize
@@ -17,6 +17,7 @@ from lms.api.openapi import document
 from lms.audit.services import record_event
 from lms.auth.login import login_policy
 from lms.auth.services import TOKEN_GUESSES, record_login_failure, token_guessing_throttled, user_for_api_token
+from lms.certificates import services as certificates
 from lms.courses import services as catalog
 from lms.courses.models import Course, CourseVersion, Lesson
 from lms.db import must_get
@@ -383,6 +384,24 @@ def my_learning():
         completions=[{"course_code": c.code, "course_title": c.title, "completed_at": serialize.iso(done.completed_at),
                       "score": done.score} for done, c in completions],
     )
+
+
+@bp.get("/me/certificates")
+@login_required
+def my_certificates():
+    session = db_session()
+    now = request_now()
+    base = str(current_app.config["BASE_URL"]).rstrip("/")
+    return jsonify(certificates=[
+        {"serial": c.serial, "kind": "course" if c.course_id is not None else "programme", "course_code": code,
+         "programme_id": c.programme_id, "title": c.title, "holder_name": c.holder_name, "unit_name": c.unit_name,
+         "hours": c.hours, "completed_at": serialize.iso(c.completed_at), "issued_at": serialize.iso(c.issued_at),
+         "expires_at": serialize.iso(c.expires_at), "revoked_at": serialize.iso(c.revoked_at),
+         "status": certificates.status_of(c, now),
+         "verify_url": base + url_for("certificates.verify", code=c.code),
+         "page_url": base + url_for("certificates.certificate", code=c.code),
+         "pdf_url": base + url_for("certificates.certificate_pdf", code=c.code)}
+        for c, code in certificates.certificates_with_course_codes(session, user_id=_user().id)])
 
 
 # ---- the document ------------------------------------------------------------------

@@ -41,6 +41,8 @@ class MetadataForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[(v, labels.LANGUAGE_LABELS[v]) for v in LANGUAGES])
     estimated_minutes = IntegerField(_l("Estimated time (minutes; 0 = sum of the lessons)"), default=0,
                                      validators=[Optional(), NumberRange(min=0, max=10000)])
+    certificate_validity_days = IntegerField(_l("Certificate valid for (days; empty = never expires)"),
+                                             validators=[Optional(), NumberRange(min=1, max=36500)])
     schemes = MultiCheckboxField(_l("Schemes"), choices=[(v, labels.SCHEME_LABELS[v]) for v in SCHEMES])
     audience = MultiCheckboxField(_l("For (none ticked: everyone)"),
                                   choices=[(v, labels.STAFF_CATEGORY_LABELS[v]) for v in STAFF_CATEGORIES])

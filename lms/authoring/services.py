@@ -199,6 +199,7 @@ class Metadata:
     schemes: list[str] = field(default_factory=list)
     audience: list[str] = field(default_factory=list)
     terms: dict[str, str] = field(default_factory=dict)
+    certificate_validity_days: int | None = None
     policy_as_of: date | None = None
     review_by: date | None = None
 
@@ -212,6 +213,8 @@ def _check_metadata(data: Metadata) -> None:
         raise AuthoringError(N_("Choose schemes and staff categories from the lists."))
     if not 0 <= data.estimated_minutes <= 10000:
         raise AuthoringError(N_("The estimated time is in minutes, between 0 and 10000."))
+    if data.certificate_validity_days is not None and not 1 <= data.certificate_validity_days <= 36500:
+        raise AuthoringError(N_("A certificate stays valid between 1 and 36500 days (leave it empty: never expires)."))
     if data.policy_as_of is not None and data.review_by is not None and data.review_by <= data.policy_as_of:
         raise AuthoringError(N_("The review date must come after the policy date (%(date)s)."),
                              date=data.policy_as_of.isoformat())
@@ -250,6 +253,7 @@ def _metadata_spec(spec: CourseSpec, data: Metadata) -> CourseSpec:
             ls.estimated_minutes for ls in spec.lessons),
         schemes=tuple(sorted(set(data.schemes))), audience=tuple(c for c in STAFF_CATEGORIES if c in data.audience),
         terms=TermsOfReference(**{f: _norm(data.terms.get(f, "")) for f in TERMS_FIELDS}),
+        certificate_validity_days=data.certificate_validity_days,
         policy_as_of=data.policy_as_of, review_by=data.review_by,
     )
 
@@ -1006,14 +1010,14 @@ class Diff:
 
 
 _METADATA_FIELDS = ("title", "summary", "skill_type", "target_level", "language", "estimated_minutes", "schemes",
-                    "audience", *TERMS_FIELDS)
+                    "audience", *TERMS_FIELDS, "certificate_validity_days")
 
 
 def _meta_value(spec: CourseSpec, name: str) -> str:
     if name in TERMS_FIELDS:
         return getattr(spec.terms, name)
     value = getattr(spec, name)
-    return ", ".join(value) if isinstance(value, tuple) else str(value)
+    return ", ".join(value) if isinstance(value, tuple) else "" if value is None else str(value)
 
 
 def _option_desc(q: QuestionSpec, o: OptionSpec) -> str:

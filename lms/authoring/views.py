@@ -111,6 +111,7 @@ def _metadata_from(form: forms.MetadataForm) -> services.Metadata:
         estimated_minutes=form.estimated_minutes.data or 0, schemes=list(form.schemes.data or []),
         audience=list(form.audience.data or []),
         terms={f: getattr(form, f).data or "" for f in services.TERMS_FIELDS},
+        certificate_validity_days=form.certificate_validity_days.data,
         policy_as_of=form.policy_as_of.data, review_by=form.review_by.data,
     )
 
@@ -161,7 +162,8 @@ def metadata(code: str):
             "title": version.title, "summary": version.summary_md, "skill_type": version.skill_type,
             "target_level": version.target_level, "language": version.language,
             "estimated_minutes": version.estimated_minutes, "schemes": version.scheme_names,
-            "audience": version.audience_names, **{f: getattr(version, f"{f}_md") for f in services.TERMS_FIELDS},
+            "audience": version.audience_names, "certificate_validity_days": version.certificate_validity_days,
+            **{f: getattr(version, f"{f}_md") for f in services.TERMS_FIELDS},
             "policy_as_of": version.policy_as_of, "review_by": version.review_by})
     else:
         form = forms.MetadataForm()

@@ -40,6 +40,8 @@ class CourseMetadata:
     target_level: Mapped[str] = mapped_column(String(20), index=True)
     language: Mapped[str] = mapped_column(String(8))
     estimated_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    # Days a certificate of completion stays valid (None: it never expires).
+    certificate_validity_days: Mapped[int | None] = mapped_column(Integer)
     # Terms of reference, as Markdown with its sanitised HTML.
     objectives_md: Mapped[str] = mapped_column(Text, default="")
     objectives_html: Mapped[str] = mapped_column(Text, default="")

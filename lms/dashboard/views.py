@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, render_template, send_from_di
 from flask_login import current_user
 
 from lms.assignments.services import assignments_for_learner
+from lms.certificates import services as certificates
 from lms.classroom.services import attendance_queue_counts, my_sessions
 from lms.evaluations import services as evaluations
 from lms.learn import services as learning
@@ -31,7 +32,8 @@ def my_learning():
     # Training-needs surveys the learner is asked now, and courses for the needs they rated essential.
     asked = surveys.surveys_for_learner(session, current_user, request_today())
     for_needs = surveys.suggested_courses(session, current_user)
-    sessions = my_sessions(session, user_id=current_user.id, now=request_now())  # classroom sessions booked or waiting
+    now = request_now()
+    sessions = my_sessions(session, user_id=current_user.id, now=now)  # classroom sessions booked or waiting
     programmes = my_programmes(session, current_user)
     # Managers and trainers: what waits for them (issue 15).
     waiting = attendance = None
@@ -41,7 +43,9 @@ def my_learning():
         attendance = attendance_queue_counts(session, user=current_user, scope=scope, now=request_now())
     return render_template("dashboard/my.html", in_progress=in_progress, completed=completed, suggested=suggested,
                            assigned=assigned, asked=asked, for_needs=for_needs, sessions=sessions,
-                           programmes=programmes, waiting=waiting, attendance=attendance)
+                           programmes=programmes, waiting=waiting, attendance=attendance,
+                           certificates=certificates.certificates_of(session, user_id=current_user.id),
+                           certificate_status=lambda c: certificates.status_of(c, now))
 
 
 @bp.route("/my/offline.json")

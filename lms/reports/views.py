@@ -8,7 +8,7 @@ import dataclasses
 import re
 import tempfile
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
@@ -16,6 +16,7 @@ from flask_babel import format_date, format_datetime, pgettext
 from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
+from lms.certificates import services as certificates
 from lms.courses.models import Course
 from lms.courses.services import get_course
 from lms.enums import PROFESSIONS, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
@@ -31,7 +32,7 @@ from lms.reports.exports import DATE, INT, MONTH, NUMBER, PERCENT, Column
 from lms.reports.models import cell_column
 from lms.reports.requests import REPORT_ROLES, filters_or_400, page_filters, report_scope, transcript_of, unit_in_scope, viewer
 from lms.web import db_session, request_now, request_today
-from lms.zones import local_date
+from lms.zones import local_date, start_of_local_day
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -441,7 +442,8 @@ def my_transcript():
 def transcript(user_id: int):
     person, rows = transcript_of(user_id)
     unit = db_session().get(OrgUnit, person.org_unit_id) if person.org_unit_id else None
-    return render_template("reports/transcript.html", person=person, unit=unit, rows=rows, now=request_now())
+    return render_template("reports/transcript.html", person=person, unit=unit, rows=rows, now=request_now(),
+                           certs=certificates.codes_by_course(db_session(), user_id=person.id))
 
 
 @bp.get(f"/learners/<int:user_id>/transcript.<{FORMATS}:fmt>")
@@ -533,3 +535,98 @@ def programme_export(code: str, fmt: str):
         abort(400, "unknown table")
     _scope, flt, unit, found, profession, rows, units, people = _programme_report(code, limit=None)
     return send(programme_tables(unit, found, rows, units, people, profession, flt.category)[name], fmt)
+# ---- certificates (issue 16) ---------------------------------------------------------
+
+_DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CERTIFICATES_PER_PAGE = 100
+
+
+def _day_arg(name: str) -> date | None:
+    text = (request.args.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        if not _DAY_RE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, f"{name} must be a date YYYY-MM-DD")
+
+
+def _certificate_filters():
+    scope = report_scope()
+    flt = filters_or_400()
+    unit = unit_in_scope(scope, flt.unit_id)
+    code = (request.args.get("course") or "").strip()[:32]
+    course = get_course(db_session(), code) if code else None
+    if code and course is None:
+        abort(400, "unknown course code")
+    status = (request.args.get("status") or "").strip() or None
+    if status is not None and status not in certificates.STATUSES:
+        abort(400, "unknown status")
+    issued_from, issued_to = _day_arg("issued_from"), _day_arg("issued_to")
+    if issued_from and issued_to and issued_from > issued_to:
+        abort(400, "issued_from is after issued_to")
+    listed = certificates.ListFilters(
+        unit_path=unit.path, course_id=course.id if course else None, status=status,
+        issued_from=start_of_local_day(issued_from) if issued_from else None,
+        issued_before=start_of_local_day(issued_to + timedelta(days=1)) if issued_to else None)
+    args = {k: v for k, v in {"course": code, "status": status, "issued_from": issued_from and issued_from.isoformat(),
+                              "issued_to": issued_to and issued_to.isoformat()}.items() if v}
+    return scope, flt, unit, listed, args
+
+
+def certificate_status_label(status: str) -> str:
+    return {"valid": _("valid"), "revoked": _("revoked"), "expired": _("expired")}[status]
+
+
+def certificates_table(unit: OrgUnit, rows: Iterator[certificates.ListRow], args: dict, now: datetime) -> exports.ExportTable:
+    return exports.ExportTable(
+        f"certificates-{unit.code}", _("Certificates"),
+        [_("Serial number"), _("Holder"), _("Username"), _("Org unit code"), _("Org unit (when issued)"),
+         _("Course or programme"), Column(_("Completed on"), DATE), Column(_("Hours"), NUMBER),
+         Column(_("Issued on"), DATE), Column(_("Valid until"), DATE), _("Status"), Column(_("Revoked on"), DATE)],
+        ([r.certificate.serial, r.certificate.holder_name, r.username, r.unit_code, r.certificate.unit_name,
+          r.certificate.title, r.certificate.completed_at, r.certificate.hours, r.certificate.issued_at,
+          r.certificate.expires_at, certificate_status_label(r.status), r.certificate.revoked_at] for r in rows),
+        [unit_label(unit), *(f"{label}: {certificate_status_label(args[key]) if key == 'status' else args[key]}"
+                             for key, label in certificate_filter_labels().items() if key in args), as_of_label(now)])
+
+
+def certificate_filter_labels() -> dict[str, str]:
+    return {"course": _("Course code"), "status": _("Status"), "issued_from": _("Issued from"),
+            "issued_to": _("Issued until")}
+
+
+def certificate_lines(flt: certificates.ListFilters, now: datetime) -> Iterator[certificates.ListRow]:
+    """Every certificate of the list, read through a session of its own (the CSV streams after the view returned)."""
+    database = current_app.extensions["lms_db"]
+
+    def lines() -> Iterator[certificates.ListRow]:
+        session = database.session()
+        try:
+            yield from certificates.all_certificates(session, flt, now=now)
+        finally:
+            session.close()
+
+    return lines()
+
+
+@bp.get("/certificates")
+@roles_required(*REPORT_ROLES)
+def certificate_list():
+    scope, flt, unit, listed, args = _certificate_filters()
+    page = int_arg("page", maximum=1_000_000) or 1
+    rows, total = certificates.certificate_list(db_session(), listed, now=request_now(), page=page,
+                                                per_page=CERTIFICATES_PER_PAGE)
+    return render_template("reports/certificates.html", rows=rows, total=total, flt=flt, unit=unit, args=args,
+                           crumbs=breadcrumbs(scope, unit), page=page, statuses=certificates.STATUSES,
+                           pages=max(1, -(-total // CERTIFICATES_PER_PAGE)))
+
+
+@bp.get(f"/certificates.<{FORMATS}:fmt>")
+@roles_required(*REPORT_ROLES)
+def certificates_export(fmt: str):
+    _scope, _flt, unit, listed, args = _certificate_filters()
+    now = request_now()
+    return send(certificates_table(unit, certificate_lines(listed, now), args, now), fmt)

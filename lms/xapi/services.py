@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.assignments.services import queue_messages
 from lms.auth.models import User
+from lms.certificates.models import Certificate
 from lms.courses.models import Course, CourseVersion, Lesson, Quiz
 from lms.db import table_of
 from lms.learn.models import CourseCompletion, LessonCompletion, QuizAttempt
@@ -223,6 +224,11 @@ def backfill(session: Session, *, now: datetime) -> int:
     for user_id, course_id in session.execute(
             select(CourseCompletion.user_id, CourseCompletion.course_id).order_by(CourseCompletion.id)).all():
         added += _course_completed(session, user_id=user_id, course_id=course_id, now=now)
+    for certificate_id, user_id, course_id, programme_id, issued_at in session.execute(
+            select(Certificate.id, Certificate.user_id, Certificate.course_id, Certificate.programme_id,
+                   Certificate.issued_at).order_by(Certificate.id)).all():
+        added += _certificate_issued(session, user_id=user_id, certificate_id=certificate_id, course_id=course_id,
+                                     programme_id=programme_id, now=issued_at)
     return added
 
 

@@ -2,7 +2,7 @@
 
 Programmes (ordered sets of courses, their target categories and professions,
 completions, trail); users.profession and assignments.profession. The
-certificates table's programme_id gets its foreign key when both land.
+certificates table's programme_id gets its foreign key (the certificates came first, in 0013).
 
 Revision ID: 0014
 Revises: 0013
@@ -125,8 +125,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_users_profession'), ['profession'], unique=False)
         batch_op.create_check_constraint(op.f('ck_users_profession'), sa.text(PROFESSION_CHECK))
 
+    # The certificates of programmes (migration 0013) point at them now that they exist.
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_certificates_programme_id_programmes'), 'programmes',
+                                    ['programme_id'], ['id'], ondelete='CASCADE')
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_certificates_programme_id_programmes'), type_='foreignkey')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_users_profession'), type_='check')
         batch_op.drop_index(batch_op.f('ix_users_profession'))

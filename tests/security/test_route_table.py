@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from lms import create_app
 from lms.assignments.services import create_assignments
 from lms.auth.services import create_api_token, start_login_session
+from lms.certificates.models import Certificate
 from lms.classroom.services import SessionFields
 from lms.classroom.services import create_session as create_classroom_session
 from lms.classroom.services import sign_up as classroom_sign_up
@@ -371,6 +372,17 @@ ROUTES = [
     Route("recorded.import_csv", "GET", "/records/import", staff(200) | {"trainer": 200}),
     Route("recorded.import_csv", "POST", "/records/import", staff(200) | {"trainer": 200}, data={}),
     Route("recorded.template_csv", "GET", "/records/template.csv", staff(200) | {"trainer": 200}),
+    # certificates (issue 16): {certificate} is the learner's (course T-102 completed), in the manager's unit
+    Route("certificates.certificate", "GET", "/certificates/{certificate}", page(200, others=404) | {"manager": 200, "admin": 200}),
+    Route("certificates.certificate_pdf", "GET", "/certificates/{certificate}.pdf",
+          page(200, others=404) | {"manager": 200, "admin": 200}),
+    Route("certificates.revoke", "POST", "/certificates/{certificate}/revoke", staff(302),
+          data={"reason": "Issued by mistake"}),
+    Route("certificates.verify", "GET", "/verify/{certificate}", everyone(200)),
+    Route("reports.certificate_list", "GET", "/reports/certificates?unit={unit}&status=valid", staff(200)),
+    Route("reports.certificates_export", "GET", "/reports/certificates.csv?course=T-102", staff(200)),
+    Route("reports.certificates_export", "GET", "/reports/certificates.xlsx", staff(200)),
+    Route("api.my_certificates", "GET", "/api/v1/me/certificates", api(200)),
     Route("authoring.due_for_review", "GET", "/authoring/due-for-review", authoring(200)),
 ]
 
@@ -446,6 +458,10 @@ def _build_world(app, db, now):
     activities = _activities_world(app, db, learner, now)
     question = ask_question(db, course_id=course.id, user_id=learner.id, title="养老金怎么算？", body="", now=now)
     answer = post_answer(db, question=question, user_id=users["author"].id, body="见第二课。", now=now)
+    done = make_course(db, "T-102", lessons=1, quiz=False)  # the learner completed it: a certificate
+    learning.enrol(db, user_id=learner.id, course=done, now=now)
+    learning.complete_lesson(db, user_id=learner.id, lesson=done.lessons[0], now=now)
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == learner.id, Certificate.course_id == done.id))
     real_now = utcnow()  # login sessions age by the server clock
     sessions = {role: start_login_session(db, user=user, now=real_now) for role, user in users.items()}
     tokens = {role: create_api_token(db, user=user, now=real_now) for role, user in users.items()}
@@ -453,7 +469,7 @@ def _build_world(app, db, now):
     return {"attempt": attempt.id, "media": image.name, "sessions": sessions, "tokens": tokens, "learner": learner.id, "unit": unit.id,
             "assignment": assignment.id, "pending": pending.id,
             "survey": survey.id, "topic": survey.topics[0].id, "question": question.id, "answer": answer.id,
-            "session": classroom_session.id, **activities}
+            "session": classroom_session.id, "certificate": certificate.code, **activities}
 
 
 def _activities_world(app, db, learner, now) -> dict:

@@ -19,7 +19,7 @@ URL = "/api/v1/xapi/statements"
 
 @pytest.fixture
 def learned(world, build):
-    """alice (C1) and bob (C2) each did the whole course (5 statements each); mgr (C1) did it too."""
+    """alice (C1) and bob (C2) each did the whole course (6 statements each, the certificate earned included); mgr (C1) did it too."""
     journey(build, world.users["alice"], world.course_id, start=NOW)
     journey(build, world.users["bob"], world.course_id, start=NOW + timedelta(hours=1))
     journey(build, world.users["mgr"], world.course_id, start=NOW + timedelta(hours=2), fail_first=False)
@@ -39,15 +39,15 @@ def get(client, world, who: str, query: str = ""):
 
 
 def test_each_reader_sees_their_scope(client, learned):
-    assert names(get(client, learned, "alice").get_json()) == {"alice": 5}
-    assert names(get(client, learned, "bob").get_json()) == {"bob": 5}
-    assert names(get(client, learned, "mgr").get_json()) == {"alice": 5, "mgr": 4}  # C1: not bob in C2
-    assert names(get(client, learned, "natmgr").get_json()) == {"alice": 5, "bob": 5, "mgr": 4}
-    assert names(get(client, learned, "admin").get_json()) == {"alice": 5, "bob": 5, "mgr": 4}
+    assert names(get(client, learned, "alice").get_json()) == {"alice": 6}
+    assert names(get(client, learned, "bob").get_json()) == {"bob": 6}
+    assert names(get(client, learned, "mgr").get_json()) == {"alice": 6, "mgr": 5}  # C1: not bob in C2
+    assert names(get(client, learned, "natmgr").get_json()) == {"alice": 6, "bob": 6, "mgr": 5}
+    assert names(get(client, learned, "admin").get_json()) == {"alice": 6, "bob": 6, "mgr": 5}
     # Asking for someone outside one's scope shows nothing, as for a person who does not exist.
     assert get(client, learned, "alice", f"?user={learned.users['bob']}").get_json()["statements"] == []
     assert get(client, learned, "mgr", f"?user={learned.users['bob']}").get_json()["statements"] == []
-    assert names(get(client, learned, "mgr", f"?user={learned.users['alice']}").get_json()) == {"alice": 5}
+    assert names(get(client, learned, "mgr", f"?user={learned.users['alice']}").get_json()) == {"alice": 6}
 
 
 def test_the_answer_is_a_statement_result(client, learned):
@@ -76,7 +76,7 @@ def test_pages_follow_more_to_the_end(client, learned):
         pages += 1
         if url:
             assert url.startswith(URL + "?") and parse_qs(urlsplit(url).query)["limit"] == ["4"]
-    assert pages == 4 and len(seen) == 14 and len(set(seen)) == 14
+    assert pages == 5 and len(seen) == 17 and len(set(seen)) == 17
     assert seen == [s["id"] for s in get(client, learned, "admin", "?limit=0").get_json()["statements"]]
 
 
@@ -88,9 +88,9 @@ def test_filters(client, learned):
     # stored: bob's statements were stored from NOW + 1 h, mgr's from NOW + 2 h.
     since = (NOW + timedelta(minutes=59)).isoformat() + "Z"
     until = (NOW + timedelta(hours=1, minutes=59)).isoformat() + "+00:00"
-    assert names(get(client, learned, "admin", f"?since={since}&until={until.replace('+', '%2B')}").get_json()) == {"bob": 5}
+    assert names(get(client, learned, "admin", f"?since={since}&until={until.replace('+', '%2B')}").get_json()) == {"bob": 6}
     local = datetime(2026, 3, 2, 19, 0).isoformat() + "%2B08:00"  # = NOW + 2 h in UTC
-    assert names(get(client, learned, "admin", f"?since={local}").get_json()) == {"mgr": 4}
+    assert names(get(client, learned, "admin", f"?since={local}").get_json()) == {"mgr": 5}
 
 
 @pytest.mark.parametrize("query", ["?since=yesterday", "?until=2026-02-30T00:00:00Z", "?verb=liked", "?user=0",
@@ -107,7 +107,7 @@ def test_managers_download_their_scope_as_json(client, learned):
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     body = json.loads(response.get_data(as_text=True))
-    assert names(body) == {"alice": 5, "mgr": 4} and body["more"] == ""
+    assert names(body) == {"alice": 6, "mgr": 5} and body["more"] == ""
     assert all(problems(s) == [] for s in body["statements"])
     only = json.loads(client.get("/xapi/statements.json?verb=completed").get_data(as_text=True))
     assert names(only) == {"alice": 1, "mgr": 1}

@@ -34,7 +34,8 @@ def test_a_learners_journey_gives_one_valid_statement_per_event(world, build, qu
     for statement in statements:
         assert problems(statement) == [], statement
     verbs = by_verb(statements)
-    assert {k: len(v) for k, v in verbs.items()} == {"experienced": 2, "failed": 1, "passed": 1, "completed": 1}
+    assert {k: len(v) for k, v in verbs.items()} == {"experienced": 2, "failed": 1, "passed": 1, "completed": 1,
+                                                       "earned": 1}
 
     for s in statements:
         assert s["version"] == "1.0.3"
@@ -168,11 +169,11 @@ def test_rebuild_writes_the_same_statements_again_and_only_once(app, world, buil
     build(lambda s: s.execute(delete(XapiStatement)))
     result = app.test_cli_runner().invoke(args=["lms", "rebuild-xapi"])
     assert result.exit_code == 0, result.output
-    assert "added: 5" in result.output
+    assert "added: 6" in result.output
     after = {s["id"]: s for s in stored(query)}
     assert after == before  # same ids, same content (timestamps are when it happened)
     assert "added: 0" in app.test_cli_runner().invoke(args=["lms", "rebuild-xapi"]).output
-    assert query(lambda s: s.scalar(select(func.count()).select_from(XapiStatement))) == 5
+    assert query(lambda s: s.scalar(select(func.count()).select_from(XapiStatement))) == 6
 
 
 def test_without_a_record_store_nothing_is_queued(world, build, query):
