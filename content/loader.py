@@ -42,6 +42,8 @@ At most 50 problems are listed; a last one says how many more there were.
     audience = ["staff", "correspondent"]  # optional: manager | professional | staff | correspondent;
                                    # empty = everyone
     certificate_validity_days = 730  # optional int 1-36500: days a certificate stays valid; default never expires
+    policy_as_of = 2026-11-01      # optional TOML date: the policy the course states is that in force on it
+    review_by = 2027-11-01         # optional TOML date, after policy_as_of: review the course by then
     [terms]                        # terms of reference, all optional Markdown strings
     objectives = "..."
     target_publics = "..."
@@ -167,6 +169,7 @@ import struct
 import tomllib
 import zipfile
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -274,7 +277,7 @@ _IGNORED_PREFIXES = ("__MACOSX/",)
 _COURSE_KEYS = (
     "code", "title", "summary", "skill_type", "target_level", "language",
     "estimated_minutes", "schemes", "audience", "terms",
-    "tasks", "evaluation", "completion", "certificate_validity_days",
+    "tasks", "evaluation", "completion", "certificate_validity_days", "policy_as_of", "review_by",
 )
 _TASK_KEYS = ("slug", "title")
 _EVALUATION_KEYS = ("title", "instructions", "max_score")
@@ -574,6 +577,23 @@ def _choices(
     return tuple(kept)
 
 
+def _date(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str) -> date | None:
+    """An optional TOML local date (2027-01-01, unquoted); a quoted ISO date is accepted too."""
+    if key not in table:
+        return None
+    value = table[key]
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            out.add(path + (key,), f"{value[:40]!r} is not a date; write it as YYYY-MM-DD, e.g. 2027-01-01")
+            return None
+    if isinstance(value, datetime) or not isinstance(value, date):
+        out.add(path + (key,), f"must be a date (YYYY-MM-DD, e.g. 2027-01-01), not {_toml_type(value)}")
+        return None
+    return value
+
+
 def _tables(out: _File, table: Mapping[str, Any], path: _KeyPath, key: str) -> list[dict[str, Any]] | None:
     """An array of tables, or None (after reporting) when the key holds something else."""
     value = table.get(key, [])
@@ -608,7 +628,12 @@ def _parse_course(problems: list[Problem], data: bytes | None,
         "schemes": _choices(out, doc, (), "schemes", SCHEMES),
         "audience": _choices(out, doc, (), "audience", STAFF_CATEGORIES),
         "certificate_validity_days": _int(out, doc, (), "certificate_validity_days", minimum=1, maximum=36500),
+        "policy_as_of": _date(out, doc, (), "policy_as_of"),
+        "review_by": _date(out, doc, (), "review_by"),
     }
+    if course["policy_as_of"] and course["review_by"] and course["review_by"] <= course["policy_as_of"]:
+        out.add(("review_by",), f"must be after policy_as_of ({course['policy_as_of']}), "
+                                f"not {course['review_by']}")
     if course["code"] and not _CODE_RE.match(course["code"]):
         out.add(("code",), f"{course['code']!r} must be 2-32 characters of A-Z, 0-9 and '-'")
     terms = doc.get("terms", {})
@@ -1209,6 +1234,8 @@ def _load(files: Mapping[str, bytes], problems: list[Problem]) -> CourseSpec:
         evaluation=course["evaluation"],
         completion=course["completion"],
         certificate_validity_days=course["certificate_validity_days"],
+        policy_as_of=course["policy_as_of"],
+        review_by=course["review_by"],
     )
 
 
@@ -1414,6 +1441,8 @@ def _course_document(spec: CourseSpec) -> dict[str, Any]:
         "evaluation": ({"title": spec.evaluation.title, "instructions": spec.evaluation.instructions_md,
                         "max_score": spec.evaluation.max_score} if spec.evaluation is not None else None),
         "completion": dataclasses.asdict(spec.completion) if spec.completion != CompletionSpec() else None,
+        "policy_as_of": spec.policy_as_of,
+        "review_by": spec.review_by,
     }
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 __all__ = [
@@ -224,6 +225,10 @@ class CourseSpec:
     completion: CompletionSpec = CompletionSpec()
     # Days a certificate of completion stays valid; None: it never expires.
     certificate_validity_days: int | None = None
+    # The review cycle: the date the course's policy statements are correct as
+    # of, and the date by which it must be reviewed again (after policy_as_of).
+    policy_as_of: date | None = None
+    review_by: date | None = None
 
 
 # Fields added after packages were first hashed: left out of the hash while they
@@ -231,7 +236,7 @@ class CourseSpec:
 # importing it again still changes nothing).
 _HASHED_WHEN_SET = frozenset({"weight", "min_value", "max_value", "match", "title", "units", "max_chars", "review",
                               "tasks", "evaluation", "completion",
-                              "certificate_validity_days"})
+                              "certificate_validity_days", "policy_as_of", "review_by"})
 
 
 def _hashed(value: Any, f: dataclasses.Field[Any]) -> bool:
@@ -246,6 +251,8 @@ def _source_only(value: Any) -> Any:
         return {f.name: _source_only(getattr(value, f.name)) for f in dataclasses.fields(value) if _hashed(value, f)}
     if isinstance(value, (tuple, list)):
         return [_source_only(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

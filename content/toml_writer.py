@@ -1,6 +1,6 @@
 """A small TOML emitter for the shapes a course package uses (the stdlib only reads TOML).
 
-Supported values: str, bool, int, finite float, lists of them, tables (dict) and arrays
+Supported values: str, bool, int, finite float, date (a TOML local date), lists of them, tables (dict) and arrays
 of tables (non-empty list of dict), nested. None means "leave the key out".
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 __all__ = ["dumps", "format_string"]
@@ -67,6 +68,8 @@ def _format_value(value: Any) -> str:
         return repr(value)  # the shortest text that reads back as the same float
     if isinstance(value, str):
         return format_string(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_format_value(v) for v in value) + "]"
     raise TypeError(f"cannot write {type(value).__name__} as TOML")

@@ -405,6 +405,33 @@ def queue_waiting_reminders(session, now) -> int:
     return evaluations.queue_reminders(session, messages, now=now)
 
 
+def render_review_reminder(reminder) -> dict:
+    """A course due (or overdue) for review, to one author, in the author's language."""
+    from flask import render_template
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    with force_locale(reminder.language):
+        if reminder.overdue:
+            subject = _("Review overdue: %(course)s", course=reminder.title)
+        else:
+            subject = _("Review due: %(course)s", course=reminder.title)
+        body = render_template("authoring/mail/review_due.txt", r=reminder,
+                               url=str(current_app.config["BASE_URL"]).rstrip("/") + "/authoring/due-for-review")
+    return {"recipient": reminder.email, "subject": subject[:300], "body": body, "kind": "review_due",
+            "dedupe_key": reminder.dedupe_key, "user_id": reminder.user_id}
+
+
+def queue_review_reminders(session, *, now) -> int:
+    """Queue a reminder to the authors of each published course that became due for review
+    (once per course, review date and author, however often cron runs)."""
+    from lms.assignments.services import queue_messages
+    from lms.authoring.services import review_reminders
+
+    due = review_reminders(session, today=local_date(now), days=int(current_app.config["REVIEW_DUE_DAYS"]))
+    return queue_messages(session, [render_review_reminder(r) for r in due], now=now)
+
+
 def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
     """Queue the reminders now due, then send every unsent outbox row."""
     from lms.assignments import services
@@ -417,6 +444,7 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
         queued = services.queue_messages(session, [render_reminder(r) for r in due], now=now)
         queued += _queue_session_reminders(session, now)
         queued += queue_waiting_reminders(session, now)
+        queued += queue_review_reminders(session, now=now)
     sent = failed = 0
     settings = smtp_settings()
     while True:
@@ -440,7 +468,8 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
 
 @lms_cli.command("send-reminders")
 def send_reminders_command() -> None:
-    """Queue due-soon and overdue reminders (and those of classroom sessions) and send the outbox over SMTP.
+    """Queue due-soon and overdue reminders (and those of classroom sessions, and review reminders to authors)
+    and send the outbox over SMTP.
     Safe to run from cron every few minutes: a reminder is queued once and
     overlapping runs never send the same message twice; failures are retried
     by later runs. Then posts the queued xAPI statements (send-xapi)."""

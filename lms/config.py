@@ -31,6 +31,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "SMTP_STARTTLS": (False, "Use STARTTLS on the SMTP connection"),
     "BASE_URL": ("http://127.0.0.1:5000", "Public address of the site, for links in e-mails"),
     "REMINDER_DAYS": (3, "Days before the due date when the due-soon reminder is sent"),
+    "REVIEW_DUE_DAYS": (30, "Days before a course's review date when it is due for review (authors' queue, reminders)"),
     "SELF_REGISTRATION": (False, "Self-registration open by default (an administrator can switch it at runtime)"),
     "TIMEZONE": ("Asia/Shanghai", "Time zone in which times and dates are shown (stored times stay UTC)"),
     "XAPI_ENDPOINT": ("", "Learning record store (xAPI) to forward statements to, e.g. https://lrs.example/xapi "

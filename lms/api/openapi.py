@@ -136,6 +136,10 @@ SCHEMAS: dict[str, Schema] = {
         "terms": _obj({field: HTML for field in TERMS_FIELDS}, description="Terms of reference."),
         "lessons": {"type": "array", "items": _ref("LessonSummary")},
         "quiz": _nullable(_ref("QuizSummary")),
+        "policy_as_of": _nullable({"type": "string", "format": "date",
+                                   "description": "The course states the rules in force on this date."}),
+        "review_by": _nullable({"type": "string", "format": "date",
+                                "description": "The authors review the course again by this date."}),
     }),
     "Progress": _obj({
         "lessons_done": {"type": "integer", "minimum": 0},

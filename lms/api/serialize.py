@@ -62,6 +62,8 @@ def course_detail(course: Course) -> dict:
         "terms": {field: getattr(course, f"{field}_html") or "" for field in TERMS_FIELDS},
         "lessons": [lesson_summary(lesson) for lesson in course.lessons],
         "quiz": quiz_summary(course.quiz),
+        "policy_as_of": course.policy_as_of.isoformat() if course.policy_as_of else None,
+        "review_by": course.review_by.isoformat() if course.review_by else None,
     }
 
 

@@ -1,7 +1,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -43,6 +52,9 @@ class MetadataForm(FlaskForm):
     programme = TextAreaField(labels.TERMS_LABELS["programme"], validators=[Optional(), Length(max=20000)])
     supports = TextAreaField(labels.TERMS_LABELS["supports"], validators=[Optional(), Length(max=20000)])
     final_evaluation = TextAreaField(labels.TERMS_LABELS["final_evaluation"], validators=[Optional(), Length(max=20000)])
+    policy_as_of = DateField(_l("Policy as of (the course states the rules in force on this date)"),
+                             validators=[Optional()])
+    review_by = DateField(_l("Review by (the authors check the course again by this date)"), validators=[Optional()])
 
 
 class NewCourseForm(MetadataForm):

@@ -13,11 +13,11 @@ import difflib
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from content import PackageInvalid, Problem, dump_package, load_package_from_files, render_inline, render_markdown
@@ -52,11 +52,14 @@ from content.spec import (
     UnitSpec,
     content_hash,
 )
+from lms.assignments.models import OutboxMessage
+from lms.auth.models import User, UserRole
 from lms.courses import services as catalog
 from lms.courses.models import Course, CourseEvent, CourseVersion
 from lms.labels import TERMS_LABELS
 from lms.media.services import MEDIA_LINK_RE, MediaRefused, check_image, media_path, store_image
 from lms.msgids import N_
+from lms.zones import local_date
 
 CODE_RE = re.compile(r"^[A-Z0-9-]{2,32}$")
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
@@ -197,6 +200,8 @@ class Metadata:
     audience: list[str] = field(default_factory=list)
     terms: dict[str, str] = field(default_factory=dict)
     certificate_validity_days: int | None = None
+    policy_as_of: date | None = None
+    review_by: date | None = None
 
 
 def _check_metadata(data: Metadata) -> None:
@@ -210,6 +215,9 @@ def _check_metadata(data: Metadata) -> None:
         raise AuthoringError(N_("The estimated time is in minutes, between 0 and 10000."))
     if data.certificate_validity_days is not None and not 1 <= data.certificate_validity_days <= 36500:
         raise AuthoringError(N_("A certificate stays valid between 1 and 36500 days (leave it empty: never expires)."))
+    if data.policy_as_of is not None and data.review_by is not None and data.review_by <= data.policy_as_of:
+        raise AuthoringError(N_("The review date must come after the policy date (%(date)s)."),
+                             date=data.policy_as_of.isoformat())
 
 
 def _norm(text: str) -> str:
@@ -246,6 +254,7 @@ def _metadata_spec(spec: CourseSpec, data: Metadata) -> CourseSpec:
         schemes=tuple(sorted(set(data.schemes))), audience=tuple(c for c in STAFF_CATEGORIES if c in data.audience),
         terms=TermsOfReference(**{f: _norm(data.terms.get(f, "")) for f in TERMS_FIELDS}),
         certificate_validity_days=data.certificate_validity_days,
+        policy_as_of=data.policy_as_of, review_by=data.review_by,
     )
 
 
@@ -739,6 +748,7 @@ def submit_for_review(session: Session, course: Course, *, user, now: datetime) 
     live = catalog.published_version(session, course.id)
     if live is not None and live.content_hash == draft.content_hash:
         raise AuthoringError(N_("The draft is the same as the published version: there is nothing to review."))
+    check_review_dates(draft, live, today=local_date(now))
     draft.status = "review"
     draft.submitted_at, draft.submitted_by_id = now, user.id
     draft.reviewed_at = draft.reviewed_by_id = None
@@ -769,6 +779,7 @@ def approve(session: Session, course: Course, *, user, now: datetime, comment: s
         raise AuthoringError(N_("Only an author or an administrator can review a course."))
     if user.id in contributors(session, version):
         raise AuthoringError(N_("You worked on this version: another author or an administrator must review it."))
+    check_review_dates(version, catalog.published_version(session, course.id), today=local_date(now))
     version.reviewed_at, version.reviewed_by_id = now, user.id
     version.review_comment = (comment or "").strip()[:2000]
     catalog.publish_version(session, version, now=now)
@@ -1195,3 +1206,126 @@ def save_completion(session: Session, course: Course, *, rules: CompletionSpec, 
         raise AuthoringError(N_("The number of sessions to attend is between 0 and 50."))
     _save_activities(session, course, lambda spec: dataclasses.replace(spec, completion=rules), user=user, now=now,
                      detail=f"completion rules: {dataclasses.asdict(rules)}")
+
+
+# ---- review cycle (policy as of, review by) -----------------------------------------------
+
+# A published course enters the authors' review queue (and they are reminded)
+# this many days before its review date; the setting REVIEW_DUE_DAYS overrides it.
+REVIEW_DUE_DAYS = 30
+
+
+def check_review_dates(version: CourseVersion, live: CourseVersion | None, *, today: date) -> None:
+    """The rule that keeps a course from being published again with stale dates.
+
+    Publishing a version makes its own policy_as_of and review_by the course's
+    (they are copied with the rest of its description), so the review cycle
+    restarts from the version's dates. Therefore a version is submitted for
+    review, and approved, only if:
+
+    - its review_by, when set, is after `today` (a date already past would
+      publish a course that is at once overdue); and
+    - when the live version has a review_by, it has one too (the dates cannot
+      be dropped to escape the cycle).
+
+    A draft copied from a live version whose review date has passed carries
+    that past date, so its authors must enter new dates in the course
+    description before they can submit it. A course that was never dated may
+    still be published without dates. Trusted command-line imports
+    (`lms import-courses`) publish the package's dates as they are."""
+    if version.review_by is not None and version.review_by <= today:
+        raise AuthoringError(N_("The review date %(date)s is not in the future: give this version new policy and "
+                                "review dates in the course description before it is published."),
+                             date=version.review_by.isoformat())
+    if version.review_by is None and live is not None and live.review_by is not None:
+        raise AuthoringError(N_("The published version is to be reviewed by %(date)s: give this version its policy "
+                                "and review dates in the course description before it is published."),
+                             date=live.review_by.isoformat())
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    course: Course
+    review_by: date
+    days_left: int  # negative: overdue by that many days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+
+def _due_for_review(today: date, days: int):
+    return (Course.status == "published", Course.review_by.is_not(None),
+            Course.review_by <= today + timedelta(days=days))
+
+
+def review_queue(session: Session, *, today: date, days: int = REVIEW_DUE_DAYS) -> list[ReviewDue]:
+    """Published courses whose review date is past (overdue) or within `days`
+    (due), soonest first. Drafts, courses in review and archived courses are not
+    listed: only what learners see must be kept current."""
+    courses = session.scalars(select(Course).where(*_due_for_review(today, days))
+                              .order_by(Course.review_by, Course.code))
+    return [ReviewDue(c, c.review_by, (c.review_by - today).days) for c in courses if c.review_by is not None]
+
+
+def review_counts(session: Session, *, today: date, days: int = REVIEW_DUE_DAYS) -> tuple[int, int]:
+    """(due, overdue): the courses of the review queue, counted by the database."""
+    overdue = func.coalesce(func.sum(case((Course.review_by < today, 1), else_=0)), 0)
+    total, late = session.execute(select(func.count(), overdue).where(*_due_for_review(today, days))).one()
+    return int(total) - int(late), int(late)
+
+
+@dataclass(frozen=True)
+class ReviewReminder:
+    course_id: int
+    code: str
+    title: str
+    review_by: date
+    overdue: bool
+    user_id: int
+    email: str
+    language: str
+    name: str
+
+    @property
+    def dedupe_key(self) -> str:
+        """One message per course, per review date, per author, however often the job runs."""
+        return f"review:{self.course_id}:{self.review_by.isoformat()}:{self.user_id}"
+
+
+def _reachable_authors(session: Session) -> dict[int, User]:
+    """Active people with an e-mail who may author (author or administrator role)."""
+    users = session.scalars(select(User).where(
+        User.status == "active", User.email != "",
+        User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(("author", "admin"))))))
+    return {u.id: u for u in users}
+
+
+def review_reminders(session: Session, *, today: date, days: int = REVIEW_DUE_DAYS) -> list[ReviewReminder]:
+    """The review reminders of the courses now in the review queue that are not
+    queued yet. They go to the authors who worked on the course (its trail)
+    and still may author; for a course nobody reachable worked on (imported
+    from packages), to every active author."""
+    due = review_queue(session, today=today, days=days)
+    if not due:
+        return []
+    authors = _reachable_authors(session)
+    everyone = sorted(set(session.scalars(select(UserRole.user_id).where(UserRole.role == "author"))) & set(authors))
+    course_ids = [item.course.id for item in due]
+    worked: dict[int, set[int]] = {}
+    for course_id, user_id in session.execute(
+            select(CourseEvent.course_id, CourseEvent.user_id).distinct().where(
+                CourseEvent.course_id.in_(course_ids), CourseEvent.user_id.is_not(None),
+                CourseEvent.action.in_(EDIT_ACTIONS | {"submitted"}))):
+        if user_id in authors:
+            worked.setdefault(course_id, set()).add(user_id)
+    reminders = []
+    for item in due:
+        course = item.course
+        for uid in sorted(worked.get(course.id) or everyone):
+            user = authors[uid]
+            reminders.append(ReviewReminder(course.id, course.code, course.title, item.review_by, item.overdue,
+                                            uid, user.email, user.language, user.full_name or user.username))
+    keys = [r.dedupe_key for r in reminders]
+    queued = set(session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys))))
+    return [r for r in reminders if r.dedupe_key not in queued]

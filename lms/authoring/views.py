@@ -24,7 +24,7 @@ from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, 
 from lms.msgids import N_
 from lms.params import parse_float
 from lms.permissions import roles_required
-from lms.web import MULTIPART_ALLOWANCE, body_limit, db_session, request_now
+from lms.web import MULTIPART_ALLOWANCE, body_limit, db_session, request_now, request_today
 
 bp = Blueprint("authoring", __name__, url_prefix="/authoring")
 AUTHORS = ("author", "admin")
@@ -84,7 +84,24 @@ def _course_action(code: str, action, message, *, back: str = "authoring.course"
 @roles_required(*AUTHORS)
 def index():
     rows = services.course_list(db_session())
-    return render_template("authoring/index.html", rows=rows, package_form=forms.PackageForm())
+    due, overdue = services.review_counts(db_session(), today=request_today(), days=_review_days())
+    return render_template("authoring/index.html", rows=rows, package_form=forms.PackageForm(),
+                           review_due=due, review_overdue=overdue)
+
+
+def _review_days() -> int:
+    return int(current_app.config.get("REVIEW_DUE_DAYS", services.REVIEW_DUE_DAYS))
+
+
+@bp.route("/due-for-review")
+@roles_required(*AUTHORS)
+def due_for_review():
+    """Published courses whose review date is past or near, soonest first."""
+    days = _review_days()
+    today = request_today()
+    return render_template("authoring/due_for_review.html", rows=services.review_queue(db_session(), today=today,
+                                                                                       days=days),
+                           days=days, today=today)
 
 
 def _metadata_from(form: forms.MetadataForm) -> services.Metadata:
@@ -95,6 +112,7 @@ def _metadata_from(form: forms.MetadataForm) -> services.Metadata:
         audience=list(form.audience.data or []),
         terms={f: getattr(form, f).data or "" for f in services.TERMS_FIELDS},
         certificate_validity_days=form.certificate_validity_days.data,
+        policy_as_of=form.policy_as_of.data, review_by=form.review_by.data,
     )
 
 
@@ -145,7 +163,8 @@ def metadata(code: str):
             "target_level": version.target_level, "language": version.language,
             "estimated_minutes": version.estimated_minutes, "schemes": version.scheme_names,
             "audience": version.audience_names, "certificate_validity_days": version.certificate_validity_days,
-            **{f: getattr(version, f"{f}_md") for f in services.TERMS_FIELDS}})
+            **{f: getattr(version, f"{f}_md") for f in services.TERMS_FIELDS},
+            "policy_as_of": version.policy_as_of, "review_by": version.review_by})
     else:
         form = forms.MetadataForm()
         if form.validate_on_submit():

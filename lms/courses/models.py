@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -55,6 +56,14 @@ class CourseMetadata:
     final_evaluation_md: Mapped[str] = mapped_column(Text, default="")
     final_evaluation_html: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The review cycle (issue 18): the policy the course states is that in force
+    # on policy_as_of; authors must review it by review_by (after policy_as_of).
+    policy_as_of: Mapped[date | None] = mapped_column(Date)
+    review_by: Mapped[date | None] = mapped_column(Date)
+
+
+# Both dates may be empty; when both are set, the review comes after the policy date.
+REVIEW_DATES_CHECK = "review_by > policy_as_of"
 
 
 class Course(CourseMetadata, Base):
@@ -70,6 +79,7 @@ class Course(CourseMetadata, Base):
         CheckConstraint(sql_in("language", LANGUAGES), name="language"),
         CheckConstraint(sql_in("status", COURSE_STATUSES), name="status"),
         CheckConstraint(sql_in("delivery_mode", DELIVERY_MODES), name="delivery_mode"),
+        CheckConstraint(REVIEW_DATES_CHECK, name="review_dates"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +139,7 @@ class CourseVersion(CourseMetadata, Base):
         CheckConstraint(sql_in("language", LANGUAGES), name="language"),
         CheckConstraint(sql_in("status", COURSE_STATUSES), name="status"),
         CheckConstraint("required_sessions >= 0", name="required_sessions"),
+        CheckConstraint(REVIEW_DATES_CHECK, name="review_dates"),
         # At most one live version per course.
         Index("uq_course_versions_one_published", "course_id", unique=True,
               sqlite_where=text("status = 'published'"), postgresql_where=text("status = 'published'")),

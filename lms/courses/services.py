@@ -115,6 +115,7 @@ def version_spec(version: CourseVersion, *, images: tuple[str, ...] = ()) -> Cou
                                    max_score=version.evaluation.max_score)
                     if version.evaluation is not None else None),
         completion=completion_spec(version), certificate_validity_days=version.certificate_validity_days,
+        policy_as_of=version.policy_as_of, review_by=version.review_by,
     )
 
 
@@ -146,7 +147,7 @@ def copy_metadata(target, source) -> None:
 
 METADATA_COLUMNS = ("title", "summary_md", "summary_html", "skill_type", "target_level", "language",
                     "estimated_minutes", *(f"{f}_{k}" for f in TERMS_FIELDS for k in ("md", "html")), "content_hash",
-                    "certificate_validity_days")
+                    "certificate_validity_days", "policy_as_of", "review_by")
 
 
 def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> None:
@@ -162,6 +163,7 @@ def fill_version(session: Session, version: CourseVersion, spec: CourseSpec) -> 
     version.language = spec.language
     version.estimated_minutes = spec.estimated_minutes
     version.certificate_validity_days = spec.certificate_validity_days
+    version.policy_as_of, version.review_by = spec.policy_as_of, spec.review_by
     for field in TERMS_FIELDS:
         source = getattr(spec.terms, field)
         setattr(version, f"{field}_md", source)
@@ -346,6 +348,7 @@ class SpecMetadata:
         self.skill_type, self.target_level, self.language = spec.skill_type, spec.target_level, spec.language
         self.estimated_minutes, self.content_hash = spec.estimated_minutes, digest
         self.certificate_validity_days = spec.certificate_validity_days
+        self.policy_as_of, self.review_by = spec.policy_as_of, spec.review_by
         for field in TERMS_FIELDS:
             source = getattr(spec.terms, field)
             setattr(self, f"{field}_md", source)

@@ -40,7 +40,7 @@ from lms.learn.models import CourseCompletion, Enrolment, QuizAttempt
 from lms.orgs.models import OrgUnit
 from lms.reports import coverage_sql as sql
 from lms.reports.models import CELL_COLUMNS, CELLS
-from lms.zones import start_of_local_day
+from lms.zones import local_date, start_of_local_day
 
 CHART_MONTHS = 24  # the completions-per-month series when the period has no start
 
@@ -412,13 +412,20 @@ def as_of_moment(period: Period, now: datetime) -> datetime:
     return min(period.end_moment, now)
 
 
+def review_overdue(today: date):
+    """A published course whose review date is past (SQL criterion)."""
+    return and_(Course.status == "published", Course.review_by < today)
+
+
 def course_report(session: Session, unit: OrgUnit, period: Period, *, now: datetime,
-                  mode: str | None = None) -> list[CourseRow]:
+                  mode: str | None = None, review_overdue_only: bool = False) -> list[CourseRow]:
     """Every course with enrolments in the subtree, and every published course;
-    `mode`: only the courses of that mode of training (Course.delivery_mode)."""
+    `mode`: only the courses of that mode of training (Course.delivery_mode);
+    `review_overdue_only`: only the published courses past their review date."""
     figures = _course_figures(session, unit.path, as_of_moment(period, now), course_id=None, by_child=False)
     ids = {k[0] for k in figures}
-    wanted = select(Course).where(or_(Course.id.in_(ids), Course.status == "published"))
+    wanted = select(Course).where(review_overdue(local_date(now)) if review_overdue_only
+                                  else or_(Course.id.in_(ids), Course.status == "published"))
     if mode is not None:
         wanted = wanted.where(Course.delivery_mode == mode)
     courses = session.scalars(wanted.order_by(Course.skill_type, Course.target_level, Course.code))

@@ -136,14 +136,25 @@ def course_values(f: services.CourseFigures) -> list:
     return [f.enrolled, f.in_progress, f.completed, f.pass_rate, f.average_best_score, f.median_days, f.overdue]
 
 
-def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime) -> exports.ExportTable:
+def review_values(course: Course, today: date) -> list:
+    """Review by, and "overdue" when the published course is past it (the review cycle, issue 18)."""
+    overdue = course.status == "published" and course.review_by is not None and course.review_by < today
+    return [course.review_by, _("Review overdue") if overdue else ""]
+
+
+def courses_table(unit: OrgUnit, rows: list[services.CourseRow], as_of: datetime, today: date,
+                  review_overdue_only: bool = False) -> exports.ExportTable:
+    context = [unit_label(unit), as_of_label(as_of)]
+    if review_overdue_only:
+        context.append(_("Only courses past their review date"))
     return exports.ExportTable(
         f"courses-{unit.code}", _("Completion per course"),
-        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(), _("Mode of training")],
+        [_("Course code"), _("Course"), _("Skill type"), _("Target level"), *course_labels(), _("Mode of training"),
+         Column(_("Review by"), DATE), _("Review status")],
         [[r.course.code, r.course.title, str(SKILL_TYPE_LABELS[r.course.skill_type]),
           str(TARGET_LEVEL_LABELS[r.course.target_level]), *course_values(r.figures),
-          str(DELIVERY_MODE_LABELS[r.course.delivery_mode])] for r in rows],
-        [unit_label(unit), as_of_label(as_of)])
+          str(DELIVERY_MODE_LABELS[r.course.delivery_mode]), *review_values(r.course, today)] for r in rows],
+        context)
 
 
 def course_units_table(unit: OrgUnit, course: Course, total, rows, as_of: datetime) -> exports.ExportTable:
@@ -316,28 +327,44 @@ def coverage_export(fmt: str):
     return send(coverage_tables(report)[name], fmt)
 
 
+REVIEW_FILTERS = ("", "overdue")  # ?review=overdue: only published courses past their review date
+
+
+def _review_filter() -> bool:
+    value = (request.args.get("review") or "").strip()
+    if value not in REVIEW_FILTERS:
+        abort(400, "review must be empty or overdue")
+    return value == "overdue"
+
+
 def _courses(*, page: bool = False):
     scope = report_scope()
     flt = page_filters() if page else filters_or_400()
+    review_only = _review_filter()
     unit = unit_in_scope(scope, flt.unit_id)
-    rows = services.course_report(db_session(), unit, flt.period, now=request_now(), mode=flt.mode)
-    return scope, flt, unit, rows
+    rows = services.course_report(db_session(), unit, flt.period, now=request_now(), mode=flt.mode,
+                                  review_overdue_only=review_only)
+    return scope, flt, unit, rows, review_only
 
 
 @bp.get("/courses")
 @roles_required(*REPORT_ROLES)
 def courses():
-    scope, flt, unit, rows = _courses(page=True)
+    scope, flt, unit, rows, review_only = _courses(page=True)
     as_of = services.as_of_moment(flt.period, request_now())
     return render_template("reports/courses.html", rows=rows, flt=flt, unit=unit, crumbs=breadcrumbs(scope, unit),
-                           table=courses_table(unit, rows, as_of), as_of=as_of), (400 if flt.problems else 200)
+                           table=courses_table(unit, rows, as_of, request_today(), review_only), as_of=as_of,
+                           review_only=review_only,
+                           query=flt.query(**({"review": "overdue"} if review_only else {}))), \
+        (400 if flt.problems else 200)
 
 
 @bp.get(f"/courses.<{FORMATS}:fmt>")
 @roles_required(*REPORT_ROLES)
 def courses_export(fmt: str):
-    _scope, flt, unit, rows = _courses()
-    return send(courses_table(unit, rows, services.as_of_moment(flt.period, request_now())), fmt)
+    _scope, flt, unit, rows, review_only = _courses()
+    return send(courses_table(unit, rows, services.as_of_moment(flt.period, request_now()), request_today(),
+                              review_only), fmt)
 
 
 def _course(code: str):

@@ -383,6 +383,7 @@ ROUTES = [
     Route("reports.certificates_export", "GET", "/reports/certificates.csv?course=T-102", staff(200)),
     Route("reports.certificates_export", "GET", "/reports/certificates.xlsx", staff(200)),
     Route("api.my_certificates", "GET", "/api/v1/me/certificates", api(200)),
+    Route("authoring.due_for_review", "GET", "/authoring/due-for-review", authoring(200)),
 ]
 
 
