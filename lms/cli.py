@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from content import PackageInvalid, load_package
+from lms.enums import EMAIL_KINDS
 from lms.web import utcnow
 from lms.zones import local_date
 
@@ -445,25 +446,35 @@ def send_reminders(now=None, *, batch: int = 100) -> dict[str, int]:
         queued += _queue_session_reminders(session, now)
         queued += queue_waiting_reminders(session, now)
         queued += queue_review_reminders(session, now=now)
-    sent = failed = 0
     settings = smtp_settings()
+    sent, failed = _drain_outbox(now, batch, kinds=EMAIL_KINDS, item=lambda m: Outgoing(m.id, m.recipient, m.subject, m.body),
+                                 send=lambda claimed: send_all(settings, claimed))
+    return {"queued": queued, "sent": sent, "failed": failed}
+
+
+def _drain_outbox(now, batch: int, *, kinds, item, send) -> tuple[int, int]:
+    """Claim unsent outbox rows of `kinds` batch by batch, send them (`send`
+    returns {id: error or None}) and mark each sent or failed (retried later).
+    Returns (sent, failed)."""
+    from lms.assignments import services
+
+    db = _db()
+    sent = failed = 0
     while True:
         with db.transaction() as session:
-            claimed = [Outgoing(m.id, m.recipient, m.subject, m.body)
-                       for m in services.claim_messages(session, now=now, limit=batch)]
+            claimed = [item(m) for m in services.claim_messages(session, now=now, limit=batch, kinds=kinds)]
         if not claimed:
-            break
-        results = send_all(settings, claimed)
+            return sent, failed
+        results = send(claimed)
         with db.transaction() as session:
-            for item in claimed:
-                error = results.get(item.id, "not sent")
+            for one in claimed:
+                error = results.get(one.id, "not sent")
                 if error is None:
-                    services.mark_sent(session, item.id, now=now)
+                    services.mark_sent(session, one.id, now=now)
                     sent += 1
                 else:
-                    services.mark_failed(session, item.id, now=now, error=error)
+                    services.mark_failed(session, one.id, now=now, error=error)
                     failed += 1
-    return {"queued": queued, "sent": sent, "failed": failed}
 
 
 @lms_cli.command("send-reminders")
@@ -484,30 +495,15 @@ def send_reminders_command() -> None:
 def send_xapi(now=None, *, batch: int = 100) -> dict[str, int]:
     """Post the queued xAPI statements (outbox kind "xapi") to LMS_XAPI_ENDPOINT,
     claimed as e-mails are; a failure is retried by a later run."""
-    from lms.assignments import services
     from lms.xapi.forward import Lrs, Outgoing, post_all
 
     cfg = current_app.config
     lrs = Lrs(str(cfg["XAPI_ENDPOINT"]), str(cfg["XAPI_USERNAME"]), str(cfg["XAPI_PASSWORD"]))
     now = now or utcnow()
-    db = _db()
-    sent = failed = 0
-    while lrs.endpoint:
-        with db.transaction() as session:
-            claimed = [Outgoing(m.id, m.body)
-                       for m in services.claim_messages(session, now=now, limit=batch, kinds=("xapi",))]
-        if not claimed:
-            break
-        results = post_all(lrs, claimed)
-        with db.transaction() as session:
-            for item in claimed:
-                error = results.get(item.id, "not sent")
-                if error is None:
-                    services.mark_sent(session, item.id, now=now)
-                    sent += 1
-                else:
-                    services.mark_failed(session, item.id, now=now, error=error)
-                    failed += 1
+    if not lrs.endpoint:
+        return {"sent": 0, "failed": 0}
+    sent, failed = _drain_outbox(now, batch, kinds=("xapi",), item=lambda m: Outgoing(m.id, m.body),
+                                 send=lambda claimed: post_all(lrs, claimed))
     return {"sent": sent, "failed": failed}
 
 

@@ -35,8 +35,7 @@ from lms.learn import services as learn
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.media.services import MediaRefused, check_image
 from lms.msgids import N_
-from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, staff_scope
+from lms.orgs.scope import Scope, require_user_in_scope, staff_scope
 
 MAX_REPORT_CHARS = 10_000
 MAX_COMMENT_CHARS = 2_000
@@ -73,15 +72,8 @@ def _learners_in(scope: Scope) -> ColumnElement[bool]:
 
 
 def require_learner(session: Session, scope: Scope, user_id: int) -> User:
-    person = session.get(User, user_id)
-    if person is None or scope.empty:
-        raise NotFound()
-    if scope.everything:
-        return person
-    unit = session.get(OrgUnit, person.org_unit_id) if person.org_unit_id is not None else None
-    if unit is None or not scope.contains_path(unit.path):
-        raise NotFound()
-    return person
+    """A person in `scope`; else NotFound (404)."""
+    return require_user_in_scope(session, None, user_id, scope)
 
 
 # ---- completion rules ------------------------------------------------------------

@@ -229,12 +229,12 @@ def test_reminders_go_once_per_course_and_date_to_the_right_authors_in_their_lan
     assert _send(app, NOW_TODAY + timedelta(hours=1)) == {"queued": 0, "sent": 0, "failed": 0}  # cron again
     sent = sorted((rcpt[0], msg["Subject"]) for rcpt, msg in smtp_sink.messages)
     # OV-1: nobody worked on it, so every author with an e-mail; DU-1: bob, who wrote it (not ann, its reviewer).
-    assert sent == [("ann@example.org", "Review overdue: 课程 OV-1"), ("bob@example.org", "Review due: 医疗保险"),
-                    ("bob@example.org", "Review overdue: 课程 OV-1")]
+    assert sent == [("ann@example.org", "Review overdue: 课程 OV-1"), ("bob@example.org", "复审已逾期：课程 OV-1"),
+                    ("bob@example.org", "课程即将到期复审：医疗保险")]  # each in the author's language
     by = {(rcpt[0], msg["Subject"]): msg.get_content() for rcpt, msg in smtp_sink.messages}
     english = by[("ann@example.org", "Review overdue: 课程 OV-1")]
     assert "was to be reviewed by Nov 25, 2026" in english and "https://lms.example.org/authoring/due-for-review" in english
-    assert "2026年12月10日" in by[("bob@example.org", "Review due: 医疗保险")]  # the date in bob's language
+    assert "2026年12月10日" in by[("bob@example.org", "课程即将到期复审：医疗保险")]  # the date in bob's language
     keys = query(lambda s: sorted((m.kind, m.dedupe_key) for m in s.scalars(select(OutboxMessage))))
     ov, du = query(lambda s: [s.scalar(select(Course.id).where(Course.code == c)) for c in ("OV-1", "DU-1")])
     ann, bob = query(lambda s: [s.scalar(select(User.id).where(User.username == u)) for u in ("ann", "bob")])

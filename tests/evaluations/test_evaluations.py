@@ -19,6 +19,7 @@ from lms.evaluations import services
 from lms.evaluations.models import EssayGrade, EvaluationRecord, TaskSubmission
 from lms.learn import services as learning
 from lms.learn.models import AttemptAnswer, CourseCompletion, QuizAttempt
+from lms.orgs.models import OrgUnit
 from lms.orgs.scope import staff_scope
 from lms.reports import services as reports
 from lms.reports.services import Period
@@ -272,7 +273,7 @@ def test_evaluation_completes_in_the_same_transaction_and_never_regresses(app, c
     assert completed(query, world.learner, course)
     # the coverage counters moved in the same request's transaction: they agree with plain SQL
     unit_path = query(lambda s: s.execute(text("SELECT path FROM org_units WHERE code = 'C'")).scalar())
-    unit = query(lambda s: s.execute(select(services.OrgUnit).where(services.OrgUnit.code == "C")).scalar_one())
+    unit = query(lambda s: s.execute(select(OrgUnit).where(OrgUnit.code == "C")).scalar_one())
     period = Period(end=202712)
     figures = report_figures(reports.coverage(db, unit, period).by_category["staff"])
     assert figures == raw_figures(db, unit_path, period, "staff")
