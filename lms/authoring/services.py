@@ -12,6 +12,7 @@ import dataclasses
 import difflib
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -1013,11 +1014,17 @@ _METADATA_FIELDS = ("title", "summary", "skill_type", "target_level", "language"
                     "audience", *TERMS_FIELDS, "certificate_validity_days")
 
 
-def _meta_value(spec: CourseSpec, name: str) -> str:
+def _meta_value(spec: CourseSpec, name: str, label: Callable[[str, str], str] | None = None) -> str:
+    """A description field as text; vocabulary codes through `label` (the reader's words)."""
     if name in TERMS_FIELDS:
         return getattr(spec.terms, name)
     value = getattr(spec, name)
-    return ", ".join(value) if isinstance(value, tuple) else "" if value is None else str(value)
+    name_of = (lambda code: label(name, code)) if label is not None else (lambda code: code)
+    if isinstance(value, tuple):
+        return ", ".join(name_of(v) for v in value)
+    if name in _CODED_FIELDS and value is not None:
+        return name_of(value)
+    return "" if value is None else str(value)
 
 
 def _option_desc(q: QuestionSpec, o: OptionSpec) -> str:
@@ -1037,7 +1044,10 @@ def _options_desc(q: QuestionSpec) -> list[str]:
     return [_option_desc(q, o) for o in q.options] + extra
 
 
-def version_diff(session: Session, version: CourseVersion) -> Diff:
+_CODED_FIELDS = ("skill_type", "target_level", "language")
+
+
+def version_diff(session: Session, version: CourseVersion, *, label: Callable[[str, str], str] | None = None) -> Diff:
     """What `version` changes against the live version (or the latest one before it)."""
     base = catalog.published_version(session, version.course_id)
     if base is None or base.id == version.id:
@@ -1048,8 +1058,8 @@ def version_diff(session: Session, version: CourseVersion) -> Diff:
     old = catalog.version_spec(base) if base is not None else dataclasses.replace(
         new, title="", summary="", estimated_minutes=0, schemes=(), audience=(), terms=TermsOfReference(),
         lessons=(), quiz=None)
-    metadata = [(name, text_diff(_meta_value(old, name), _meta_value(new, name))) for name in _METADATA_FIELDS
-                if _meta_value(old, name) != _meta_value(new, name)]
+    metadata = [(name, text_diff(_meta_value(old, name, label), _meta_value(new, name, label)))
+                for name in _METADATA_FIELDS if _meta_value(old, name) != _meta_value(new, name)]
     lessons: list[LessonChange] = []
     old_lessons = {ls.slug: ls for ls in old.lessons}
     new_order = [ls.slug for ls in new.lessons]

@@ -15,6 +15,7 @@ from content.gift import MAX_GIFT_BYTES
 from content.grading import numerical_value
 from content.loader import MAX_PACKAGE_BYTES
 from content.spec import CompletionSpec, ReviewSpec
+from lms import labels
 from lms.authoring import forms, services
 from lms.authoring.services import AuthoringError
 from lms.catalog.delivery import version_delivery
@@ -600,13 +601,23 @@ def submit(code: str):
         _("Submitted for review. Another author or an administrator will review it."))
 
 
+_CODE_LABELS = {"skill_type": labels.SKILL_TYPE_LABELS, "target_level": labels.TARGET_LEVEL_LABELS,
+                "language": labels.LANGUAGE_LABELS, "schemes": labels.SCHEME_LABELS,
+                "audience": labels.STAFF_CATEGORY_LABELS}
+
+
+def _code_label(field: str, code: str) -> str:
+    """A vocabulary code of the review diff in the reader's words."""
+    return str(_CODE_LABELS.get(field, {}).get(code, code))
+
+
 @bp.route("/courses/<code>/review")
 @roles_required(*AUTHORS)
 def review(code: str):
     session = db_session()
     course = _course(code)
     version = services.current_version(session, course)
-    diff = services.version_diff(session, version)
+    diff = services.version_diff(session, version, label=_code_label)
     return render_template("authoring/review.html", course=course, version=version, diff=diff,
                            can_review=version.status == "review" and services.can_review(session, version, current_user),
                            review_form=forms.ReviewForm())

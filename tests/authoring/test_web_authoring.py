@@ -155,3 +155,16 @@ def test_an_author_withdraws_a_version_from_review_before_typing_anything(app, m
     assert status == "draft"
     assert author.get("/authoring/courses/WD-1/lessons/lesson-1").status_code == 200
     assert "withdrawn from review" in text(author.get("/authoring/courses/WD-1"))
+
+
+def test_the_review_diff_names_vocabularies_in_the_readers_words(app, make_user, make_course):
+    make_user(username="wordsmith", roles=("author",), language="en")
+    make_course("VOC-1", lessons=1)
+    author = _client(app, "wordsmith")
+    form = {"title": "养老保险入门", "skill_type": "professional", "target_level": "capacity", "language": "zh_CN",
+            "estimated_minutes": "30", "schemes": "pension", "audience": "staff"}
+    from tests.builders import TERMS
+    assert author.post("/authoring/courses/VOC-1/metadata", data=form | TERMS).status_code == 302
+    page = text(author.get("/authoring/courses/VOC-1/review"))
+    assert "Professional" in page and "Capacity" in page  # the new skill type and level, in words
+    assert "social-security" not in page.split("<h2", 2)[-1] and ">capacity<" not in page
