@@ -57,7 +57,10 @@ def new_assignment():
             form.org_unit_id.data = int_arg("unit")
         elif scope.unit_id is not None:
             form.org_unit_id.data = scope.unit_id
-    if form.validate_on_submit():
+    # "Find" inside the form posts everything ticked so far: the page comes back
+    # with the units found and nothing lost (no JavaScript needed), creating nothing.
+    finding = request.method == "POST" and "find_unit" in request.form
+    if not finding and form.validate_on_submit():
         unit = require_unit_in_scope(session, current_user, form.org_unit_id.data, scope)
         try:
             created = services.create_assignments(
@@ -80,7 +83,7 @@ def new_assignment():
             return redirect(url_for("assignments.assignments"))
     chosen = session.get(OrgUnit, valid_id(form.org_unit_id.data)) if valid_id(form.org_unit_id.data) else None
     shown = chosen if chosen is not None and scope.contains_path(chosen.path) else None
-    unit_q = request.args.get("unit_q", "").strip()[:100]
+    unit_q = (request.form if finding else request.args).get("unit_q", "").strip()[:100]
     unit_matches = search_units(session, unit_q, scope=scope, limit=30) if unit_q else []
     # The training needs the unit's people reported (lms.surveys answers), beside each cell's courses.
     needs = next((n for n in events.training_needs(session, unit=shown, today=request_today()) if n), None) \

@@ -33,16 +33,19 @@ def test_manager_assigns_a_course_and_the_learner_sees_it(app, live_server, page
     _login(page, live_server, "njboss")
     page.click("header nav a[href='/manage/assignments']")
     page.click("a[href='/manage/assignments/new']")
-    # Find the unit without JavaScript: a GET search, then a radio button.
-    page.fill("input[name=unit_q]", "XW")
-    page.click("form.unit-search button")
-    page.check(f"input[name=org_unit_id][value='{world.units['XW']}']")
+    # Tick first, then find the unit without JavaScript: the search posts the
+    # form back and nothing ticked is lost; then a radio button.
     page.get_by_label("T-101 · 养老保险入门").check()
     page.check("input[name=categories][value=staff]")
     page.check("input[name=categories][value=correspondent]")
+    page.fill("input[name=unit_q]", "XW")
+    page.click("button[name=find_unit]")
+    assert page.get_by_label("T-101 · 养老保险入门").is_checked()
+    assert page.is_checked("input[name=categories][value=staff]") and page.is_checked("input[name=categories][value=correspondent]")
+    page.check(f"input[name=org_unit_id][value='{world.units['XW']}']")
     page.fill("input[name=due_on]", (utcnow().date() + timedelta(days=30)).isoformat())
     screenshot(page, "assignment-new")
-    page.click("form.assign button[type=submit]")
+    page.click("form.assign button.primary")
     screenshot(page, "assignment-created")
     assert "/manage/assignments/" in page.url
     stats = page.inner_text("ul.stats")
