@@ -20,6 +20,7 @@ def test_the_demo_has_a_trainer_and_an_upcoming_session(app, build, client, cloc
     session_id = build(lambda s: create_demo_session(s, now=NOW).id)
     assert build(lambda s: create_demo_session(s, now=NOW)) is None  # once
     assert login(client, "trainer", DEMO_PASSWORD).status_code == 302
+    client.post("/auth/language", data={"language": "en"})
     page = text(client.get(f"/classroom/sessions/{session_id}"))
     assert TITLE in page and "Booked (3)" in page and "江苏省社会保险培训中心" in page
     assert f"/classroom/sessions/{session_id}/edit" in page  # the trainer runs it

@@ -99,7 +99,7 @@ def test_cancelling_the_session_tells_everyone(client, cw, build, query):
     assert {v[0] for v in states(query, cw).values()} == {"cancelled"}
     told = outbox(query, "session_cancelled")
     assert sorted(r[0] for r in told) == ["xw1@example.org", "xw2@example.org", "xw3@example.org"]
-    assert {r[2] for r in told} == {"Session cancelled: 面授：养老保险, 第一期"}
+    assert {r[2] for r in told} == {"Session cancelled: 面授：养老保险, 第一期", "面授已取消：面授：养老保险, 第一期"}  # each in their language
     # Cancelled: nobody can sign up.
     as_user(client, "xw4")
     response = client.post(f"/classroom/sessions/{cw.session_id}/signup", follow_redirects=True)
@@ -143,6 +143,7 @@ def test_a_smaller_capacity_is_refused_a_larger_one_books_the_waiting(client, cw
 
 
 def test_the_course_page_and_my_learning_show_the_sessions(client, cw, clock):
+    client.post("/auth/language", data={"language": "en"})
     anonymous = text(client.get("/courses/T-101"))
     assert "面授：养老保险, 第一期" in anonymous and "Log in to sign up" in anonymous
     as_user(client, "xw1")

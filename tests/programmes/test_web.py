@@ -38,7 +38,7 @@ def upload(client, data: str):
 def test_catalogue_and_my_learning_show_the_progress(client, build, completed_events):
     def setup(s):
         c = courses(s, *CODES)
-        learner = make_user(s, username="lea")
+        learner = make_user(s, username="lea", language="en")
         services.import_programme(s, spec(), now=NOW, publish=True)
         finish(s, learner, c["A-1"])
         finish(s, learner, c["B-1"])
@@ -77,8 +77,8 @@ def test_import_in_the_browser_refuses_a_bad_package_and_changes_nothing(client,
 def test_review_by_another_author_publishes_and_backfills(client, build, query, completed_events):
     def setup(s):
         c = courses(s, "A-1", "B-1")
-        make_user(s, username="au", roles=("author",))
-        make_user(s, username="rev", roles=("author",))
+        make_user(s, username="au", roles=("author",), language="en")
+        make_user(s, username="rev", roles=("author",), language="en")
         done = make_user(s, username="done")
         finish(s, done, c["A-1"])
         finish(s, done, c["B-1"])
