@@ -380,13 +380,9 @@ def published_courses_query(flt: CatalogFilter):
         stmt = stmt.where(or_(Course.audiences.any(CourseAudience.staff_category == flt.audience), ~Course.audiences.any()))
     matches = search.ranked_matches(flt.keyword) if flt.keyword else None
     if matches is not None and flt.keyword:
-        # Every term in the live version, the course whose title holds them first;
-        # a Chinese phrase of three characters or more must occur as written.
+        # Every term in the live version, the course whose title holds them first.
         hits = matches.subquery()
-        stmt = stmt.join(hits, hits.c.course_id == Course.id)
-        for phrase in search.han_phrases(flt.keyword):
-            stmt = stmt.where(_holds(phrase))
-        return stmt.order_by(hits.c.score.desc(), Course.code)
+        return stmt.join(hits, hits.c.course_id == Course.id).order_by(hits.c.score.desc(), Course.code)
     if flt.keyword:
         # Nothing the index holds (punctuation only, "%"): a literal substring.
         stmt = stmt.where(_holds(flt.keyword))

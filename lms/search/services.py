@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from lms.db import table_of
 from lms.search.models import SearchTerm
-from lms.search.tokens import han_phrases, query_terms, text_terms
+from lms.search.tokens import query_terms, text_terms
 
 __all__ = [
-    "BODY", "LESSON_TITLE", "SUMMARY", "TITLE", "SearchTerm", "han_phrases", "index_course", "ranked_matches",
+    "BODY", "LESSON_TITLE", "SUMMARY", "TITLE", "SearchTerm", "index_course", "ranked_matches",
 ]
 
 # Where a term occurs, best first. A title hit outranks any number of body hits.

@@ -1,8 +1,10 @@
 """Search terms of a text, the same for what is indexed and what is asked.
 
 Chinese has no spaces between words, so a run of Han characters gives its
-overlapping character pairs (bigrams: 养老保险 -> 养老, 老保, 保险); a query
-word gives its own pairs and matches every text that contains it, whatever a
+overlapping character pairs and triples (养老保险 -> 养老, 老保, 保险, 养老保,
+老保险). A query word of two characters asks for its pair; a longer one for
+its triples, which together hold the phrase as written (pairs alone could
+occur apart). Either way it matches every text that contains it, whatever a
 word segmenter would have cut. A lone Han character is a term of its own
 (indexed for titles and summaries only: in long bodies it matches everything).
 Other scripts give lower-cased words of letters and digits. No dictionary is
@@ -35,6 +37,7 @@ def text_terms(text: str, *, single_characters: bool) -> set[str]:
     for run in _runs(text):
         if _is_han(run):
             terms.update(run[i:i + 2] for i in range(len(run) - 1))
+            terms.update(run[i:i + 3] for i in range(len(run) - 2))
             if single_characters or len(run) == 1:
                 terms.update(run)
         elif len(run) <= MAX_TERM_CHARS:
@@ -47,14 +50,9 @@ def query_terms(query: str) -> list[str]:
     terms: list[str] = []
     for run in _runs(query):
         if _is_han(run):
-            wanted = [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+            wanted = [run] if len(run) <= 2 else [run[i:i + 3] for i in range(len(run) - 2)]
         else:
             wanted = [run[:MAX_TERM_CHARS]]
         terms.extend(t for t in wanted if t not in terms)
     return terms[:MAX_QUERY_TERMS]
 
-
-def han_phrases(query: str) -> list[str]:
-    """Runs of three or more Han characters in a query: their pairs may occur
-    apart in a text, so a match must also hold the run itself."""
-    return [run for run in _runs(query) if _is_han(run) and len(run) >= 3][:MAX_QUERY_TERMS]

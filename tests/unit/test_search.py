@@ -19,10 +19,11 @@ def found(db, keyword: str, **filters) -> list[str]:
 
 
 def test_chinese_text_is_indexed_by_character_pairs_and_latin_by_words():
-    assert text_terms("养老保险", single_characters=False) == {"养老", "老保", "保险"}
+    assert text_terms("养老保险", single_characters=False) == {"养老", "老保", "保险", "养老保", "老保险"}
     assert text_terms("养老保险", single_characters=True) >= {"养", "老", "保", "险"}
     assert text_terms("Pension FUND，基金", single_characters=False) == {"pension", "fund", "基金"}
     assert query_terms("基金 会计") == ["基金", "会计"]
+    assert query_terms("工伤认定") == ["工伤认", "伤认定"]  # triples: together they hold the phrase as written
     assert query_terms("Ｅｘｃｅｌ") == ["excel"]  # full-width letters typed on a Chinese keyboard
 
 
