@@ -13,7 +13,7 @@ from lms.assignments.forms import AssignmentForm
 from lms.assignments.models import Assignment
 from lms.courses.services import published_courses
 from lms.enums import SKILL_TYPES, TARGET_LEVELS
-from lms.forms import ActionForm
+from lms.forms import ActionForm, confirm_first
 from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
 from lms.orgs.scope import require_unit_in_scope
@@ -113,6 +113,10 @@ def cancel(assignment_id: int):
     item = _assignment_in_scope(assignment_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if (page := confirm_first(_("Cancel this assignment?"), url_for("assignments.assignment", assignment_id=assignment_id),
+                              _("Nobody new is enrolled and no reminder is sent; the people enrolled keep their "
+                                "courses and records."))):
+        return page
     if services.cancel_assignment(session, item, now=request_now()):
         audit("assignment_cancelled", f"#{item.id}")
         flash(_("The assignment is cancelled: nobody new is enrolled and no reminder is sent."), "success")

@@ -21,6 +21,7 @@ from lms.authoring.services import AuthoringError
 from lms.catalog.delivery import version_delivery
 from lms.courses import services as catalog
 from lms.courses.models import Course
+from lms.forms import confirm_first
 from lms.media.services import MAX_IMAGE_BYTES, MediaRefused, images_of_course, media_folder_of, store_image
 from lms.msgids import N_
 from lms.params import parse_float
@@ -258,20 +259,11 @@ def _in_review(course: Course):
     return redirect(url_for("authoring.course", code=course.code))
 
 
-def _confirm_first(question: str, cancel_url: str, detail: str = "") -> str | None:
-    """A destructive action asks once more, on a page of its own (no JavaScript
-    needed): the page posts the same form again with confirm=yes."""
-    if request.form.get("confirm") == "yes":
-        return None
-    return render_template("confirm.html", question=question, detail=detail, action=request.path,
-                           cancel_url=cancel_url, form=forms.ActionForm())
-
-
 @bp.route("/courses/<code>/lessons/<slug>/delete", methods=["POST"])
 @roles_required(*AUTHORS)
 def delete_lesson(code: str, slug: str):
     _require_action_form()
-    if (page := _confirm_first(_("Remove this lesson from the draft?"), url_for("authoring.course", code=code),
+    if (page := confirm_first(_("Remove this lesson from the draft?"), url_for("authoring.course", code=code),
                                _("Published versions keep it; learners following them are not affected."))):
         return page
     return _course_action(code, lambda session, course: services.remove_lesson(
@@ -329,7 +321,7 @@ def quiz(code: str):
 @roles_required(*AUTHORS)
 def delete_quiz(code: str):
     _require_action_form()
-    if (page := _confirm_first(_("Remove the quiz and all its questions from the draft?"),
+    if (page := confirm_first(_("Remove the quiz and all its questions from the draft?"),
                                url_for("authoring.quiz", code=code),
                                _("Published versions keep their quiz; learners' attempts are never deleted."))):
         return page
@@ -499,7 +491,7 @@ def move_question(code: str, number: int):
 @roles_required(*AUTHORS)
 def delete_question(code: str, number: int):
     _require_action_form()
-    if (page := _confirm_first(_("Remove question %(n)s from the draft?", n=number), url_for("authoring.quiz", code=code))):
+    if (page := confirm_first(_("Remove question %(n)s from the draft?", n=number), url_for("authoring.quiz", code=code))):
         return page
     return _course_action(code, lambda session, course: services.remove_question(
         session, course, number, user=current_user, now=request_now()), _("Question removed from the draft."),
@@ -657,7 +649,7 @@ def withdraw_review(code: str):
 @roles_required(*AUTHORS)
 def archive(code: str):
     _require_action_form()
-    if (page := _confirm_first(_("Withdraw this course from the catalogue?"), url_for("authoring.course", code=code),
+    if (page := confirm_first(_("Withdraw this course from the catalogue?"), url_for("authoring.course", code=code),
                                _("Nobody can enrol any more; people already enrolled keep reading it and their "
                                  "records are kept."))):
         return page
@@ -669,7 +661,7 @@ def archive(code: str):
 @roles_required(*AUTHORS)
 def discard(code: str):
     _require_action_form()
-    if (page := _confirm_first(_("Discard the draft and every change made in it?"),
+    if (page := confirm_first(_("Discard the draft and every change made in it?"),
                                url_for("authoring.course", code=code), _("This cannot be undone."))):
         return page
     return _course_action(code, lambda session, course: services.discard_draft(
@@ -807,7 +799,7 @@ def task(code: str, slug: str):
 @roles_required(*AUTHORS)
 def delete_task(code: str, slug: str):
     _require_action_form()
-    if (page := _confirm_first(_("Remove this task from the draft?"), url_for("authoring.activities", code=code),
+    if (page := confirm_first(_("Remove this task from the draft?"), url_for("authoring.activities", code=code),
                                _("Published versions keep it; learners following them are not affected."))):
         return page
     return _course_action(code, lambda s, c: services.remove_task(s, c, slug, user=current_user, now=request_now()),
@@ -831,7 +823,7 @@ def evaluation(code: str):
 @roles_required(*AUTHORS)
 def delete_evaluation(code: str):
     _require_action_form()
-    if (page := _confirm_first(_("Remove the manager evaluation from the draft?"),
+    if (page := confirm_first(_("Remove the manager evaluation from the draft?"),
                                url_for("authoring.activities", code=code))):
         return page
     return _course_action(code, lambda s, c: services.remove_evaluation(s, c, user=current_user, now=request_now()),

@@ -20,7 +20,7 @@ from lms.courses.services import get_course, published_courses
 from lms.csv_upload import import_errors
 from lms.csvfile import ImportInvalid
 from lms.db import must_get
-from lms.forms import ActionForm, ImportForm
+from lms.forms import ActionForm, ImportForm, confirm_first
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope, require_user_in_scope, staff_scope
 from lms.orgs.services import search_units
@@ -167,6 +167,10 @@ def cancel(session_id: int):
     cs, _scope_ = _managed(session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not cs.cancelled and (page := confirm_first(
+            _("Cancel this session?"), url_for("classroom.session_page", session_id=cs.id),
+            _("Everyone booked or waiting is told by e-mail; this cannot be undone."))):
+        return page
     if not cs.cancelled:
         told = services.cancel_session(session, cs, now=request_now(), render=render_notice)
         audit("session_cancelled", f"#{cs.id}: {told} people told")

@@ -11,7 +11,7 @@ from lms.auth.models import User
 from lms.auth.services import AccountError
 from lms.csv_upload import CSV_BODY_BYTES, csv_import_page
 from lms.enums import STAFF_CATEGORIES
-from lms.forms import ActionForm
+from lms.forms import ActionForm, confirm_first
 from lms.orgs.models import OrgUnit
 from lms.orgs.request_scope import current_scope
 from lms.orgs.scope import require_unit_in_scope, require_user_in_scope
@@ -111,6 +111,10 @@ def deactivate(user_id: int):
     if target.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("people.user", user_id=user_id))
+    if target.status != "deactivated" and (page := confirm_first(
+            _("Deactivate this account?"), url_for("people.user", user_id=user_id),
+            _("The person can no longer log in and their sessions end; their training records are kept."))):
+        return page
     if services.deactivate(session, target, now=request_now()):
         audit("user_deactivated", f"user {target.username}")
         flash(_("The account is deactivated; its sessions ended."), "success")

@@ -94,7 +94,10 @@ def test_a_manager_of_another_unit_cannot_manage_the_session(client, cw, build, 
 def test_cancelling_the_session_tells_everyone(client, cw, build, query):
     sign_up(build, cw, "xw1", "xw2", "xw3")
     as_user(client, "njtrainer")
-    response = client.post(f"/classroom/sessions/{cw.session_id}/cancel", follow_redirects=True)
+    asked = client.post(f"/classroom/sessions/{cw.session_id}/cancel")  # asks first, changes nothing
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in text(asked)
+    assert {v[0] for v in states(query, cw).values()} == {"booked", "waiting"}
+    response = client.post(f"/classroom/sessions/{cw.session_id}/cancel", data={"confirm": "yes"}, follow_redirects=True)
     assert "The session is cancelled; 3 people are told." in text(response)
     assert {v[0] for v in states(query, cw).values()} == {"cancelled"}
     told = outbox(query, "session_cancelled")

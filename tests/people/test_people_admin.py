@@ -55,7 +55,9 @@ def test_deactivation_ends_the_sessions(app, client, world, query):
     assert login(learner, "xwstaff").status_code == 302
     assert learner.get("/my").status_code == 200
     login(client, "njboss")
-    assert client.post(f"/admin/users/{world.users['xwstaff']}/deactivate").status_code == 302
+    asked = client.post(f"/admin/users/{world.users['xwstaff']}/deactivate")  # asks first, changes nothing
+    assert asked.status_code == 200 and get_user(query, "xwstaff").status == "active"
+    assert client.post(f"/admin/users/{world.users['xwstaff']}/deactivate", data={"confirm": "yes"}).status_code == 302
     assert get_user(query, "xwstaff").status == "deactivated"
     assert learner.get("/my").status_code == 302  # the old cookie no longer works
     assert login(learner, "xwstaff").status_code == 401
