@@ -10,7 +10,7 @@ change of offset (documented in the README)."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Integer, cast, func
 from sqlalchemy.orm import Session
@@ -20,7 +20,12 @@ _site = ZoneInfo(DEFAULT_ZONE)
 
 
 def known_zone(name: str) -> bool:
-    return name in available_timezones()
+    """An IANA zone name zoneinfo knows (its lookups are cached; listing every zone is not)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def configure(name: str) -> None:
