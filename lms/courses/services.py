@@ -427,9 +427,9 @@ def rebuild_search_index(session: Session) -> int:
 WITH_TAGS = (selectinload(Course.schemes), selectinload(Course.audiences))
 
 
-def find_courses(session: Session, flt: CatalogFilter, *, limit: int | None = None) -> list[Course]:
-    """Published courses matching `flt` (best first for a keyword), at most `limit`."""
-    return list(session.scalars(published_courses_query(flt).options(*WITH_TAGS).limit(limit)))
+def find_courses(session: Session, flt: CatalogFilter) -> list[Course]:
+    """Published courses matching `flt` (best first for a keyword)."""
+    return list(session.scalars(published_courses_query(flt).options(*WITH_TAGS)))
 
 
 def find_courses_counted(session: Session, flt: CatalogFilter, *, limit: int) -> tuple[list[Course], int]:

@@ -32,7 +32,7 @@ from lms.learn import services as learning
 from lms.learn.models import CourseCompletion
 from lms.msgids import N_
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope, staff_scope
+from lms.orgs.scope import Scope
 from lms.zones import start_of_local_day
 
 RECORDED_COLUMNS = ("username", "course_code", "completed_on", "place", "evidence")
@@ -46,12 +46,8 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPLIT = re.compile(r"[\s,;，；、]+")
 
 __all__ = ["RECORDED_COLUMNS", "RECORDER_ROLES", "ImportInvalid", "RecordResult", "RecordRow", "import_records",
-           "parse_usernames", "record_training", "recorded_page", "recording_scope"]
+           "parse_usernames", "record_training", "recorded_page"]
 
-
-def recording_scope(session: Session, user) -> Scope:
-    """Whom `user` may record training for (lms.orgs.scope.staff_scope)."""
-    return staff_scope(session, user)
 
 
 

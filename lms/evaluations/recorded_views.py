@@ -14,6 +14,7 @@ from lms.csvfile import ImportInvalid
 from lms.evaluations import recorded
 from lms.evaluations.recorded_forms import RecordForm
 from lms.forms import ImportForm
+from lms.orgs.scope import staff_scope
 from lms.params import int_arg
 from lms.permissions import roles_required
 from lms.web import audit, body_limit, db_session, request_now, request_today
@@ -24,7 +25,7 @@ PER_PAGE = 50
 
 
 def _scope():
-    return recorded.recording_scope(db_session(), current_user)
+    return staff_scope(db_session(), current_user)
 
 
 def _date_arg(name: str) -> date | None:

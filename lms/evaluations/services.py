@@ -71,11 +71,6 @@ def _learners_in(scope: Scope) -> ColumnElement[bool]:
     return User.org_unit_id.in_(scope.unit_ids())
 
 
-def require_learner(session: Session, scope: Scope, user_id: int) -> User:
-    """A person in `scope`; else NotFound (404)."""
-    return require_user_in_scope(session, None, user_id, scope)
-
-
 # ---- completion rules ------------------------------------------------------------
 
 def _followed_version(session: Session, user_id: int, course_id: int) -> CourseVersion | None:
@@ -271,7 +266,7 @@ def submission_in_scope(session: Session, scope: Scope, submission_id: int) -> T
     row = session.get(TaskSubmission, submission_id)
     if row is None:
         raise NotFound()
-    require_learner(session, scope, row.user_id)
+    require_user_in_scope(session, None, row.user_id, scope)
     return row
 
 
@@ -281,7 +276,7 @@ def can_see_attachment(session: Session, user, row: TaskSubmission) -> bool:
     if not user.role_names & set(STAFF_ROLES):
         return False
     try:
-        require_learner(session, staff_scope(session, user), row.user_id)
+        require_user_in_scope(session, None, row.user_id, staff_scope(session, user))
     except NotFound:
         return False
     return True

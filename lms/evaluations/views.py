@@ -17,7 +17,7 @@ from lms.evaluations.forms import EssayGradeForm, EvaluationForm, MarkForm, Task
 from lms.evaluations.models import TaskSubmission
 from lms.learn import services as learn
 from lms.media.services import MediaRefused
-from lms.orgs.scope import staff_scope
+from lms.orgs.scope import require_user_in_scope, staff_scope
 from lms.permissions import login_required, roles_required
 from lms.web import audit, body_limit, db_session, request_now
 
@@ -161,7 +161,7 @@ def mark(submission_id: int):
 def evaluate(course_id: int, user_id: int):
     session = db_session()
     try:
-        learner = services.require_learner(session, _scope(), user_id)
+        learner = require_user_in_scope(session, None, user_id, _scope())
     except services.NotFound:
         abort(404)
     course = session.get(Course, course_id)
