@@ -18,14 +18,32 @@ LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking
                "--disable-dev-shm-usage", "--no-first-run", "--disable-sync"]
 
 
+class Server:
+    """The app on a loopback port, in a thread. It can be stopped (the network
+    is down for the browser: requests are refused) and started again on the
+    same port."""
+
+    def __init__(self, app) -> None:
+        self.app, self.port, self.server = app, 0, None
+
+    def start(self) -> str:
+        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self.server.server_port
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
 @pytest.fixture
 def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    server = Server(app)
+    yield server.start()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

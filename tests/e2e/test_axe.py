@@ -3,11 +3,9 @@ violation on the main pages, as each role that may see them (issue 17.8).
 The world and the expected statuses are the route table's."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import skip_or_fail
 from tests.security.test_route_table import ROLES, ROUTES, _client_for, app, built_world, route_config, world  # noqa: F401 - fixtures shared with the route table
@@ -32,13 +30,10 @@ def _pages_for(role: str) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
-def test_main_pages_have_no_serious_accessibility_violation(app, world, browser, role):  # noqa: F811 - the route table's fixtures
+def test_main_pages_have_no_serious_accessibility_violation(app, world, browser, role, live_server):  # noqa: F811 - the route table's fixtures
     if not AXE.exists():
         skip_or_fail("axe-core is not installed (npm install, from the Makefile's test target)")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    base = live_server
     # The pages need no JavaScript; axe does, and it is injected past the pages' CSP.
     context = browser.new_context(java_script_enabled=True, bypass_csp=True, locale="zh-CN")
     try:
@@ -62,5 +57,3 @@ def test_main_pages_have_no_serious_accessibility_violation(app, world, browser,
         assert problems == [], f"{role}:\n" + "\n".join(problems)
     finally:
         context.close()
-        server.shutdown()
-        thread.join(timeout=5)

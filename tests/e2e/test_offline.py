@@ -4,16 +4,15 @@ from the device, "mark as done" is kept and sent once back online (exactly
 once), the quiz says it needs a connection; logging out empties the cache."""
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from lms.learn import services as learning
 from lms.learn.models import LessonCompletion
 from tests.builders import NOW, PASSWORD, make_course, make_user
+from tests.e2e.conftest import Server
 
 pytestmark = pytest.mark.browser
 
@@ -23,26 +22,6 @@ def _wait(predicate, seconds: float = 15.0) -> None:
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
-
-
-class Server:
-    """The app on a fixed loopback port that can be stopped (the network is
-    down for the browser: requests are refused) and started again."""
-
-    def __init__(self, app) -> None:
-        self.app, self.port, self.server = app, 0, None
-
-    def start(self) -> str:
-        self.server = make_server("127.0.0.1", self.port, self.app, threaded=True)
-        self.port = self.server.server_port
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
 
 
 def test_lessons_read_offline_and_done_sent_once_back_online(app, db, browser):

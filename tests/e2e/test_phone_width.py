@@ -3,10 +3,7 @@ phone screen: nothing scrolls sideways but the wide tables inside their own
 box (issue 17.1). The world and the expected statuses are the route table's."""
 from __future__ import annotations
 
-import threading
-
 import pytest
-from werkzeug.serving import make_server
 
 from tests.e2e.conftest import screenshot
 from tests.security.test_route_table import ROLES, ROUTES, _client_for, app, built_world, route_config, world  # noqa: F401 - fixtures shared with the route table
@@ -30,14 +27,11 @@ def _pages_for(role: str) -> list[str]:
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
-def test_no_page_scrolls_sideways_on_a_phone(app, world, browser, role):  # noqa: F811 - the route table's fixtures
+def test_no_page_scrolls_sideways_on_a_phone(app, world, browser, role, live_server):  # noqa: F811 - the route table's fixtures
 
 
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    base = live_server
     context = browser.new_context(java_script_enabled=False, locale="zh-CN", viewport=PHONE)
     try:
         if role != "anonymous":
@@ -57,5 +51,3 @@ def test_no_page_scrolls_sideways_on_a_phone(app, world, browser, role):  # noqa
         assert too_wide == [], f"{role}: pages wider than {PHONE['width']} px: {too_wide}"
     finally:
         context.close()
-        server.shutdown()
-        thread.join(timeout=5)
