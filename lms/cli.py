@@ -46,12 +46,16 @@ def migrate_command() -> None:
     """Upgrade the database schema to the latest revision."""
     from lms.courses.services import rebuild_search_index, search_index_missing
     from lms.migrate import upgrade
+    from lms.reports.counters import mode_counters_missing, rebuild
 
     upgrade(str(current_app.config["DATABASE_URL"]))
     click.echo("database is at the latest revision")
     with _db().transaction() as session:
         if search_index_missing(session):  # courses published before the index existed
             click.echo(f"search index built: {rebuild_search_index(session)} course(s)")
+        if mode_counters_missing(session):  # completions made before the counters by mode existed
+            rows = rebuild(session)
+            click.echo(f"report counters rebuilt with the modes of training: {rows['report_mode_months']} month row(s)")
 
 
 @lms_cli.command("rebuild-search-index")

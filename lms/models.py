@@ -32,7 +32,14 @@ from lms.programmes.models import (
     ProgrammeEvent,
     ProgrammeProfession,
 )
-from lms.reports.models import report_learners, report_unit_months, report_unit_people
+from lms.reports.models import (
+    report_learner_modes,
+    report_learners,
+    report_mode_months,
+    report_mode_people,
+    report_unit_months,
+    report_unit_people,
+)
 from lms.search.models import SearchTerm
 from lms.surveys.models import (
     Survey,
@@ -54,7 +61,8 @@ __all__ = [
     "ApiToken", "AttemptAnswer", "AuditEvent", "Base", "Course", "CourseAudience", "CourseCompletion",
     "CourseEvent", "CourseScheme", "CourseVersion", "Enrolment", "Headcount", "Lesson", "LessonCompletion",
     "LoginFailure", "LoginSession", "MediaFile", "OrgUnit", "Question", "QuestionOption", "Quiz", "QuizAttempt",
-    "User", "UserRole", "report_learners", "report_unit_months", "report_unit_people",
+    "User", "UserRole", "report_learner_modes", "report_learners", "report_mode_months", "report_mode_people",
+    "report_unit_months", "report_unit_people",
     "Survey", "SurveyAnswer", "SurveyCategory", "SurveyEvent", "SurveyLevel", "SurveyResponse", "SurveyTopic",
     "SurveyTopicScheme", "SurveyVersion", "survey_need_counts", "survey_respondent_counts",
     "Programme", "ProgrammeAudience", "ProgrammeCompletion", "ProgrammeCourse", "ProgrammeEvent", "ProgrammeProfession",

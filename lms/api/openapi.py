@@ -18,6 +18,7 @@ from content.spec import (
     TARGET_LEVELS,
     TERMS_FIELDS,
 )
+from lms.courses.models import DELIVERY_MODES
 from lms.enums import ROLES
 from lms.params import MAX_ID  # INTEGER primary keys (32-bit on PostgreSQL)
 
@@ -416,6 +417,8 @@ _SHARE = {"type": ["number", "null"], "minimum": 0, "description": "A share (0-1
 _FIGURES = {
     "headcount": INT, "registered": INT, "enrolled": INT, "completed": INT, "trained_in_period": INT,
     "completions_in_period": INT, "coverage": _SHARE, "registered_exceeds_headcount": BOOL,
+    "trained_by_mode": _obj({m: INT for m in DELIVERY_MODES},
+                            description="People trained per mode of training (one trained two ways counts in both)."),
 }
 _CELLS = {"type": "array", "items": _obj({"skill_type": _enum(SKILL_TYPES), "target_level": _enum(TARGET_LEVELS),
                                           "people": INT})}
@@ -431,6 +434,7 @@ SCHEMAS.update({
         "unit": _REPORT_UNIT,
         "period": _obj({"start": {"type": ["string", "null"]}, "end": STR, "headcount_date": {"type": "string", "format": "date"}}),
         "category": {"anyOf": [_enum(STAFF_CATEGORIES), {"type": "null"}]},
+        "mode": {"anyOf": [_enum(DELIVERY_MODES), {"type": "null"}]},
         "categories": {"type": "array", "items": _obj({"staff_category": _enum(STAFF_CATEGORIES), **_FIGURES, "cells": _CELLS})},
         "total": _obj({**_FIGURES, "cells": _CELLS}),
         "units": {"type": "array", "items": _obj({**_UNIT_ROW, **_FIGURES})},
@@ -463,7 +467,9 @@ PATHS.update({
     "/reports/coverage": {"get": _op(
         "getCoverageReport", "Coverage of an org unit's subtree.",
         _responses({200: ("CoverageReport", "The report.")}, 400, 403, 404), tag="reports",
-        params=[*_REPORT_FILTERS, _param("category", "query", _enum(STAFF_CATEGORIES), "One staff category only.")],
+        params=[*_REPORT_FILTERS, _param("category", "query", _enum(STAFF_CATEGORIES), "One staff category only."),
+                _param("mode", "query", _enum(DELIVERY_MODES),
+                       "One mode of training only: completion figures count the completions of that mode.")],
         description=_REPORTS_TEXT)},
     "/reports/courses": {"get": _op(
         "getCourseReport", "Completion per course in an org unit's subtree.",

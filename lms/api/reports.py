@@ -41,9 +41,9 @@ def coverage():
     scope = report_scope()
     flt = filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
-    report = services.coverage(db_session(), unit, flt.period, category=flt.category)
+    report = services.coverage(db_session(), unit, flt.period, category=flt.category, mode=flt.mode)
     return jsonify(
-        unit=_unit(unit), period=_period(flt.period), category=flt.category,
+        unit=_unit(unit), period=_period(flt.period), category=flt.category, mode=flt.mode,
         categories=[{"staff_category": c, **report.by_category[c].as_dict(), "cells": _cells(report.by_category[c])}
                     for c in report.categories],
         total={**report.total.as_dict(), "cells": _cells(report.total)},

@@ -140,6 +140,7 @@ class CourseVersion(CourseMetadata, Base):
         CheckConstraint(sql_in("status", COURSE_STATUSES), name="status"),
         CheckConstraint("required_sessions >= 0", name="required_sessions"),
         CheckConstraint(REVIEW_DATES_CHECK, name="review_dates"),
+        CheckConstraint(sql_in("delivery_mode", DELIVERY_MODES), name="delivery_mode"),
         # At most one live version per course.
         Index("uq_course_versions_one_published", "course_id", unique=True,
               sqlite_where=text("status = 'published'"), postgresql_where=text("status = 'published'")),
@@ -163,6 +164,9 @@ class CourseVersion(CourseMetadata, Base):
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     review_comment: Mapped[str] = mapped_column(Text, default="")
+    # online | classroom | blended, fixed when the version is published (delivery_mode()):
+    # the mode of training of every completion of this version (CourseCompletion.mode).
+    delivery_mode: Mapped[str] = mapped_column(String(16), default="online", server_default="online")
     published_at: Mapped[datetime | None] = mapped_column(DateTime)
     # What a package of this version would be refused for, found when it was last
     # saved ([] publishable), as {"file", "line", "field", "message"}: the author's

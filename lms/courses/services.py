@@ -225,7 +225,7 @@ def sync_course(session: Session, course: Course, version: CourseVersion) -> Non
     along in the report counters (lms.events.course_reclassified)."""
     cell = (course.skill_type, course.target_level)
     copy_metadata(course, version)
-    course.delivery_mode = delivery_mode(version)
+    course.delivery_mode = version.delivery_mode = delivery_mode(version)
     wanted_schemes, wanted_audience = set(version.schemes or []), set(version.audience or [])
     # Reconcile by value: replacing the rows wholesale would INSERT the new rows
     # before DELETEing the old ones and break the unique constraints.

@@ -35,7 +35,11 @@ from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
 from lms.zones import start_of_local_day
 
-RECORDED_COLUMNS = ("username", "course_code", "completed_on", "place", "evidence")
+REQUIRED_COLUMNS = ("username", "course_code", "completed_on", "place", "evidence")
+# mode: how the training was delivered (online, classroom or blended); empty means classroom.
+RECORDED_COLUMNS = (*REQUIRED_COLUMNS, "mode")
+RECORDED_MODES = ("online", "classroom", "blended")  # lms.courses.models.DELIVERY_MODES
+DEFAULT_MODE = "classroom"  # training held outside the platform is mostly given in a room
 EARLIEST = date(2000, 1, 1)
 MAX_PLACE = 200
 MAX_EVIDENCE = 1000
@@ -59,6 +63,7 @@ class RecordRow:
     completed_on: date | None
     place: str
     evidence: str
+    mode: str = DEFAULT_MODE
 
 
 @dataclass
@@ -79,9 +84,12 @@ class RecordResult:
 
 
 def check_details(line: int, completed_on: str | date | None, place: str, evidence: str, *,
-                  today: date) -> tuple[date | None, list[RowError]]:
-    """The date (YYYY-MM-DD, not in the future, not before 2000), the place and the evidence."""
+                  today: date, mode: str = DEFAULT_MODE) -> tuple[date | None, list[RowError]]:
+    """The date (YYYY-MM-DD, not in the future, not before 2000), the place,
+    the evidence and the mode of training."""
     errors: list[RowError] = []
+    if mode not in RECORDED_MODES:
+        errors.append(RowError(line, N_("bad mode %(value)s (online, classroom or blended)"), {"value": repr(mode)}))
     day: date | None = None
     if isinstance(completed_on, date):
         day = completed_on
@@ -110,7 +118,7 @@ def check_details(line: int, completed_on: str | date | None, place: str, eviden
 
 def read_records(data: bytes | str, *, today: date) -> tuple[list[RecordRow], list[RowError]]:
     """Check the file on its own (every row, every error)."""
-    rows, errors = read_rows(decode(data), RECORDED_COLUMNS, RECORDED_COLUMNS)
+    rows, errors = read_rows(decode(data), RECORDED_COLUMNS, REQUIRED_COLUMNS)
     if len(rows) > MAX_ROWS:
         return [], [RowError(1, N_("at most %(max)s rows per file"), {"max": MAX_ROWS})]
     parsed: list[RecordRow] = []
@@ -127,10 +135,11 @@ def read_records(data: bytes | str, *, today: date) -> tuple[list[RecordRow], li
                                        {"user": username, "course": code, "other": seen[key]}))
             else:
                 seen[key] = line
+        mode = r.get("mode", "").strip().lower() or DEFAULT_MODE
         day, problems = check_details(line, r.get("completed_on", ""), r.get("place", ""), r.get("evidence", ""),
-                                      today=today)
+                                      today=today, mode=mode)
         errors.extend(problems)
-        parsed.append(RecordRow(line, username, code, day, r.get("place", ""), r.get("evidence", "")))
+        parsed.append(RecordRow(line, username, code, day, r.get("place", ""), r.get("evidence", ""), mode))
     return parsed, errors
 
 
@@ -200,7 +209,7 @@ def _write(session: Session, rows: list[RecordRow], users: dict[str, User], cour
             session, CourseCompletion,
             {"user_id": user_id, "course_id": course_id, "completed_at": completed_at, "score": None,
              "source": "recorded", "recorded_by_id": recorder_id, "recorded_at": now,
-             "recorded_place": r.place.strip(), "recorded_evidence": r.evidence.strip()},
+             "recorded_place": r.place.strip(), "recorded_evidence": r.evidence.strip(), "mode": r.mode},
             unique=["user_id", "course_id"])
         if recorded:
             events.course_completed(session, user_id=user_id, course_id=course_id)  # same transaction
@@ -224,17 +233,18 @@ def import_records(session: Session, data: bytes | str, *, recorder, scope: Scop
 
 
 def record_training(session: Session, *, recorder, scope: Scope, course_code: str, usernames: list[str],
-                    completed_on: date | None, place: str, evidence: str, now: datetime, today: date) -> RecordResult:
-    """The form: one course, one date and place, several people. ImportInvalid
-    (line 0) for anything wrong; nothing written then."""
-    day, errors = check_details(0, completed_on, place, evidence, today=today)
+                    completed_on: date | None, place: str, evidence: str, now: datetime, today: date,
+                    mode: str = DEFAULT_MODE) -> RecordResult:
+    """The form: one course, one date, place and mode, several people.
+    ImportInvalid (line 0) for anything wrong; nothing written then."""
+    day, errors = check_details(0, completed_on, place, evidence, today=today, mode=mode)
     if not usernames:
         errors.append(RowError(0, N_("Name at least one person (their username).")))
     elif len(usernames) > MAX_PEOPLE:
         errors.append(RowError(0, N_("At most %(max)s people at once; use a CSV file for more."), {"max": MAX_PEOPLE}))
         usernames = []
-    rows = [RecordRow(0, name, course_code, day, place, evidence) for name in usernames]
-    more, users, courses = _check_against_database(session, rows or [RecordRow(0, "", course_code, day, place, evidence)],
+    rows = [RecordRow(0, name, course_code, day, place, evidence, mode) for name in usernames]
+    more, users, courses = _check_against_database(session, rows or [RecordRow(0, "", course_code, day, place, evidence, mode)],
                                                    scope)
     refuse(errors + more)
     return _write(session, rows, users, courses, recorder_id=recorder.id, now=now)

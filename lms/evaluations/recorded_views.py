@@ -75,7 +75,8 @@ def new():
             result = recorded.record_training(
                 session, recorder=current_user, scope=_scope(), course_code=form.course.data,
                 usernames=recorded.parse_usernames(form.usernames.data), completed_on=form.completed_on.data,
-                place=form.place.data, evidence=form.evidence.data, now=request_now(), today=request_today())
+                place=form.place.data, evidence=form.evidence.data, now=request_now(), today=request_today(),
+                mode=form.mode.data)
         except ImportInvalid as exc:
             session.rollback()
             errors = [_(e.message, **e.params) for e in exc.errors]

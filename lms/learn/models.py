@@ -113,6 +113,7 @@ class CourseCompletion(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "course_id"),
         CheckConstraint("source IN ('online', 'recorded')", name="source"),
+        CheckConstraint("mode IN ('online', 'classroom', 'blended')", name="mode"),  # courses.models.DELIVERY_MODES
         CheckConstraint("source = 'online' OR (recorded_at IS NOT NULL AND recorded_place IS NOT NULL"
                         " AND recorded_evidence IS NOT NULL)", name="recorded"),
     )
@@ -127,3 +128,6 @@ class CourseCompletion(Base):
     recorded_at: Mapped[datetime | None] = mapped_column(DateTime)  # when it was recorded
     recorded_place: Mapped[str | None] = mapped_column(String(200))
     recorded_evidence: Mapped[str | None] = mapped_column(String(1000))
+    # How the person was trained (online | classroom | blended): the delivery
+    # mode of the version they followed, or what the recorder said. Never changes.
+    mode: Mapped[str] = mapped_column(String(16), default="online", server_default="online")

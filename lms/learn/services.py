@@ -306,10 +306,13 @@ def complete_course_if_done(session: Session, *, user_id: int, course_id: int, n
         return False
     if progress.more_required and any(events.completion_blockers(session, user_id=user_id, course_id=course_id)):
         return False
+    version_id = enrolment.version_id if enrolment is not None else _followed_version_id(session, user_id, course_id)
+    mode = select(CourseVersion.delivery_mode).where(CourseVersion.id == version_id).scalar_subquery()
     recorded = insert_ignoring_duplicates(
         session, CourseCompletion,
         {"user_id": user_id, "course_id": course_id, "completed_at": now,
-         "score": best_score(session, user_id=user_id, course_id=course_id)},
+         "score": best_score(session, user_id=user_id, course_id=course_id),
+         "mode": func.coalesce(mode, "online")},  # how they were trained: the version they followed
         unique=["user_id", "course_id"],
     )
     if recorded:

@@ -16,6 +16,10 @@ change it counts:
 - `course_reclassified(session, course_id=)`: a course now counts in another
   skill type x target level cell.
 
+Every figure about completions is also kept per mode of training (the
+completion's `mode`: online, classroom or blended) in report_learner_modes,
+report_mode_people and report_mode_months, in the same steps.
+
 All work the same way: lock the user's row of report_learners (what was
 counted for them), compute what must be counted now from their own raw rows
 (a handful of indexed rows), and add the difference to the counters. So a hook
@@ -29,7 +33,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
@@ -43,10 +46,14 @@ from lms.learn.models import CourseCompletion, Enrolment
 from lms.reports.models import (
     CELL_COLUMNS,
     CELLS,
+    MODE_PEOPLE_COUNTERS,
     MONTH_COUNTERS,
     PEOPLE_COUNTERS,
     cell_column,
+    report_learner_modes,
     report_learners,
+    report_mode_months,
+    report_mode_people,
     report_unit_months,
     report_unit_people,
 )
@@ -58,6 +65,29 @@ def _insert(session: Session, table):
 
 
 @dataclass
+class _Firsts:
+    """Completions per month, and the months of the first completion overall
+    and in each cell: of all of one user's completions, or of those in one mode."""
+
+    first_month: int | None = None
+    cells: dict[str, int | None] = field(default_factory=lambda: dict.fromkeys(CELL_COLUMNS))
+    months: dict[int, int] = field(default_factory=dict)  # completions per month
+
+    def people(self) -> dict:
+        return {"completed": 1 if self.first_month is not None else 0, "completions": sum(self.months.values()),
+                **{c: 1 if m is not None else 0 for c, m in self.cells.items()}}
+
+    def add_months(self, into: dict, key: tuple) -> None:
+        for month, n in self.months.items():
+            into[(*key, month)]["completions"] += n
+        if self.first_month is not None:
+            into[(*key, self.first_month)]["first_any"] += 1
+        for column, cell_month in self.cells.items():
+            if cell_month is not None:
+                into[(*key, cell_month)][column] += 1
+
+
+@dataclass
 class _State:
     """What one user contributes to the counters."""
 
@@ -65,29 +95,25 @@ class _State:
     staff_category: str
     counted: bool
     enrolled: bool
-    first_month: int | None
-    cells: dict[str, int | None]
-    months: dict[int, int] = field(default_factory=dict)  # completions per month
+    overall: _Firsts
+    modes: dict[str, _Firsts]  # per mode of training they have a completion in
 
-    def vectors(self) -> tuple[dict, dict]:
-        """({(unit, category): {column: n}}, {(unit, category, month): {column: n}})."""
+    def vectors(self) -> tuple[dict, dict, dict, dict]:
+        """{(unit, category): {column: n}}, {(unit, category, month): ...},
+        {(unit, category, mode): ...}, {(unit, category, mode, month): ...}."""
         people: dict = {}
         months: dict = defaultdict(lambda: defaultdict(int))
+        mode_people: dict = {}
+        mode_months: dict = defaultdict(lambda: defaultdict(int))
         if not self.counted:
-            return people, months
+            return people, months, mode_people, mode_months
         key = (self.org_unit_id, self.staff_category)
-        people[key] = {"registered": 1, "enrolled": 1 if self.enrolled else 0,
-                       "completed": 1 if self.first_month is not None else 0,
-                       "completions": sum(self.months.values()),
-                       **{c: 1 if m is not None else 0 for c, m in self.cells.items()}}
-        for month, n in self.months.items():
-            months[(*key, month)]["completions"] += n
-        if self.first_month is not None:
-            months[(*key, self.first_month)]["first_any"] += 1
-        for column, cell_month in self.cells.items():
-            if cell_month is not None:
-                months[(*key, cell_month)][column] += 1
-        return people, months
+        people[key] = {"registered": 1, "enrolled": 1 if self.enrolled else 0, **self.overall.people()}
+        self.overall.add_months(months, key)
+        for mode, firsts in self.modes.items():
+            mode_people[(*key, mode)] = firsts.people()
+            firsts.add_months(mode_months, (*key, mode))
+        return people, months, mode_people, mode_months
 
 
 def _stored_state(session: Session, user_id: int) -> dict:
@@ -103,40 +129,38 @@ def _stored_state(session: Session, user_id: int) -> dict:
 
 
 def _raw_state(session: Session, user_id: int, user_row, *, exclude_course_id: int | None = None) -> _State:
-    completions = select(CourseCompletion.completed_at, Course.skill_type, Course.target_level) \
+    completions = select(CourseCompletion.completed_at, CourseCompletion.mode, Course.skill_type, Course.target_level) \
         .join(Course, Course.id == CourseCompletion.course_id).where(CourseCompletion.user_id == user_id)
     if exclude_course_id is not None:
         completions = completions.where(CourseCompletion.course_id != exclude_course_id)
-    months: dict[int, int] = defaultdict(int)
-    first: datetime | None = None
-    cell_first: dict[str, datetime] = {}
-    for completed_at, skill_type, target_level in session.execute(completions):  # one learner's few rows
-        months[month_of(completed_at)] += 1
-        first = completed_at if first is None or completed_at < first else first
-        column = cell_column(skill_type, target_level)
-        if column not in cell_first or completed_at < cell_first[column]:
-            cell_first[column] = completed_at
+    overall = _Firsts()
+    modes: dict[str, _Firsts] = defaultdict(_Firsts)
+    for completed_at, mode, skill_type, target_level in session.execute(completions):  # one learner's few rows
+        month, column = month_of(completed_at), cell_column(skill_type, target_level)
+        for firsts in (overall, modes[mode]):
+            firsts.months[month] = firsts.months.get(month, 0) + 1
+            if firsts.first_month is None or month < firsts.first_month:
+                firsts.first_month = month
+            cell_month = firsts.cells[column]
+            if cell_month is None or month < cell_month:
+                firsts.cells[column] = month
     enrolled = session.scalar(select(exists().where(Enrolment.user_id == user_id)))
     unit_id, category, status = user_row
     return _State(org_unit_id=unit_id, staff_category=category, counted=status == "active" and unit_id is not None,
-                  enrolled=bool(enrolled), first_month=month_of(first) if first else None,
-                  cells={c: (month_of(cell_first[c]) if c in cell_first else None) for c in CELL_COLUMNS},
-                  months=dict(months))
+                  enrolled=bool(enrolled), overall=overall, modes=dict(modes))
 
 
 def _apply(session: Session, old: _State, new: _State) -> None:
-    old_people, old_months = old.vectors()
-    new_people, new_months = new.vectors()
     # Sorted keys: concurrent transactions take the counter rows' locks in one order (no deadlock).
-    for key in sorted(set(old_people) | set(new_people)):
-        delta = {c: new_people.get(key, {}).get(c, 0) - old_people.get(key, {}).get(c, 0) for c in PEOPLE_COUNTERS}
-        if any(delta.values()):
-            _add(session, report_unit_people, {"org_unit_id": key[0], "staff_category": key[1]}, delta)
-    for key in sorted(set(old_months) | set(new_months)):
-        delta = {c: new_months.get(key, {}).get(c, 0) - old_months.get(key, {}).get(c, 0) for c in MONTH_COUNTERS}
-        if any(delta.values()):
-            _add(session, report_unit_months, {"org_unit_id": key[0], "staff_category": key[1], "month": key[2]},
-                 {c: delta[c] for c in MONTH_COUNTERS})
+    for table, columns, before, after in zip(
+            (report_unit_people, report_unit_months, report_mode_people, report_mode_months),
+            (PEOPLE_COUNTERS, MONTH_COUNTERS, MODE_PEOPLE_COUNTERS, MONTH_COUNTERS),
+            old.vectors(), new.vectors(), strict=True):
+        key_columns = [c.name for c in table.primary_key.columns]
+        for key in sorted(set(before) | set(after)):
+            delta = {c: after.get(key, {}).get(c, 0) - before.get(key, {}).get(c, 0) for c in columns}
+            if any(delta.values()):
+                _add(session, table, dict(zip(key_columns, key, strict=True)), delta)
 
 
 def _add(session: Session, table, key: dict, delta: dict) -> None:
@@ -152,22 +176,37 @@ def _sync(session: Session, user_id: int, *, new_completion_course_id: int | Non
     user_row = session.execute(select(User.org_unit_id, User.staff_category, User.status).where(User.id == user_id)).first()
     if user_row is None:
         return
-    stored = _stored_state(session, user_id)
+    stored = _stored_state(session, user_id)  # locks the user's counted state, their modes' rows with it
+    stored_modes = {row.mode: row for row in session.execute(
+        select(report_learner_modes).where(report_learner_modes.c.user_id == user_id))}
     # What was counted: the stored placement and firsts, and the completions
     # that exist now except the one being recorded (each was counted when recorded).
     old = _raw_state(session, user_id, (stored["org_unit_id"], stored["staff_category"], "active" if stored["counted"] else "x"),
                      exclude_course_id=new_completion_course_id)
     old.counted = stored["counted"]
     old.enrolled = stored["enrolled"]
-    old.first_month = stored["first_month"]
-    old.cells = {c: stored[c] for c in CELL_COLUMNS}
+    old.overall.first_month = stored["first_month"]
+    old.overall.cells = {c: stored[c] for c in CELL_COLUMNS}
+    for mode in set(old.modes) | set(stored_modes):
+        row = stored_modes.get(mode)
+        firsts = old.modes.setdefault(mode, _Firsts())
+        firsts.first_month = row.first_month if row is not None else None
+        firsts.cells = {c: (getattr(row, c) if row is not None else None) for c in CELL_COLUMNS}
     new = _raw_state(session, user_id, tuple(user_row))
     _apply(session, old, new)
     session.execute(
         report_learners.update().where(report_learners.c.user_id == user_id).values(
             org_unit_id=new.org_unit_id, staff_category=new.staff_category, counted=new.counted, enrolled=new.enrolled,
-            first_month=new.first_month, **new.cells)
+            first_month=new.overall.first_month, **new.overall.cells)
     )
+    for mode, firsts in sorted(new.modes.items()):
+        values = {"first_month": firsts.first_month, **firsts.cells}
+        row = stored_modes.get(mode)
+        if row is None:
+            session.execute(insert(report_learner_modes).values(user_id=user_id, mode=mode, **values))
+        elif any(getattr(row, c) != v for c, v in values.items()):
+            session.execute(report_learner_modes.update().where(
+                report_learner_modes.c.user_id == user_id, report_learner_modes.c.mode == mode).values(**values))
 
 
 def sync_user(session: Session, *, user_id: int) -> None:
@@ -196,51 +235,48 @@ def rebuild(session: Session) -> dict[str, int]:
     """Recompute every counter from users, enrolments, completions and courses
     (set-based SQL). Returns the number of rows written per table."""
     session.flush()
-    for table in (report_unit_months, report_unit_people, report_learners):
+    for table in (report_mode_months, report_mode_people, report_learner_modes,
+                  report_unit_months, report_unit_people, report_learners):
         session.execute(delete(table))
 
     cc, c = table_of(CourseCompletion), table_of(Course)
-    firsts = (
-        select(cc.c.user_id, func.min(cc.c.completed_at).label("first_any"),
-               *[func.min(case((and_(c.c.skill_type == s, c.c.target_level == t), cc.c.completed_at))).label(cell_column(s, t))
-                 for s, t in CELLS])
-        .select_from(cc.join(c, c.c.id == cc.c.course_id)).group_by(cc.c.user_id).subquery("f")
-    )
+
+    def firsts(*by):
+        """Per `by` (user, or user and mode): the first completion overall and in each cell."""
+        return (
+            select(*by, func.min(cc.c.completed_at).label("first_any"),
+                   *[func.min(case((and_(c.c.skill_type == s, c.c.target_level == t), cc.c.completed_at)))
+                     .label(cell_column(s, t)) for s, t in CELLS])
+            .select_from(cc.join(c, c.c.id == cc.c.course_id)).group_by(*by)
+        )
+
+    overall = firsts(cc.c.user_id).subquery("f")
     u = table_of(User)
     enrolled = exists().where(table_of(Enrolment).c.user_id == u.c.id)
     source = (
         select(u.c.id, u.c.org_unit_id, u.c.staff_category,
                and_(u.c.status == "active", u.c.org_unit_id.is_not(None)),
                case((enrolled, True), else_=False),
-               month_sql(session, firsts.c.first_any),
-               *[month_sql(session, firsts.c[col]) for col in CELL_COLUMNS])
-        .select_from(u.outerjoin(firsts, firsts.c.user_id == u.c.id))
+               month_sql(session, overall.c.first_any),
+               *[month_sql(session, overall.c[col]) for col in CELL_COLUMNS])
+        .select_from(u.outerjoin(overall, overall.c.user_id == u.c.id))
     )
     session.execute(insert(report_learners).from_select(
         ["user_id", "org_unit_id", "staff_category", "counted", "enrolled", "first_month", *CELL_COLUMNS], source))
+    by_mode = firsts(cc.c.user_id, cc.c.mode).subquery("fm")
+    session.execute(insert(report_learner_modes).from_select(
+        ["user_id", "mode", "first_month", *CELL_COLUMNS],
+        select(by_mode.c.user_id, by_mode.c.mode, month_sql(session, by_mode.c.first_any),
+               *[month_sql(session, by_mode.c[col]) for col in CELL_COLUMNS])))
 
-    rl = report_learners
+    rl, rlm = report_learners, report_learner_modes
     counted = rl.c.counted.is_(True)
-
-    zero = {col: literal(0) for col in MONTH_COUNTERS}
-    parts = [
-        select(rl.c.org_unit_id, rl.c.staff_category, month_sql(session, cc.c.completed_at).label("month"),
-               *[(literal(1) if col == "completions" else zero[col]).label(col) for col in MONTH_COUNTERS])
-        .select_from(cc.join(rl, rl.c.user_id == cc.c.user_id)).where(counted)
-    ]
-    for col, month_col in (("first_any", rl.c.first_month), *[(name, rl.c[name]) for name in CELL_COLUMNS]):
-        parts.append(
-            select(rl.c.org_unit_id, rl.c.staff_category, month_col.label("month"),
-                   *[(literal(1) if other == col else zero[other]).label(other) for other in MONTH_COUNTERS])
-            .where(counted, month_col.is_not(None)))
-    everything = union_all(*parts).subquery("e")
-    session.execute(insert(report_unit_months).from_select(
-        ["org_unit_id", "staff_category", "month", *MONTH_COUNTERS],
-        select(everything.c.org_unit_id, everything.c.staff_category, everything.c.month,
-               *[func.sum(everything.c[col]) for col in MONTH_COUNTERS])
-        .group_by(everything.c.org_unit_id, everything.c.staff_category, everything.c.month)
-        # written in key order, so a subtree's rows sit together on disk (PostgreSQL heap)
-        .order_by(everything.c.org_unit_id, everything.c.staff_category, everything.c.month)))
+    place = [rl.c.org_unit_id, rl.c.staff_category]
+    completions = cc.join(rl, rl.c.user_id == cc.c.user_id)
+    _fill_months(session, report_unit_months, counted, completions=(completions, place), firsts=(rl, rl, place))
+    with_modes = rlm.join(rl, rl.c.user_id == rlm.c.user_id)
+    _fill_months(session, report_mode_months, counted, completions=(completions, [*place, cc.c.mode]),
+                 firsts=(with_modes, rlm, [*place, rlm.c.mode]))
 
     def flag(column):
         return func.sum(case((column.is_not(None), 1), else_=0))
@@ -252,11 +288,58 @@ def rebuild(session: Session) -> dict[str, int]:
                *[flag(rl.c[col]) for col in CELL_COLUMNS])
         .where(counted).group_by(rl.c.org_unit_id, rl.c.staff_category)
         .order_by(rl.c.org_unit_id, rl.c.staff_category)))
-    p, m = report_unit_people, report_unit_months
-    session.execute(p.update().values(completions=select(func.coalesce(func.sum(m.c.completions), 0)).where(
-        m.c.org_unit_id == p.c.org_unit_id, m.c.staff_category == p.c.staff_category).scalar_subquery()))
+    session.execute(insert(report_mode_people).from_select(
+        ["org_unit_id", "staff_category", "mode", "completed", "completions", *CELL_COLUMNS],
+        select(rl.c.org_unit_id, rl.c.staff_category, rlm.c.mode, flag(rlm.c.first_month), literal(0),
+               *[flag(rlm.c[col]) for col in CELL_COLUMNS])
+        .select_from(with_modes).where(counted).group_by(rl.c.org_unit_id, rl.c.staff_category, rlm.c.mode)
+        .order_by(rl.c.org_unit_id, rl.c.staff_category, rlm.c.mode)))
+    for p, m in ((report_unit_people, report_unit_months), (report_mode_people, report_mode_months)):
+        same = [m.c[k.name] == k for k in p.primary_key.columns]
+        session.execute(p.update().values(completions=select(func.coalesce(func.sum(m.c.completions), 0))
+                                          .where(*same).scalar_subquery()))
     return {t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
-            for t in (report_learners, report_unit_people, report_unit_months)}
+            for t in (report_learners, report_unit_people, report_unit_months,
+                      report_learner_modes, report_mode_people, report_mode_months)}
+
+
+def _fill_months(session: Session, table, where, *, completions: tuple, firsts: tuple) -> None:
+    """Fill a month counter table: per key and month, the completions of that
+    month and the people whose first completion (overall, in each cell) fell
+    in it. `completions`: (FROM with one row per completion, key columns);
+    `firsts`: (FROM, the table holding first_month and the cells, key columns)."""
+    cc = table_of(CourseCompletion)
+    completions_from, key = completions
+    firsts_from, source, firsts_key = firsts
+    zero = {col: literal(0) for col in MONTH_COUNTERS}
+    names = [c.name for c in table.primary_key.columns]  # the key's columns, then "month"
+    parts = [
+        select(*[k.label(n) for k, n in zip(key, names, strict=False)],
+               month_sql(session, cc.c.completed_at).label("month"),
+               *[(literal(1) if col == "completions" else zero[col]).label(col) for col in MONTH_COUNTERS])
+        .select_from(completions_from).where(where)
+    ]
+    for col, month_col in (("first_any", source.c.first_month), *[(name, source.c[name]) for name in CELL_COLUMNS]):
+        parts.append(
+            select(*[k.label(n) for k, n in zip(firsts_key, names, strict=False)], month_col.label("month"),
+                   *[(literal(1) if other == col else zero[other]).label(other) for other in MONTH_COUNTERS])
+            .select_from(firsts_from).where(where, month_col.is_not(None)))
+    everything = union_all(*parts).subquery("e")
+    group = [everything.c[n] for n in names]
+    session.execute(insert(table).from_select(
+        [*names, *MONTH_COUNTERS],
+        select(*group, *[func.sum(everything.c[col]) for col in MONTH_COUNTERS])
+        .group_by(*group)
+        # written in key order, so a subtree's rows sit together on disk (PostgreSQL heap)
+        .order_by(*group)))
+
+
+def mode_counters_missing(session: Session) -> bool:
+    """Completions exist but nothing is counted by mode of training: the
+    database was migrated to revision 0018 (which adds the modes) and the
+    counters must be rebuilt once."""
+    return bool(session.scalar(select(exists().where(table_of(CourseCompletion).c.id.is_not(None))))) and not \
+        session.scalar(select(exists().where(report_learner_modes.c.user_id.is_not(None))))
 
 
 # ---- bulk changes --------------------------------------------------------------------

@@ -5,8 +5,14 @@ the figures of each child unit and category (one UNION ALL over the counters
 and the headcounts in force), the completions per month, and the unit's
 children. Building a statement and computing its cache key costs more than
 running it over a province's counters, so each shape (database dialect x
-scope kind x category filter x counters read) is built once; SQLAlchemy then
-reuses its compiled form and only the parameters change.
+scope kind x category filter x mode filter x counters read) is built once;
+SQLAlchemy then reuses its compiled form and only the parameters change.
+
+With a mode of training (`mode`), every figure that comes from completions
+(completed, trained and completions in the period, the cells) is read from
+the counters by mode for that mode only; headcount, registered and enrolled
+stay those of everyone. The people trained in each mode (trained_online, ...)
+are figures of every report.
 
 A scope is the set of org units a report sums over:
 - "all": the whole (only) tree, no condition at all;
@@ -20,19 +26,23 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Integer, Select, any_, bindparam, case, exists, func, literal_column, select, true, union_all
+from sqlalchemy import Integer, Select, and_, any_, bindparam, case, exists, func, literal_column, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
+from lms.courses.models import DELIVERY_MODES
 from lms.db import table_of
 from lms.orgs.models import Headcount, OrgUnit
-from lms.reports.models import CELL_COLUMNS, report_unit_months, report_unit_people
+from lms.reports.models import CELL_COLUMNS, report_mode_months, report_mode_people, report_unit_months, report_unit_people
 
 SCOPE_KINDS = ("all", "ids", "pattern")
 
+# People trained in each mode of training (a person trained two ways counts in both).
+MODE_COLUMNS = tuple(f"trained_{mode}" for mode in DELIVERY_MODES)
+
 # The columns of the figures statement, after the child key and the category.
 FIGURE_COLUMNS = ("headcount", "registered", "enrolled", "completed", "trained_in_period", "completions_in_period",
-                  *CELL_COLUMNS)
+                  *CELL_COLUMNS, *MODE_COLUMNS)
 
 
 def path_match(dialect: str, column, pattern):
@@ -123,16 +133,53 @@ def _months_until_end(dialect: str, kind: str, with_category: bool):
     return stmt.group_by(m.c.org_unit_id, m.c.staff_category)
 
 
+def _mode_people(dialect: str, kind: str, with_category: bool, with_mode: bool):
+    """All time, from the counters by mode: the people trained in each mode,
+    and with `with_mode` every completion figure of mode `mode`."""
+    q = report_mode_people
+    values = {f"trained_{mode}": case((q.c.mode == mode, q.c.completed), else_=0) for mode in DELIVERY_MODES}
+    if with_mode:
+        chosen = q.c.mode == bindparam("mode")
+        values.update({name: case((chosen, q.c[column]), else_=0) for name, column in (
+            ("completed", "completed"), ("trained_in_period", "completed"), ("completions_in_period", "completions"),
+            *[(col, col) for col in CELL_COLUMNS])})
+    stmt = select(q.c.org_unit_id, q.c.staff_category, *_zero_except(values)) \
+        .where(in_scope(dialect, kind, q.c.org_unit_id))
+    return stmt.where(q.c.staff_category == bindparam("category")) if with_category else stmt
+
+
+def _mode_months_until_end(dialect: str, kind: str, with_category: bool, with_mode: bool):
+    """`_mode_people` for a period: the month counters by mode summed up to its end."""
+    m = report_mode_months
+    values = {f"trained_{mode}": func.sum(case((m.c.mode == mode, m.c.first_any), else_=0)) for mode in DELIVERY_MODES}
+    if with_mode:
+        chosen = m.c.mode == bindparam("mode")
+        in_period = and_(chosen, m.c.month >= bindparam("start_month"))
+        values.update(completed=func.sum(case((chosen, m.c.first_any), else_=0)),
+                      trained_in_period=func.sum(case((in_period, m.c.first_any), else_=0)),
+                      completions_in_period=func.sum(case((in_period, m.c.completions), else_=0)),
+                      **{col: func.sum(case((chosen, m.c[col]), else_=0)) for col in CELL_COLUMNS})
+    stmt = select(m.c.org_unit_id, m.c.staff_category, *_zero_except(values)) \
+        .where(m.c.month <= bindparam("end_month"), in_scope(dialect, kind, m.c.org_unit_id))
+    if with_category:
+        stmt = stmt.where(m.c.staff_category == bindparam("category"))
+    return stmt.group_by(m.c.org_unit_id, m.c.staff_category)
+
+
 @cache
-def figures_by_child(dialect: str, kind: str, with_category: bool, all_time: bool):
+def figures_by_child(dialect: str, kind: str, with_category: bool, all_time: bool, with_mode: bool = False):
     """(child key, category, *FIGURE_COLUMNS) over the scope, in one statement.
 
     Parameters: prefix_length, on_date, the scope's, category (if filtered),
-    and unless `all_time` start_month and end_month."""
-    parts = [_people(dialect, kind, with_category, all_time=all_time),
+    mode (if filtered), and unless `all_time` start_month and end_month."""
+    parts = [_people(dialect, kind, with_category, all_time=all_time and not with_mode),
              _headcounts_in_force(dialect, kind, with_category)]
-    if not all_time:
-        parts.append(_months_until_end(dialect, kind, with_category))
+    if all_time:
+        parts.append(_mode_people(dialect, kind, with_category, with_mode))
+    else:
+        if not with_mode:
+            parts.append(_months_until_end(dialect, kind, with_category))
+        parts.append(_mode_months_until_end(dialect, kind, with_category, with_mode))
     rows = union_all(*parts).subquery("f")
     key = child_key(dialect, OrgUnit.path).label("k")
     stmt = select(key, rows.c.staff_category, *[func.sum(rows.c[name]) for name in FIGURE_COLUMNS]) \
@@ -143,10 +190,10 @@ def figures_by_child(dialect: str, kind: str, with_category: bool, all_time: boo
 
 
 @cache
-def completions_per_month(dialect: str, kind: str, with_category: bool):
+def completions_per_month(dialect: str, kind: str, with_category: bool, with_mode: bool = False):
     """(month, completions, people trained for the first time) for the months
-    first_month..last_month over the scope."""
-    m = report_unit_months
+    first_month..last_month over the scope (in mode `mode` if `with_mode`)."""
+    m = report_mode_months if with_mode else report_unit_months
     # A subtree is read through the primary key (unit first); "+ 0" keeps SQLite
     # from choosing the month index for it, which only pays for the whole tree.
     month = m.c.month + 0 if dialect == "sqlite" and kind != "all" else m.c.month
@@ -154,6 +201,8 @@ def completions_per_month(dialect: str, kind: str, with_category: bool):
         month >= bindparam("first_month"), month <= bindparam("last_month"), in_scope(dialect, kind, m.c.org_unit_id))
     if with_category:
         stmt = stmt.where(m.c.staff_category == bindparam("category"))
+    if with_mode:
+        stmt = stmt.where(m.c.mode == bindparam("mode"))
     return stmt.group_by(m.c.month)
 
 
@@ -177,5 +226,5 @@ def subtree_ids(dialect: str):
     return select(OrgUnit.id).where(path_match(dialect, OrgUnit.path, bindparam("scope_pattern")))
 
 
-__all__ = ["CHILDREN", "FIGURE_COLUMNS", "LAST_COUNTED_MONTH", "ROOT_COUNT", "SCOPE_KINDS", "child_key",
+__all__ = ["CHILDREN", "FIGURE_COLUMNS", "MODE_COLUMNS", "LAST_COUNTED_MONTH", "ROOT_COUNT", "SCOPE_KINDS", "child_key",
            "completions_per_month", "figures_by_child", "in_scope", "path_match", "path_pattern", "subtree_ids"]

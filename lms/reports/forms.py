@@ -34,7 +34,7 @@ class Filters:
     period: Period
     start_text: str
     end_text: str
-    mode: str | None = None  # the course's mode of training (online | classroom | blended), course report only
+    mode: str | None = None  # mode of training (online | classroom | blended): of the completions, or of the course
     problems: tuple[FilterError, ...] = ()  # values left out because they were not understood (pages only)
 
     def query(self, **override) -> dict:

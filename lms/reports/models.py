@@ -73,3 +73,44 @@ report_unit_months = Table(
 
 MONTH_COUNTERS: tuple[str, ...] = ("completions", "first_any", *CELL_COLUMNS)
 PEOPLE_COUNTERS: tuple[str, ...] = ("registered", "enrolled", "completed", "completions", *CELL_COLUMNS)
+
+# ---- the same by mode of training (online | classroom | blended) -----------------
+# A person counts under every mode they were trained in (a completion's
+# CourseCompletion.mode), so the modes of one unit may add up to more than its
+# "completed". The rows follow the tables above, with the mode in the key.
+
+# Per person and mode they have a completion in: the months of their first
+# completion in that mode overall and in each cell (what was counted).
+report_learner_modes = Table(
+    "report_learner_modes", Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("mode", String(16), primary_key=True),
+    Column("first_month", Integer, nullable=True),
+    *[Column(name, Integer, nullable=True) for name in CELL_COLUMNS],
+    sqlite_with_rowid=False,
+)
+
+report_mode_people = Table(
+    "report_mode_people", Base.metadata,
+    Column("org_unit_id", ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_category", String(16), primary_key=True),
+    Column("mode", String(16), primary_key=True),
+    Column("completed", Integer, nullable=False),
+    Column("completions", Integer, nullable=False),
+    *[Column(name, Integer, nullable=False) for name in CELL_COLUMNS],
+    sqlite_with_rowid=False,
+)
+
+report_mode_months = Table(
+    "report_mode_months", Base.metadata,
+    Column("org_unit_id", ForeignKey("org_units.id", ondelete="CASCADE"), primary_key=True),
+    Column("staff_category", String(16), primary_key=True),
+    Column("mode", String(16), primary_key=True),
+    Column("month", Integer, primary_key=True),
+    Column("completions", Integer, nullable=False),
+    Column("first_any", Integer, nullable=False),
+    *[Column(name, Integer, nullable=False) for name in CELL_COLUMNS],
+    sqlite_with_rowid=False,
+)
+
+MODE_PEOPLE_COUNTERS: tuple[str, ...] = ("completed", "completions", *CELL_COLUMNS)

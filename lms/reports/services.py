@@ -13,7 +13,11 @@ Definitions (also in the README, "Reports"):
 - trained in the period: people whose FIRST completion fell in the period;
   completions in the period: course completions recorded in it;
 - a cell of the skill type x target level matrix: people who completed at
-  least one course of that cell by the end of the period.
+  least one course of that cell by the end of the period;
+- trained online / in class / blended: people with at least one completion
+  of that mode of training (CourseCompletion.mode) by the end of the period
+  (someone trained two ways counts in both). With a mode filter, every
+  completion figure above counts the completions of that mode only.
 People count under their current unit and category. Periods are whole UTC
 calendar months.
 """
@@ -31,7 +35,7 @@ from sqlalchemy.orm import Session, aliased
 
 from lms.assignments.models import Assignment, AssignmentMember
 from lms.auth.models import User
-from lms.courses.models import Course, Quiz
+from lms.courses.models import DELIVERY_MODES, Course, Quiz
 from lms.db import table_of
 from lms.dbutil import any_contains
 from lms.enums import STAFF_CATEGORIES
@@ -107,12 +111,16 @@ class Figures:
     trained_in_period: int = 0
     completions_in_period: int = 0
     cells: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CELL_COLUMNS, 0))
+    # People trained per mode of training: {"online": n, "classroom": n, "blended": n}.
+    modes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DELIVERY_MODES, 0))
 
     def add(self, other: Figures) -> None:
         for name in ("headcount", "registered", "enrolled", "completed", "trained_in_period", "completions_in_period"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for column in CELL_COLUMNS:
             self.cells[column] += other.cells[column]
+        for mode in DELIVERY_MODES:
+            self.modes[mode] += other.modes[mode]
 
     @property
     def coverage(self) -> float | None:
@@ -128,7 +136,8 @@ class Figures:
                 "completed": self.completed, "trained_in_period": self.trained_in_period,
                 "completions_in_period": self.completions_in_period,
                 "coverage": round(self.coverage, 6) if self.coverage is not None else None,
-                "registered_exceeds_headcount": self.over_registered}
+                "registered_exceeds_headcount": self.over_registered,
+                "trained_by_mode": dict(self.modes)}
 
 
 @dataclass
@@ -151,6 +160,7 @@ class CoverageReport:
     unit: OrgUnit
     period: Period
     category: str | None
+    mode: str | None
     categories: list[str]
     by_category: dict[str, Figures]
     total: Figures
@@ -201,8 +211,10 @@ def report_scope(session: Session, unit: OrgUnit) -> Scope:
     return Scope("ids", {"scope_ids": ids})
 
 
-def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str | None = None) -> CoverageReport:
-    """Coverage of `unit`'s subtree, per category, per cell and per child unit."""
+def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str | None = None,
+             mode: str | None = None) -> CoverageReport:
+    """Coverage of `unit`'s subtree, per category, per cell, per mode of
+    training and per child unit; with `mode`, of the training of that mode."""
     categories = [category] if category else list(STAFF_CATEGORIES)
     dialect = _dialect(session)
     conn = session.connection()
@@ -210,6 +222,8 @@ def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str |
     params = {**scope.params, "prefix_length": len(unit.path), "on_date": period.end_date}
     if category:
         params["category"] = category
+    if mode:
+        params["mode"] = mode
     # "As of now" (no start, nothing counted after the end) reads the all-time
     # counters; any other period sums the month counters up to its end.
     last = conn.execute(sql.LAST_COUNTED_MONTH).scalar()
@@ -218,12 +232,14 @@ def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str |
         params.update(start_month=period.start or 0, end_month=period.end)
 
     figures = _figures_table(categories)  # child path -> category -> Figures
-    statement = sql.figures_by_child(dialect, scope.kind, bool(category), all_time)
+    statement = sql.figures_by_child(dialect, scope.kind, bool(category), all_time, bool(mode))
+    cells_end = 6 + len(CELL_COLUMNS)
     for k, cat, *values in conn.execute(statement, params):
         f = figures[k][cat]
         (f.headcount, f.registered, f.enrolled, f.completed, f.trained_in_period,
          f.completions_in_period) = (int(v or 0) for v in values[:6])
-        f.cells = {col: int(v or 0) for col, v in zip(CELL_COLUMNS, values[6:], strict=True)}
+        f.cells = {col: int(v or 0) for col, v in zip(CELL_COLUMNS, values[6:cells_end], strict=True)}
+        f.modes = {m: int(v or 0) for m, v in zip(DELIVERY_MODES, values[cells_end:], strict=True)}
 
     by_category = {c: Figures() for c in categories}
     for per_cat in figures.values():
@@ -235,9 +251,9 @@ def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str |
     rows = [UnitRow(unit, own=True, has_children=False, figures=_sum(figures.get(unit.path), categories))]
     rows += [UnitRow(child, own=False, has_children=has_children, figures=_sum(figures.get(child.path), categories))
              for child, has_children in children_of(session, unit)]
-    return CoverageReport(unit=unit, period=period, category=category, categories=categories,
+    return CoverageReport(unit=unit, period=period, category=category, mode=mode, categories=categories,
                           by_category=by_category, total=total, rows=rows,
-                          months=_completions_per_month(session, scope, period, category))
+                          months=_completions_per_month(session, scope, period, category, mode))
 
 
 def children_of(session: Session, unit: OrgUnit) -> list[tuple[OrgUnit, bool]]:
@@ -257,12 +273,15 @@ def _sum(per_cat: dict | None, categories) -> Figures:
     return total
 
 
-def _completions_per_month(session: Session, scope: Scope, period: Period, category: str | None) -> list[MonthPoint]:
+def _completions_per_month(session: Session, scope: Scope, period: Period, category: str | None,
+                           mode: str | None) -> list[MonthPoint]:
     months = period.chart_months()
     params = {**scope.params, "first_month": months[0], "last_month": months[-1]}
     if category:
         params["category"] = category
-    statement = sql.completions_per_month(_dialect(session), scope.kind, bool(category))
+    if mode:
+        params["mode"] = mode
+    statement = sql.completions_per_month(_dialect(session), scope.kind, bool(category), bool(mode))
     found = {month: (int(c or 0), int(t or 0)) for month, c, t in session.connection().execute(statement, params)}
     return [MonthPoint(month, *found.get(month, (0, 0))) for month in months]
 

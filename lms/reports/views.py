@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
 from lms.certificates import services as certificates
-from lms.courses.models import Course
+from lms.courses.models import DELIVERY_MODES, Course
 from lms.courses.services import get_course
 from lms.enums import PROFESSIONS, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS
 from lms.labels import DELIVERY_MODE_LABELS, PROFESSION_LABELS, SKILL_TYPE_LABELS, STAFF_CATEGORY_LABELS, TARGET_LEVEL_LABELS
@@ -38,7 +38,7 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 FORMATS = "any(csv,xlsx)"
 UNITS_PER_PAGE = 100  # children of a unit per coverage page
-COVERAGE_TABLES = ("categories", "matrix", "units", "months")
+COVERAGE_TABLES = ("categories", "matrix", "modes", "units", "months")
 
 
 def breadcrumbs(scope: Scope, unit: OrgUnit) -> list[OrgUnit]:
@@ -86,6 +86,15 @@ def figure_values(f: services.Figures) -> list:
             f.completions_in_period]
 
 
+def mode_labels() -> list[Column]:
+    """People trained per mode of training (lms.reports.services: a person trained two ways counts in both)."""
+    return [Column(_("Trained: %(mode)s", mode=DELIVERY_MODE_LABELS[m]), INT) for m in DELIVERY_MODES]
+
+
+def mode_values(f: services.Figures) -> list:
+    return [f.modes[m] for m in DELIVERY_MODES]
+
+
 def cell_labels() -> list[Column]:
     return [Column(f"{SKILL_TYPE_LABELS[s]} · {TARGET_LEVEL_LABELS[t]}", INT) for s in SKILL_TYPES for t in TARGET_LEVELS]
 
@@ -98,7 +107,7 @@ def coverage_tables(report: services.CoverageReport) -> dict[str, exports.Export
     stem = f"coverage-{report.unit.code}"
     cats = [(c, report.by_category[c]) for c in report.categories]
     context = [unit_label(report.unit), str(STAFF_CATEGORY_LABELS[report.category]) if report.category else "",
-               period_label(report.period)]
+               mode_context(report.mode), period_label(report.period)]
     return {
         "categories": exports.ExportTable(
             f"{stem}-categories", _("Coverage by staff category"), [_("Staff category"), *figure_labels()],
@@ -108,15 +117,25 @@ def coverage_tables(report: services.CoverageReport) -> dict[str, exports.Export
             f"{stem}-matrix", _("People trained per skill type and target level"), [_("Staff category"), *cell_labels()],
             [[str(STAFF_CATEGORY_LABELS[c]), *[f.cells[col] for col in cell_columns()]] for c, f in cats]
             + [[_("Total"), *[report.total.cells[col] for col in cell_columns()]]], context),
+        "modes": exports.ExportTable(
+            f"{stem}-modes", _("People trained per mode of training"), [_("Staff category"), *mode_labels()],
+            [[str(STAFF_CATEGORY_LABELS[c]), *mode_values(f)] for c, f in cats]
+            + [[_("Total"), *mode_values(report.total)]], context),
         "units": exports.ExportTable(
-            f"{stem}-units", _("Coverage by org unit"), [_("Org unit code"), _("Org unit"), *figure_labels()],
-            [[r.unit.code, unit_name(r), *figure_values(r.figures)] for r in report.rows]
-            + [["", _("Total"), *figure_values(report.total)]], context),
+            f"{stem}-units", _("Coverage by org unit"),
+            [_("Org unit code"), _("Org unit"), *figure_labels(), *mode_labels()],
+            [[r.unit.code, unit_name(r), *figure_values(r.figures), *mode_values(r.figures)] for r in report.rows]
+            + [["", _("Total"), *figure_values(report.total), *mode_values(report.total)]], context),
         "months": exports.ExportTable(
             f"{stem}-months", _("Completions per month"),
             [Column(_("Month"), MONTH), Column(_("Completions"), INT), Column(_("Newly trained"), INT)],
             [[services.month_first_day(p.month), p.completions, p.trained] for p in report.months], context),
     }
+
+
+def mode_context(mode: str | None) -> str:
+    """The mode filter, in an export's title rows ("" without one)."""
+    return title_part(_("Training of mode %(mode)s only.", mode=DELIVERY_MODE_LABELS[mode])) if mode else ""
 
 
 def cell_columns() -> list[str]:
@@ -295,7 +314,7 @@ def _coverage_report(*, page: bool = False):
     scope = report_scope()
     flt = page_filters() if page else filters_or_400()
     unit = unit_in_scope(scope, flt.unit_id)
-    report = services.coverage(db_session(), unit, flt.period, category=flt.category)
+    report = services.coverage(db_session(), unit, flt.period, category=flt.category, mode=flt.mode)
     return scope, flt, unit, report
 
 
@@ -313,7 +332,7 @@ def coverage():
                            children_total=len(children),
                            crumbs=breadcrumbs(scope, unit), tables=coverage_tables(report),
                            charts=coverage_charts(report), categories=STAFF_CATEGORIES,
-                           cell_columns=cell_columns(), month_text=services.month_text, percent=percent), \
+                           cell_columns=cell_columns(), delivery_modes=DELIVERY_MODES, month_text=services.month_text, percent=percent), \
         (400 if flt.problems else 200)
 
 

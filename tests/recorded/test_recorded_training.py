@@ -301,4 +301,4 @@ def test_csv_template_names_the_columns(app, db, people):
     client = login(app.test_client(), db, people["trainer_c1"])
     response = client.get("/records/template.csv")
     assert response.status_code == 200
-    assert response.get_data(as_text=True).lstrip("\ufeff").strip() == "username,course_code,completed_on,place,evidence"
+    assert response.get_data(as_text=True).lstrip("\ufeff").strip() == "username,course_code,completed_on,place,evidence,mode"

@@ -8,13 +8,25 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from lms.courses import services as catalog
 from lms.learn import services as learning
 from lms.orgs.services import headcount_in_force, set_headcount
 from lms.reports import counters, services
-from lms.reports.models import CELLS, cell_column, report_learners, report_unit_months, report_unit_people
+from lms.courses.models import DELIVERY_MODES, CourseVersion
+from lms.evaluations import recorded
+from lms.orgs.scope import Scope
+from lms.reports.models import (
+    CELLS,
+    cell_column,
+    report_learner_modes,
+    report_learners,
+    report_mode_months,
+    report_mode_people,
+    report_unit_months,
+    report_unit_people,
+)
 from lms.reports.services import Period
 from lms.zones import start_of_local_day
 from tests.builders import make_course, make_user
@@ -23,10 +35,12 @@ from tests.reports.conftest import complete, move, unit
 CATS = ("manager", "professional", "staff", "correspondent")
 
 
-def raw_figures(db, path: str, period: Period, category: str) -> dict:
-    """Every coverage figure of one subtree and category, straight from the raw rows."""
-    args = {"like": path + "%", "cat": category, "end": period.end_moment,
+def raw_figures(db, path: str, period: Period, category: str, mode: str | None = None) -> dict:
+    """Every coverage figure of one subtree and category, straight from the
+    raw rows; with `mode`, those of the completions of that mode of training."""
+    args = {"like": path + "%", "cat": category, "end": period.end_moment, "mode": mode,
             "start": start_of_local_day(period.start_date) if period.start else datetime(1900, 1, 1)}
+    of_mode = "AND c.mode = :mode" if mode else ""
     people = """FROM users u JOIN org_units o ON o.id = u.org_unit_id
                 WHERE u.status = 'active' AND u.staff_category = :cat AND o.path LIKE :like"""
     one = lambda sql, **extra: db.execute(text(sql), {**args, **extra}).scalar()  # noqa: E731
@@ -34,23 +48,33 @@ def raw_figures(db, path: str, period: Period, category: str) -> dict:
         "registered": one(f"SELECT count(*) {people}"),
         "enrolled": one(f"SELECT count(*) {people} AND EXISTS (SELECT 1 FROM enrolments e WHERE e.user_id = u.id)"),
         "completed": one(f"""SELECT count(*) {people} AND EXISTS (SELECT 1 FROM course_completions c
-                             WHERE c.user_id = u.id AND c.completed_at < :end)"""),
+                             WHERE c.user_id = u.id AND c.completed_at < :end {of_mode})"""),
         "trained_in_period": one(f"""SELECT count(*) {people} AND (SELECT min(c.completed_at) FROM course_completions c
-                                     WHERE c.user_id = u.id) >= :start AND (SELECT min(c.completed_at)
-                                     FROM course_completions c WHERE c.user_id = u.id) < :end"""),
-        "completions_in_period": one("""SELECT count(*) FROM course_completions c JOIN users u ON u.id = c.user_id
-                                         JOIN org_units o ON o.id = u.org_unit_id WHERE u.status = 'active'
-                                         AND u.staff_category = :cat AND o.path LIKE :like
-                                         AND c.completed_at >= :start AND c.completed_at < :end"""),
+                                     WHERE c.user_id = u.id {of_mode}) >= :start AND (SELECT min(c.completed_at)
+                                     FROM course_completions c WHERE c.user_id = u.id {of_mode}) < :end"""),
+        "completions_in_period": one(f"""SELECT count(*) FROM course_completions c JOIN users u ON u.id = c.user_id
+                                          JOIN org_units o ON o.id = u.org_unit_id WHERE u.status = 'active'
+                                          AND u.staff_category = :cat AND o.path LIKE :like
+                                          AND c.completed_at >= :start AND c.completed_at < :end {of_mode}"""),
     }
     for s, t in CELLS:
         out[cell_column(s, t)] = one(f"""SELECT count(*) {people} AND EXISTS (SELECT 1 FROM course_completions c
                                         JOIN courses k ON k.id = c.course_id WHERE c.user_id = u.id
-                                        AND k.skill_type = :s AND k.target_level = :t AND c.completed_at < :end)""",
-                                     s=s, t=t)
+                                        AND k.skill_type = :s AND k.target_level = :t AND c.completed_at < :end
+                                        {of_mode})""", s=s, t=t)
     units = select(text("id")).select_from(text("org_units")).where(text("path LIKE :like")).params(like=path + "%")
     out["headcount"] = headcount_in_force(db, units, period.end_date).get(category, 0)
     return out
+
+
+def raw_trained_by_mode(db, path: str, period: Period, category: str) -> dict:
+    """People of the subtree and category with a completion of each mode by the end of the period."""
+    return {mode: db.execute(text("""
+        SELECT count(*) FROM users u JOIN org_units o ON o.id = u.org_unit_id
+        WHERE u.status = 'active' AND u.staff_category = :cat AND o.path LIKE :like AND EXISTS (
+            SELECT 1 FROM course_completions c WHERE c.user_id = u.id AND c.mode = :mode AND c.completed_at < :end)"""),
+        {"cat": category, "like": path + "%", "mode": mode, "end": period.end_moment}).scalar()
+        for mode in DELIVERY_MODES}
 
 
 def report_figures(f: services.Figures) -> dict:
@@ -61,10 +85,12 @@ def report_figures(f: services.Figures) -> dict:
 
 def snapshot(db) -> dict:
     out = {}
-    for table in (report_learners, report_unit_people, report_unit_months):
+    for table in (report_learners, report_unit_people, report_unit_months,
+                  report_learner_modes, report_mode_people, report_mode_months):
         rows = db.execute(select(table)).all()
-        if table is not report_learners:  # zero rows left behind by moves count as nothing
-            rows = [r for r in rows if any(v for k, v in r._asdict().items() if k not in ("org_unit_id", "staff_category", "month"))]
+        if table not in (report_learners, report_learner_modes):  # zero rows left behind by moves count as nothing
+            keys = {c.name for c in table.primary_key.columns}
+            rows = [r for r in rows if any(v for k, v in r._asdict().items() if k not in keys)]
         out[table.name] = sorted(tuple(r) for r in rows)
     db.rollback()
     return out
@@ -92,6 +118,10 @@ def test_random_activity_counters_equal_raw_sql(db):
                     set_headcount(db, u, staff_category=cat, valid_from=valid_from, headcount=rng.randrange(0, 20))
     courses = [make_course(db, f"K-{i}", skill_type=s, target_level=t, lessons=1, quiz=False)
                for i, (s, t) in enumerate(CELLS) if i % 2 == 0 or i == 7]
+    # Two courses are followed as blended (their versions say so); the rest online.
+    db.execute(update(CourseVersion).where(CourseVersion.course_id.in_([courses[1].id, courses[3].id]))
+               .values(delivery_mode="blended"))
+    recorder = make_user(db, username="recorder", roles=("admin",))
     users = [make_user(db, username=f"r{i}", staff_category=rng.choice(CATS), org_unit_id=rng.choice(units).id)
              for i in range(45)]
     moment = datetime(2025, 9, 1, 8)
@@ -101,8 +131,13 @@ def test_random_activity_counters_equal_raw_sql(db):
         action = rng.random()
         if action < 0.04:
             reclassify(db, rng.choice(courses), rng.choice(CELLS), moment)
-        elif action < 0.45:
+        elif action < 0.35:
             complete(db, user, rng.choice(courses), moment)
+        elif action < 0.45 and user.status == "active":  # training held elsewhere, recorded with its mode
+            recorded.record_training(db, recorder=recorder, scope=Scope(everything=True),
+                                     course_code=rng.choice(courses).code, usernames=[user.username],
+                                     completed_on=moment.date(), place="培训中心", evidence="签到表",
+                                     now=moment, today=moment.date(), mode=rng.choice(DELIVERY_MODES))
         elif action < 0.6:
             learning.enrol(db, user_id=user.id, course=rng.choice(courses), now=moment)
         elif action < 0.8:
@@ -121,9 +156,17 @@ def test_random_activity_counters_equal_raw_sql(db):
             report = services.coverage(db, u, period)
             for cat in CATS:
                 assert report_figures(report.by_category[cat]) == raw_figures(db, u.path, period, cat), (u.code, cat, period)
+                assert report.by_category[cat].modes == raw_trained_by_mode(db, u.path, period, cat), (u.code, cat, period)
                 compared += 1
+            for mode in DELIVERY_MODES:  # the mode filter: completion figures of that mode only
+                report = services.coverage(db, u, period, mode=mode)
+                for cat in CATS:
+                    assert report_figures(report.by_category[cat]) == raw_figures(db, u.path, period, cat, mode), \
+                        (u.code, cat, period, mode)
     assert compared == len(periods) * len(units) * len(CATS)
-    assert sum(services.coverage(db, root, Period(end=202611)).total.cells.values()) > 20  # not a vacuous run
+    national = services.coverage(db, root, Period(end=202611))
+    assert sum(national.total.cells.values()) > 20  # not a vacuous run
+    assert all(national.total.modes[m] >= 3 for m in DELIVERY_MODES), national.total.modes
 
     incremental = snapshot(db)
     counters.rebuild(db)
