@@ -201,7 +201,7 @@ def generate_load(session: Session, *, learners: int = 200_000, units: int = 300
     start = now - timedelta(days=30 * MONTHS)
     span = (now - start).total_seconds()
     e_cols = ["user_id", "course_id", "enrolled_at", "source"] + (["version_id"] if has_version else [])
-    c_cols = ["user_id", "course_id", "completed_at", "score"]
+    c_cols = ["user_id", "course_id", "completed_at", "score", "mode"]
     n_enrol = n_done = 0
     e_rows, c_rows = [], []
     for i in range(learners):
@@ -215,7 +215,8 @@ def generate_load(session: Session, *, learners: int = 200_000, units: int = 300
             e_rows.append(row)
             if j < done:
                 completed_at = min(now - timedelta(minutes=1), enrolled_at + timedelta(days=rng.expovariate(1 / 20)))
-                c_rows.append((uid, course_id, completed_at, round(rng.uniform(60, 100), 1)))
+                mode = rng.choices(("online", "classroom", "blended"), (75, 15, 10))[0]  # most training is online
+                c_rows.append((uid, course_id, completed_at, round(rng.uniform(60, 100), 1), mode))
         if len(e_rows) >= CHUNK * 5:
             bulk_insert(session, table_of(Enrolment), e_cols, e_rows)
             bulk_insert(session, table_of(CourseCompletion), c_cols, c_rows)
