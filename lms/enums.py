@@ -12,6 +12,9 @@ ORG_KINDS = (
     "rural_insurance", "institutions_insurance", "company", "community",
 )
 COURSE_STATUSES = ("draft", "review", "published", "archived")
+# How a course version is delivered, and so how each of its completions trained
+# the person (lms.courses.services.delivery_mode; CourseCompletion.mode).
+DELIVERY_MODES = ("online", "classroom", "blended")
 # What an outbox row carries. due_soon/overdue: assignment reminders (keyed by
 # assignment, person, kind); the others are keyed by their dedupe_key.
 OUTBOX_KINDS = (
@@ -27,7 +30,7 @@ EMAIL_KINDS = tuple(kind for kind in OUTBOX_KINDS if kind != "xapi")
 PROGRAMME_STATUSES = COURSE_STATUSES
 
 __all__ = [
-    "COURSE_STATUSES", "EMAIL_KINDS", "LANGUAGES", "ORG_KINDS", "ORG_LEVELS", "OUTBOX_KINDS", "PROFESSIONS", "PROGRAMME_STATUSES", "QUESTION_KINDS",
+    "COURSE_STATUSES", "DELIVERY_MODES", "EMAIL_KINDS", "LANGUAGES", "ORG_KINDS", "ORG_LEVELS", "OUTBOX_KINDS", "PROFESSIONS", "PROGRAMME_STATUSES", "QUESTION_KINDS",
     "ROLES",
     "SCHEMES", "SKILL_TYPES", "STAFF_CATEGORIES", "TARGET_LEVELS",
 ]

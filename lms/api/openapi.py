@@ -18,8 +18,7 @@ from content.spec import (
     TARGET_LEVELS,
     TERMS_FIELDS,
 )
-from lms.courses.models import DELIVERY_MODES
-from lms.enums import ROLES
+from lms.enums import DELIVERY_MODES, ROLES
 from lms.params import MAX_ID  # INTEGER primary keys (32-bit on PostgreSQL)
 
 API_VERSION = "1.0.0"

@@ -23,10 +23,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from content.grading import numerical_value
 from content.spec import DEFAULT_ESSAY_CHARS
 from lms.db import Base
-from lms.enums import COURSE_STATUSES, LANGUAGES, QUESTION_KINDS, SCHEMES, SKILL_TYPES, STAFF_CATEGORIES, TARGET_LEVELS, sql_in
-
-# How a course is delivered, from its live version's activities (see lms.courses.services.delivery_mode).
-DELIVERY_MODES = ("online", "classroom", "blended")
+from lms.enums import (
+    COURSE_STATUSES,
+    DELIVERY_MODES,
+    LANGUAGES,
+    QUESTION_KINDS,
+    SCHEMES,
+    SKILL_TYPES,
+    STAFF_CATEGORIES,
+    TARGET_LEVELS,
+    sql_in,
+)
 
 
 class CourseMetadata:

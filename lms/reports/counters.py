@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, union_all
+from sqlalchemy import and_, case, delete, exists, func, insert, literal, select, true, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -42,10 +42,12 @@ from lms import events
 from lms.auth.models import User
 from lms.courses.models import Course
 from lms.db import table_of
+from lms.enums import DELIVERY_MODES
 from lms.learn.models import CourseCompletion, Enrolment
 from lms.reports.models import (
     CELL_COLUMNS,
     CELLS,
+    MODE_MONTH_COUNTERS,
     MODE_PEOPLE_COUNTERS,
     MONTH_COUNTERS,
     PEOPLE_COUNTERS,
@@ -113,6 +115,9 @@ class _State:
         for mode, firsts in self.modes.items():
             mode_people[(*key, mode)] = firsts.people()
             firsts.add_months(mode_months, (*key, mode))
+            if firsts.first_month is not None:  # the people trained per mode, beside everyone's figures
+                people[key][f"trained_{mode}"] = 1
+                months[(*key, firsts.first_month)][f"trained_{mode}"] += 1
         return people, months, mode_people, mode_months
 
 
@@ -154,7 +159,7 @@ def _apply(session: Session, old: _State, new: _State) -> None:
     # Sorted keys: concurrent transactions take the counter rows' locks in one order (no deadlock).
     for table, columns, before, after in zip(
             (report_unit_people, report_unit_months, report_mode_people, report_mode_months),
-            (PEOPLE_COUNTERS, MONTH_COUNTERS, MODE_PEOPLE_COUNTERS, MONTH_COUNTERS),
+            (PEOPLE_COUNTERS, MONTH_COUNTERS, MODE_PEOPLE_COUNTERS, MODE_MONTH_COUNTERS),
             old.vectors(), new.vectors(), strict=True):
         key_columns = [c.name for c in table.primary_key.columns]
         for key in sorted(set(before) | set(after)):
@@ -241,7 +246,7 @@ def rebuild(session: Session) -> dict[str, int]:
 
     cc, c = table_of(CourseCompletion), table_of(Course)
 
-    def firsts(*by):
+    def first_completions(*by):
         """Per `by` (user, or user and mode): the first completion overall and in each cell."""
         return (
             select(*by, func.min(cc.c.completed_at).label("first_any"),
@@ -250,7 +255,7 @@ def rebuild(session: Session) -> dict[str, int]:
             .select_from(cc.join(c, c.c.id == cc.c.course_id)).group_by(*by)
         )
 
-    overall = firsts(cc.c.user_id).subquery("f")
+    overall = first_completions(cc.c.user_id).subquery("f")
     u = table_of(User)
     enrolled = exists().where(table_of(Enrolment).c.user_id == u.c.id)
     source = (
@@ -263,7 +268,7 @@ def rebuild(session: Session) -> dict[str, int]:
     )
     session.execute(insert(report_learners).from_select(
         ["user_id", "org_unit_id", "staff_category", "counted", "enrolled", "first_month", *CELL_COLUMNS], source))
-    by_mode = firsts(cc.c.user_id, cc.c.mode).subquery("fm")
+    by_mode = first_completions(cc.c.user_id, cc.c.mode).subquery("fm")
     session.execute(insert(report_learner_modes).from_select(
         ["user_id", "mode", "first_month", *CELL_COLUMNS],
         select(by_mode.c.user_id, by_mode.c.mode, month_sql(session, by_mode.c.first_any),
@@ -271,12 +276,24 @@ def rebuild(session: Session) -> dict[str, int]:
 
     rl, rlm = report_learners, report_learner_modes
     counted = rl.c.counted.is_(True)
-    place = [rl.c.org_unit_id, rl.c.staff_category]
+    place, mode_place = [rl.c.org_unit_id, rl.c.staff_category], [rl.c.org_unit_id, rl.c.staff_category, rlm.c.mode]
     completions = cc.join(rl, rl.c.user_id == cc.c.user_id)
-    _fill_months(session, report_unit_months, counted, completions=(completions, place), firsts=(rl, rl, place))
     with_modes = rlm.join(rl, rl.c.user_id == rlm.c.user_id)
-    _fill_months(session, report_mode_months, counted, completions=(completions, [*place, cc.c.mode]),
-                 firsts=(with_modes, rlm, [*place, rlm.c.mode]))
+    completed_month = month_sql(session, cc.c.completed_at)
+
+    def firsts(source, key, of):
+        """One part per column of first months of `of` (first_month: first_any, and the cells)."""
+        return [(source, key, of.c[month], {counter: literal(1)}, of.c[month].is_not(None))
+                for month, counter in (("first_month", "first_any"), *[(c, c) for c in CELL_COLUMNS])]
+
+    _fill_months(session, report_unit_months, MONTH_COUNTERS, counted, [
+        (completions, place, completed_month, {"completions": literal(1)}, true()),
+        *firsts(rl, place, rl),
+        *[(with_modes, place, rlm.c.first_month, {f"trained_{mode}": literal(1)},
+           and_(rlm.c.mode == mode, rlm.c.first_month.is_not(None))) for mode in DELIVERY_MODES]])
+    _fill_months(session, report_mode_months, MODE_MONTH_COUNTERS, counted, [
+        (completions, [*place, cc.c.mode], completed_month, {"completions": literal(1)}, true()),
+        *firsts(with_modes, mode_place, rlm)])
 
     def flag(column):
         return func.sum(case((column.is_not(None), 1), else_=0))
@@ -298,37 +315,31 @@ def rebuild(session: Session) -> dict[str, int]:
         same = [m.c[k.name] == k for k in p.primary_key.columns]
         session.execute(p.update().values(completions=select(func.coalesce(func.sum(m.c.completions), 0))
                                           .where(*same).scalar_subquery()))
+    p, q = report_unit_people, report_mode_people
+    of_unit = and_(q.c.org_unit_id == p.c.org_unit_id, q.c.staff_category == p.c.staff_category)
+    session.execute(p.update().values({
+        f"trained_{mode}": select(func.coalesce(func.sum(q.c.completed), 0)).where(of_unit, q.c.mode == mode)
+        .scalar_subquery() for mode in DELIVERY_MODES}))
     return {t.name: int(session.scalar(select(func.count()).select_from(t)) or 0)
             for t in (report_learners, report_unit_people, report_unit_months,
                       report_learner_modes, report_mode_people, report_mode_months)}
 
 
-def _fill_months(session: Session, table, where, *, completions: tuple, firsts: tuple) -> None:
-    """Fill a month counter table: per key and month, the completions of that
-    month and the people whose first completion (overall, in each cell) fell
-    in it. `completions`: (FROM with one row per completion, key columns);
-    `firsts`: (FROM, the table holding first_month and the cells, key columns)."""
-    cc = table_of(CourseCompletion)
-    completions_from, key = completions
-    firsts_from, source, firsts_key = firsts
-    zero = {col: literal(0) for col in MONTH_COUNTERS}
+def _fill_months(session: Session, table, counters: tuple[str, ...], where, parts: list) -> None:
+    """Fill a month counter table from `parts`, each (FROM, key columns, month
+    column, {counter: value}, condition): per key and month, the sum of each
+    counter over the parts' rows (the other counters 0 in each part)."""
     names = [c.name for c in table.primary_key.columns]  # the key's columns, then "month"
-    parts = [
-        select(*[k.label(n) for k, n in zip(key, names, strict=False)],
-               month_sql(session, cc.c.completed_at).label("month"),
-               *[(literal(1) if col == "completions" else zero[col]).label(col) for col in MONTH_COUNTERS])
-        .select_from(completions_from).where(where)
-    ]
-    for col, month_col in (("first_any", source.c.first_month), *[(name, source.c[name]) for name in CELL_COLUMNS]):
-        parts.append(
-            select(*[k.label(n) for k, n in zip(firsts_key, names, strict=False)], month_col.label("month"),
-                   *[(literal(1) if other == col else zero[other]).label(other) for other in MONTH_COUNTERS])
-            .select_from(firsts_from).where(where, month_col.is_not(None)))
-    everything = union_all(*parts).subquery("e")
+    selects = [
+        select(*[k.label(n) for k, n in zip(key, names, strict=False)], month.label("month"),
+               *[values.get(col, literal(0)).label(col) for col in counters])
+        .select_from(source).where(where, condition)
+        for source, key, month, values, condition in parts]
+    everything = union_all(*selects).subquery("e")
     group = [everything.c[n] for n in names]
     session.execute(insert(table).from_select(
-        [*names, *MONTH_COUNTERS],
-        select(*group, *[func.sum(everything.c[col]) for col in MONTH_COUNTERS])
+        [*names, *counters],
+        select(*group, *[func.sum(everything.c[col]) for col in counters])
         .group_by(*group)
         # written in key order, so a subtree's rows sit together on disk (PostgreSQL heap)
         .order_by(*group)))

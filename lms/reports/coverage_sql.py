@@ -8,11 +8,12 @@ running it over a province's counters, so each shape (database dialect x
 scope kind x category filter x mode filter x counters read) is built once;
 SQLAlchemy then reuses its compiled form and only the parameters change.
 
-With a mode of training (`mode`), every figure that comes from completions
+The people trained in each mode of training (trained_online, ...) are
+figures of every report, kept beside the others in the same counters. With
+a mode filter (`mode`), every other figure that comes from completions
 (completed, trained and completions in the period, the cells) is read from
-the counters by mode for that mode only; headcount, registered and enrolled
-stay those of everyone. The people trained in each mode (trained_online, ...)
-are figures of every report.
+the counters by mode, for that mode only; headcount, registered and enrolled
+stay those of everyone.
 
 A scope is the set of org units a report sums over:
 - "all": the whole (only) tree, no condition at all;
@@ -26,19 +27,22 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import Integer, Select, and_, any_, bindparam, case, exists, func, literal_column, select, true, union_all
+from sqlalchemy import Integer, Select, String, any_, bindparam, case, exists, func, literal_column, select, true, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
-from lms.courses.models import DELIVERY_MODES
 from lms.db import table_of
 from lms.orgs.models import Headcount, OrgUnit
-from lms.reports.models import CELL_COLUMNS, report_mode_months, report_mode_people, report_unit_months, report_unit_people
+from lms.reports.models import (
+    CELL_COLUMNS,
+    MODE_COLUMNS,
+    report_mode_months,
+    report_mode_people,
+    report_unit_months,
+    report_unit_people,
+)
 
 SCOPE_KINDS = ("all", "ids", "pattern")
-
-# People trained in each mode of training (a person trained two ways counts in both).
-MODE_COLUMNS = tuple(f"trained_{mode}" for mode in DELIVERY_MODES)
 
 # The columns of the figures statement, after the child key and the category.
 FIGURE_COLUMNS = ("headcount", "registered", "enrolled", "completed", "trained_in_period", "completions_in_period",
@@ -81,6 +85,16 @@ def child_key(dialect: str, path_column, prefix_length: int | None = None):
     return func.substr(path_column, 1, plen + slash)
 
 
+def by_unit_key(dialect: str, kind: str, column):
+    """`column` as SQLite must see it in a subtree's conditions: wrapped ("+ 0",
+    "|| ''") so that the planner reads the counters through their primary key
+    (unit first) rather than an index on month or mode, which only pays for
+    the whole tree."""
+    if dialect != "sqlite" or kind == "all":
+        return column
+    return column.concat("") if isinstance(column.type, String) else column + 0
+
+
 def _zero_except(values: dict) -> list:
     return [values.get(name, literal_column("0", Integer)).label(name) for name in FIGURE_COLUMNS]
 
@@ -103,83 +117,103 @@ def _headcounts_in_force(dialect: str, kind: str, with_category: bool):
     return select(latest.c.org_unit_id, latest.c.staff_category, *_zero_except({"headcount": latest.c.headcount}))
 
 
-def _people(dialect: str, kind: str, with_category: bool, *, all_time: bool):
-    """The all-time counters per unit and category. With `all_time` they give
-    every figure ("as of now"); otherwise only registered and enrolled, which
-    are as they are now whatever the period."""
+def _people(dialect: str, kind: str, with_category: bool, *, read: str, since_start: bool = True):
+    """The all-time counters per unit and category: registered and enrolled
+    (as they are now whatever the period), and as `read` says: "everything"
+    (the people trained overall, per cell and per mode: true of any period
+    that ends after the last completion counted; and the period's own share
+    unless `since_start`, when it comes from the months since the start),
+    "modes" (the people trained per mode) or "placement" (nothing more)."""
     p = report_unit_people
     values = {"registered": p.c.registered, "enrolled": p.c.enrolled}
-    if all_time:
-        values.update(completed=p.c.completed, trained_in_period=p.c.completed, completions_in_period=p.c.completions,
-                      **{col: p.c[col] for col in CELL_COLUMNS})
+    if read in ("everything", "modes"):
+        values.update({col: p.c[col] for col in MODE_COLUMNS})
+    if read == "everything":
+        values.update(completed=p.c.completed, **{col: p.c[col] for col in CELL_COLUMNS})
+        if not since_start:
+            values.update(trained_in_period=p.c.completed, completions_in_period=p.c.completions)
     stmt = select(p.c.org_unit_id, p.c.staff_category, *_zero_except(values)) \
         .where(in_scope(dialect, kind, p.c.org_unit_id))
     return stmt.where(p.c.staff_category == bindparam("category")) if with_category else stmt
 
 
-def _months_until_end(dialect: str, kind: str, with_category: bool):
-    """Per unit and category, the month counters summed up to the period's end
-    (`end_month`), the period's own share from `start_month` on."""
-    m = report_unit_months
-    in_period = m.c.month >= bindparam("start_month")
-    values = {"completed": func.sum(m.c.first_any),
-              "trained_in_period": func.sum(case((in_period, m.c.first_any), else_=0)),
-              "completions_in_period": func.sum(case((in_period, m.c.completions), else_=0)),
-              **{col: func.sum(m.c[col]) for col in CELL_COLUMNS}}
-    stmt = select(m.c.org_unit_id, m.c.staff_category, *_zero_except(values)) \
-        .where(m.c.month <= bindparam("end_month"), in_scope(dialect, kind, m.c.org_unit_id))
-    if with_category:
-        stmt = stmt.where(m.c.staff_category == bindparam("category"))
-    return stmt.group_by(m.c.org_unit_id, m.c.staff_category)
-
-
-def _mode_people(dialect: str, kind: str, with_category: bool, with_mode: bool):
-    """All time, from the counters by mode: the people trained in each mode,
-    and with `with_mode` every completion figure of mode `mode`."""
+def _mode_people(dialect: str, kind: str, with_category: bool, *, since_start: bool):
+    """`_people`'s figures about completions, of mode `mode` only."""
     q = report_mode_people
-    values = {f"trained_{mode}": case((q.c.mode == mode, q.c.completed), else_=0) for mode in DELIVERY_MODES}
-    if with_mode:
-        chosen = q.c.mode == bindparam("mode")
-        values.update({name: case((chosen, q.c[column]), else_=0) for name, column in (
-            ("completed", "completed"), ("trained_in_period", "completed"), ("completions_in_period", "completions"),
-            *[(col, col) for col in CELL_COLUMNS])})
+    values = {"completed": q.c.completed, **{col: q.c[col] for col in CELL_COLUMNS}}
+    if not since_start:
+        values.update(trained_in_period=q.c.completed, completions_in_period=q.c.completions)
     stmt = select(q.c.org_unit_id, q.c.staff_category, *_zero_except(values)) \
-        .where(in_scope(dialect, kind, q.c.org_unit_id))
+        .where(q.c.mode == bindparam("mode"), in_scope(dialect, kind, q.c.org_unit_id))
     return stmt.where(q.c.staff_category == bindparam("category")) if with_category else stmt
 
 
-def _mode_months_until_end(dialect: str, kind: str, with_category: bool, with_mode: bool):
-    """`_mode_people` for a period: the month counters by mode summed up to its end."""
-    m = report_mode_months
-    values = {f"trained_{mode}": func.sum(case((m.c.mode == mode, m.c.first_any), else_=0)) for mode in DELIVERY_MODES}
+def _months_in_period(dialect: str, kind: str, with_category: bool, *, with_mode: bool):
+    """The period's own share (people first trained in it, completions in it)
+    from the months since `start_month`, of mode `mode` if `with_mode`: all
+    that a period ending after the last counted month needs from the months."""
+    m = report_mode_months if with_mode else report_unit_months
+    values = {"trained_in_period": func.sum(m.c.first_any), "completions_in_period": func.sum(m.c.completions)}
+    stmt = select(m.c.org_unit_id, m.c.staff_category, *_zero_except(values)) \
+        .where(by_unit_key(dialect, kind, m.c.month) >= bindparam("start_month"), in_scope(dialect, kind, m.c.org_unit_id))
+    if with_category:
+        stmt = stmt.where(m.c.staff_category == bindparam("category"))
     if with_mode:
-        chosen = m.c.mode == bindparam("mode")
-        in_period = and_(chosen, m.c.month >= bindparam("start_month"))
-        values.update(completed=func.sum(case((chosen, m.c.first_any), else_=0)),
-                      trained_in_period=func.sum(case((in_period, m.c.first_any), else_=0)),
-                      completions_in_period=func.sum(case((in_period, m.c.completions), else_=0)),
-                      **{col: func.sum(case((chosen, m.c[col]), else_=0)) for col in CELL_COLUMNS})
+        stmt = stmt.where(by_unit_key(dialect, kind, m.c.mode) == bindparam("mode"))
+    return stmt.group_by(m.c.org_unit_id, m.c.staff_category)
+
+
+def _months_until_end(dialect: str, kind: str, with_category: bool, *, read: str):
+    """Per unit and category, the month counters summed up to the period's end
+    (`end_month`), the period's own share from `start_month` on. `read`:
+    "everything" (every figure about completions, and per mode), "modes" (the
+    people trained per mode only) or "of_mode" (every figure about
+    completions, of mode `mode`, from the counters by mode)."""
+    m = report_mode_months if read == "of_mode" else report_unit_months
+    in_period = m.c.month >= bindparam("start_month")
+    values = {} if read == "modes" else {
+        "completed": func.sum(m.c.first_any),
+        "trained_in_period": func.sum(case((in_period, m.c.first_any), else_=0)),
+        "completions_in_period": func.sum(case((in_period, m.c.completions), else_=0)),
+        **{col: func.sum(m.c[col]) for col in CELL_COLUMNS}}
+    if read != "of_mode":
+        values.update({col: func.sum(m.c[col]) for col in MODE_COLUMNS})
     stmt = select(m.c.org_unit_id, m.c.staff_category, *_zero_except(values)) \
         .where(m.c.month <= bindparam("end_month"), in_scope(dialect, kind, m.c.org_unit_id))
     if with_category:
         stmt = stmt.where(m.c.staff_category == bindparam("category"))
+    if read == "of_mode":
+        stmt = stmt.where(by_unit_key(dialect, kind, m.c.mode) == bindparam("mode"))
     return stmt.group_by(m.c.org_unit_id, m.c.staff_category)
 
 
 @cache
-def figures_by_child(dialect: str, kind: str, with_category: bool, all_time: bool, with_mode: bool = False):
+def figures_by_child(dialect: str, kind: str, with_category: bool, through_now: bool, with_mode: bool = False,
+                     with_start: bool = False):
     """(child key, category, *FIGURE_COLUMNS) over the scope, in one statement.
 
+    `through_now`: nothing was counted after the period's end, so the people
+    trained by then are the all-time counters, and only the period's own
+    share (with a start) is read from the months since the start. Otherwise
+    the months are summed up to the end.
+
     Parameters: prefix_length, on_date, the scope's, category (if filtered),
-    mode (if filtered), and unless `all_time` start_month and end_month."""
-    parts = [_people(dialect, kind, with_category, all_time=all_time and not with_mode),
-             _headcounts_in_force(dialect, kind, with_category)]
-    if all_time:
-        parts.append(_mode_people(dialect, kind, with_category, with_mode))
+    mode (if filtered), start_month (with a start) and unless `through_now`
+    end_month."""
+    parts = [_headcounts_in_force(dialect, kind, with_category)]
+    if through_now:
+        # With a mode, the people trained per mode still come from everyone's counters.
+        parts.append(_people(dialect, kind, with_category, read="modes" if with_mode else "everything",
+                             since_start=with_start))
+        if with_mode:
+            parts.append(_mode_people(dialect, kind, with_category, since_start=with_start))
+        if with_start:
+            parts.append(_months_in_period(dialect, kind, with_category, with_mode=with_mode))
     else:
-        if not with_mode:
-            parts.append(_months_until_end(dialect, kind, with_category))
-        parts.append(_mode_months_until_end(dialect, kind, with_category, with_mode))
+        parts.append(_people(dialect, kind, with_category, read="placement"))
+        parts.append(_months_until_end(dialect, kind, with_category, read="modes" if with_mode else "everything"))
+        if with_mode:
+            parts.append(_months_until_end(dialect, kind, with_category, read="of_mode"))
     rows = union_all(*parts).subquery("f")
     key = child_key(dialect, OrgUnit.path).label("k")
     stmt = select(key, rows.c.staff_category, *[func.sum(rows.c[name]) for name in FIGURE_COLUMNS]) \
@@ -194,15 +228,13 @@ def completions_per_month(dialect: str, kind: str, with_category: bool, with_mod
     """(month, completions, people trained for the first time) for the months
     first_month..last_month over the scope (in mode `mode` if `with_mode`)."""
     m = report_mode_months if with_mode else report_unit_months
-    # A subtree is read through the primary key (unit first); "+ 0" keeps SQLite
-    # from choosing the month index for it, which only pays for the whole tree.
-    month = m.c.month + 0 if dialect == "sqlite" and kind != "all" else m.c.month
+    month = by_unit_key(dialect, kind, m.c.month)
     stmt = select(m.c.month, func.sum(m.c.completions), func.sum(m.c.first_any)).where(
         month >= bindparam("first_month"), month <= bindparam("last_month"), in_scope(dialect, kind, m.c.org_unit_id))
     if with_category:
         stmt = stmt.where(m.c.staff_category == bindparam("category"))
     if with_mode:
-        stmt = stmt.where(m.c.mode == bindparam("mode"))
+        stmt = stmt.where(by_unit_key(dialect, kind, m.c.mode) == bindparam("mode"))
     return stmt.group_by(m.c.month)
 
 

@@ -9,8 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from lms.courses.models import DELIVERY_MODES
-from lms.enums import STAFF_CATEGORIES
+from lms.enums import DELIVERY_MODES, STAFF_CATEGORIES
 from lms.msgids import N_
 from lms.params import MAX_ID
 from lms.reports.services import Period

@@ -224,15 +224,18 @@ def coverage(session: Session, unit: OrgUnit, period: Period, *, category: str |
         params["category"] = category
     if mode:
         params["mode"] = mode
-    # "As of now" (no start, nothing counted after the end) reads the all-time
-    # counters; any other period sums the month counters up to its end.
+    # A period that ends after the last completion counted (the usual "up to
+    # now") reads the all-time counters, and the months only for its own
+    # share since its start; an earlier end sums the months up to it.
     last = conn.execute(sql.LAST_COUNTED_MONTH).scalar()
-    all_time = period.start is None and (last is None or last <= period.end)
-    if not all_time:
+    through_now = last is None or last <= period.end
+    if period.start:
+        params["start_month"] = period.start
+    if not through_now:
         params.update(start_month=period.start or 0, end_month=period.end)
 
     figures = _figures_table(categories)  # child path -> category -> Figures
-    statement = sql.figures_by_child(dialect, scope.kind, bool(category), all_time, bool(mode))
+    statement = sql.figures_by_child(dialect, scope.kind, bool(category), through_now, bool(mode), bool(period.start))
     cells_end = 6 + len(CELL_COLUMNS)
     for k, cat, *values in conn.execute(statement, params):
         f = figures[k][cat]

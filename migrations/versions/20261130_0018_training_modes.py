@@ -6,11 +6,12 @@ they followed, fixed on the version when it is published). Completions made
 before this revision take the mode of their course's live version, and a
 recorded completion (training held outside the platform) is 'classroom'.
 
-Three counter tables add the mode to the coverage counters, kept in step by
-lms.reports.counters like the others: what was counted per person and mode,
-per unit x category x mode, and per unit x category x mode x month. They are
-filled by `flask lms migrate` (a rebuild, since months follow the site's
-zone) right after this revision.
+The coverage counters per unit and category (and month) gain the people
+trained in each mode; three counter tables hold every completion figure by
+mode for the report's mode filter: what was counted per person and mode, per
+unit x category x mode, and per unit x category x mode x month. All are kept
+in step by lms.reports.counters, and filled by `flask lms migrate` (a
+rebuild, since months follow the site's zone) right after this revision.
 
 Revision ID: 0018
 Revises: 0017
@@ -31,6 +32,7 @@ CELL_COLUMNS = (
     'social_security_information', 'social_security_capacity', 'social_security_expertise',
 )
 MODES = "mode IN ('online', 'classroom', 'blended')"
+MODE_COLUMNS = ('trained_online', 'trained_classroom', 'trained_blended')
 
 # lms.courses.services.delivery_mode, in SQL, for the versions published before this revision.
 VERSION_MODE = """
@@ -64,6 +66,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('mode', sa.String(length=16), server_default='online', nullable=False))
         batch_op.create_check_constraint(op.f('ck_course_completions_mode'), sa.text(MODES))
     op.execute(sa.text(COMPLETION_MODE))
+    for table in ('report_unit_people', 'report_unit_months'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for name in MODE_COLUMNS:
+                batch_op.add_column(sa.Column(name, sa.Integer(), server_default='0', nullable=False))
 
     op.create_table('report_learner_modes',
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -97,12 +103,19 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('org_unit_id', 'staff_category', 'mode', 'month', name=op.f('pk_report_mode_months')),
     sqlite_with_rowid=False
     )
+    op.create_index('ix_report_mode_months_month', 'report_mode_months',
+                    ['mode', 'month', 'staff_category', 'completions', 'first_any'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_report_mode_months_month', table_name='report_mode_months')
     op.drop_table('report_mode_months')
     op.drop_table('report_mode_people')
     op.drop_table('report_learner_modes')
+    for table in ('report_unit_months', 'report_unit_people'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            for name in reversed(MODE_COLUMNS):
+                batch_op.drop_column(name)
     with op.batch_alter_table('course_completions', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_course_completions_mode'), type_='check')
         batch_op.drop_column('mode')
