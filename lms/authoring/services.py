@@ -57,7 +57,7 @@ from lms.assignments.models import OutboxMessage
 from lms.auth.models import User, UserRole
 from lms.courses import services as catalog
 from lms.courses.models import Course, CourseEvent, CourseVersion
-from lms.labels import TERMS_LABELS
+from lms.courses.terms import TermNames, missing_terms
 from lms.media.services import MEDIA_LINK_RE, MediaRefused, check_image, media_path, store_image
 from lms.msgids import N_
 from lms.zones import local_date
@@ -714,23 +714,6 @@ def validate_version(version: CourseVersion) -> list[Problem]:
     except ValueError as exc:
         return [Problem("(course)", None, None, str(exc))]
     return []
-
-
-def missing_terms(version: CourseVersion) -> list[str]:
-    """The terms of reference (TERMS_FIELDS) the version leaves empty: all six
-    are required "in every case" before a review (issue 15)."""
-    return [name for name in TERMS_FIELDS if not (getattr(version, f"{name}_md") or "").strip()]
-
-
-class TermNames:
-    """The names of terms of reference for a message: translated when the
-    message is (the view formats it in the reader's language)."""
-
-    def __init__(self, names: list[str]) -> None:
-        self.names = names
-
-    def __str__(self) -> str:
-        return ", ".join(str(TERMS_LABELS[name]) for name in self.names)
 
 
 def submit_for_review(session: Session, course: Course, *, user, now: datetime) -> CourseVersion:

@@ -35,6 +35,7 @@ from lms.assignments.services import queue_messages
 from lms.auth.models import User, UserRole
 from lms.classroom.models import ATTENDANCE_STATUSES, MAX_CAPACITY, ClassroomSession, SessionAttendance, SessionSignup
 from lms.courses.models import Course
+from lms.courses.terms import TermNames, missing_terms
 from lms.csvfile import RowError, bad_choice, decode, read_rows, refuse
 from lms.db import must_get
 from lms.learn import services as learning
@@ -132,6 +133,12 @@ def _check_fields(session: Session, fields: SessionFields, scope: Scope, *, book
     course = session.get(Course, fields.course_id)
     if course is None or course.status != "published":
         raise ClassroomError(N_("Sessions can only be held for a published course."))
+    missing = missing_terms(course)  # a session is held on the course's terms of reference, so they must be whole
+    if missing:
+        raise ClassroomError(N_("The course's terms of reference are incomplete (missing: %(terms)s); its authors "
+                                "must complete them before sessions are held."), terms=TermNames(missing))
+    if not fields.instructions.strip():
+        raise ClassroomError(N_("Say what the session covers and what the participants need (the instructions)."))
     unit = session.get(OrgUnit, fields.org_unit_id)
     if unit is None or not scope.contains_path(unit.path):
         raise ClassroomError(N_("Choose a training centre within your org unit."))

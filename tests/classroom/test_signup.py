@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.classroom.models import ClassroomSession
+from lms.courses.models import Course
 from lms.learn.models import Enrolment
 from tests.builders import NOW
 from tests.classroom.conftest import START, as_user, booked_count, outbox, sign_up, states
@@ -114,7 +115,7 @@ def test_scheduling_a_session_in_the_site_time_zone(client, cw, query):
     as_user(client, "njtrainer")
     form = client.get("/classroom/new?course=T-101")
     assert form.status_code == 200
-    data = {"course_id": cw.course_id, "title": "第二期", "instructions": "", "starts_at": "2026-03-10T09:00",
+    data = {"course_id": cw.course_id, "title": "第二期", "instructions": "带上身份证。", "starts_at": "2026-03-10T09:00",
             "ends_at": "2026-03-10T12:00", "place": "201室", "org_unit_id": cw.world.units["XW"],
             "trainer_id": cw.user("njtrainer"), "capacity": "10"}
     response = client.post("/classroom/new", data=data)
@@ -136,7 +137,7 @@ def test_a_smaller_capacity_is_refused_a_larger_one_books_the_waiting(client, cw
     as_user(client, "njboss")
     page_ = client.get(f"/classroom/sessions/{cw.session_id}/edit")
     assert page_.status_code == 200
-    data = {"title": "面授", "instructions": "", "starts_at": "2026-03-05T17:00", "ends_at": "2026-03-05T20:00",
+    data = {"title": "面授", "instructions": "带上身份证。", "starts_at": "2026-03-05T17:00", "ends_at": "2026-03-05T20:00",
             "place": "201室", "org_unit_id": cw.world.units["NJ"], "trainer_id": cw.user("njtrainer"), "capacity": "1",
             "course_id": cw.course_id}
     assert "2 people are booked: the capacity cannot be lower." in text(client.post(f"/classroom/sessions/{cw.session_id}/edit", data=data))
@@ -180,8 +181,27 @@ def test_times_are_typed_in_the_persons_own_zone(client, cw, build, query):
     build(lambda s: setattr(s.get(User, cw.user("njtrainer")), "timezone", "Europe/London"))
     as_user(client, "njtrainer")
     assert "Europe/London" in text(client.get("/classroom/new"))
-    data = {"course_id": cw.course_id, "title": "第三期", "instructions": "", "starts_at": "2026-03-10T09:00",
+    data = {"course_id": cw.course_id, "title": "第三期", "instructions": "带上身份证。", "starts_at": "2026-03-10T09:00",
             "ends_at": "2026-03-10T12:00", "place": "201室", "org_unit_id": cw.world.units["NJ"],
             "trainer_id": cw.user("njtrainer"), "capacity": "10"}
     new_id = int(location(client.post("/classroom/new", data=data)).rsplit("/", 1)[1])
     assert query(lambda s: s.get(ClassroomSession, new_id).starts_at.hour) == 9  # London is UTC in March
+
+
+def test_a_session_needs_the_course_terms_and_its_own_instructions(client, cw, build, query):
+    """A session is held on its course's terms of reference (shown on its page)
+    and says what it covers itself; without either it is not scheduled."""
+    as_user(client, "njtrainer")
+    page_ = text(client.get(f"/classroom/sessions/{cw.session_id}"))
+    assert "The course's terms of reference" in page_ and "了解养老保险的基本制度。" in page_
+    data = {"course_id": cw.course_id, "title": "第二期", "instructions": "带上身份证。", "starts_at": "2026-03-10T09:00",
+            "ends_at": "2026-03-10T12:00", "place": "201室", "org_unit_id": cw.world.units["XW"],
+            "trainer_id": cw.user("njtrainer"), "capacity": "10"}
+    refused = client.post("/classroom/new", data=data | {"instructions": "  \n"})
+    assert "Say what the session covers and what the participants need (the instructions)." in text(refused)
+    build(lambda s: s.execute(update(Course).where(Course.id == cw.course_id).values(supports_md="", supports_html="")))
+    refused = client.post("/classroom/new", data=data)
+    assert "terms of reference are incomplete (missing: Supports); its authors must complete them" in text(refused)
+    assert query(lambda s: s.query(ClassroomSession).count()) == 1
+    build(lambda s: s.execute(update(Course).where(Course.id == cw.course_id).values(supports_md="教材", supports_html="<p>教材</p>")))
+    assert client.post("/classroom/new", data=data).status_code == 302

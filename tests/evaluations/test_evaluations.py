@@ -139,7 +139,7 @@ def test_sessions_rule_completes_when_the_trainer_marks_attendance(build, query,
 
     def book(s):
         cs = create_session(s, SessionFields(
-            course_id=course_id, title="面授", instructions="", starts_at=NOW + timedelta(days=1),
+            course_id=course_id, title="面授", instructions="带上身份证。", starts_at=NOW + timedelta(days=1),
             ends_at=NOW + timedelta(days=1, hours=3), place="201室", org_unit_id=world.unit,
             trainer_id=world.trainer, capacity=5), scope=Scope(everything=True), user_id=None, now=NOW)
         sign_up(s, cs, user_id=world.learner, by_id=world.learner, now=NOW)

@@ -449,7 +449,7 @@ def _build_world(app, db, now):
     attempt = learning.start_attempt(db, user_id=learner.id, quiz=course.quiz, now=now)
     survey = make_survey(db, unit.id, categories=("staff",), now=utcnow())  # open today; asks the learner
     classroom_session = create_classroom_session(db, SessionFields(
-        course_id=course.id, title="面授", instructions="", starts_at=utcnow() + timedelta(days=7),
+        course_id=course.id, title="面授", instructions="带上身份证。", starts_at=utcnow() + timedelta(days=7),
         ends_at=utcnow() + timedelta(days=7, hours=3), place="201室", org_unit_id=unit.id,
         trainer_id=users["trainer"].id, capacity=5), scope=Scope(everything=True), user_id=None, now=now)
     classroom_sign_up(db, classroom_session, user_id=learner.id, by_id=learner.id, now=now)
