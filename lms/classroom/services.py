@@ -133,12 +133,6 @@ def _check_fields(session: Session, fields: SessionFields, scope: Scope, *, book
     course = session.get(Course, fields.course_id)
     if course is None or course.status != "published":
         raise ClassroomError(N_("Sessions can only be held for a published course."))
-    missing = missing_terms(course)  # a session is held on the course's terms of reference, so they must be whole
-    if missing:
-        raise ClassroomError(N_("The course's terms of reference are incomplete (missing: %(terms)s); its authors "
-                                "must complete them before sessions are held."), terms=TermNames(missing))
-    if not fields.instructions.strip():
-        raise ClassroomError(N_("Say what the session covers and what the participants need (the instructions)."))
     unit = session.get(OrgUnit, fields.org_unit_id)
     if unit is None or not scope.contains_path(unit.path):
         raise ClassroomError(N_("Choose a training centre within your org unit."))
@@ -155,9 +149,21 @@ def _check_fields(session: Session, fields: SessionFields, scope: Scope, *, book
     return unit
 
 
+def _check_instructions(fields: SessionFields) -> None:
+    if not fields.instructions.strip():
+        raise ClassroomError(N_("Say what the session covers and what the participants need (the instructions)."))
+
+
 def create_session(session: Session, fields: SessionFields, *, scope: Scope, user_id: int | None,
                    now: datetime) -> ClassroomSession:
     _check_fields(session, fields, scope)
+    # A session is held on its course's terms of reference, so they must be whole (sessions
+    # scheduled before this rule keep being edited: only new ones are refused).
+    missing = missing_terms(must_get(session, Course, fields.course_id))
+    if missing:
+        raise ClassroomError(N_("The course's terms of reference are incomplete (missing: %(terms)s); its authors "
+                                "must complete them before sessions are held."), terms=TermNames(missing))
+    _check_instructions(fields)
     if fields.starts_at <= now:
         raise ClassroomError(N_("A new session must start in the future."))
     cs = ClassroomSession(
@@ -190,6 +196,8 @@ def update_session(session: Session, cs: ClassroomSession, fields: SessionFields
     cs = _lock(session, cs.id)
     fields.course_id = cs.course_id
     _check_fields(session, fields, scope, booked=cs.booked)
+    if cs.instructions_md.strip():  # given once, they are never emptied again
+        _check_instructions(fields)
     cs.title, cs.place = fields.title.strip(), fields.place.strip()
     cs.instructions_md = fields.instructions
     cs.instructions_html = render_markdown(fields.instructions) if fields.instructions else ""

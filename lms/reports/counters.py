@@ -228,8 +228,8 @@ def course_completed(session: Session, *, user_id: int, course_id: int) -> None:
 def course_reclassified(session: Session, *, course_id: int) -> int:
     """A course moved to another skill type x target level cell: re-sync every
     user who completed it. Returns the number of users."""
-    user_ids = list(session.scalars(select(CourseCompletion.user_id).where(CourseCompletion.course_id == course_id)))
-    for user_id in user_ids:
+    user_ids = sorted(session.scalars(select(CourseCompletion.user_id).where(CourseCompletion.course_id == course_id)))
+    for user_id in user_ids:  # in id order, as every multi-user change, so they lock the rows in one order
         _sync(session, user_id)
     return len(user_ids)
 
@@ -346,11 +346,14 @@ def _fill_months(session: Session, table, counters: tuple[str, ...], where, part
 
 
 def mode_counters_missing(session: Session) -> bool:
-    """Completions exist but nothing is counted by mode of training: the
-    database was migrated to revision 0018 (which adds the modes) and the
-    counters must be rebuilt once."""
-    return bool(session.scalar(select(exists().where(table_of(CourseCompletion).c.id.is_not(None))))) and not \
-        session.scalar(select(exists().where(report_learner_modes.c.user_id.is_not(None))))
+    """Some completion's mode is not counted for its person: the database was
+    migrated to revision 0018 (which adds the modes) and the counters were not
+    rebuilt after it, or not completely (a completion counted in between
+    leaves the others out). `lms migrate` then rebuilds them; one scan of the
+    completions, run by `lms migrate` only."""
+    cc, rlm = table_of(CourseCompletion), report_learner_modes
+    uncounted = select(cc.c.id).where(~exists().where(rlm.c.user_id == cc.c.user_id, rlm.c.mode == cc.c.mode))
+    return session.scalar(uncounted.limit(1)) is not None
 
 
 # ---- bulk changes --------------------------------------------------------------------

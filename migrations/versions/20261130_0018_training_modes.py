@@ -3,8 +3,9 @@
 Every course completion says how the person was trained: 'online',
 'classroom' or 'blended' (lms.courses.services.delivery_mode of the version
 they followed, fixed on the version when it is published). Completions made
-before this revision take the mode of their course's live version, and a
-recorded completion (training held outside the platform) is 'classroom'.
+before this revision take the mode of the version their enrolment follows
+(the course's live version without one), and a recorded completion
+(training held outside the platform) is 'classroom'.
 
 The coverage counters per unit and category (and month) gain the people
 trained in each mode; three counter tables hold every completion figure by
@@ -53,7 +54,11 @@ UPDATE course_versions SET delivery_mode = CASE
 COMPLETION_MODE = """
 UPDATE course_completions SET mode = CASE
   WHEN source = 'recorded' THEN 'classroom'
-  ELSE COALESCE((SELECT c.delivery_mode FROM courses c WHERE c.id = course_completions.course_id), 'online') END
+  ELSE COALESCE(
+    (SELECT v.delivery_mode FROM enrolments e JOIN course_versions v ON v.id = e.version_id
+      WHERE e.user_id = course_completions.user_id AND e.course_id = course_completions.course_id),
+    (SELECT c.delivery_mode FROM courses c WHERE c.id = course_completions.course_id),
+    'online') END
 """
 
 

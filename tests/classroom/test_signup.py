@@ -205,3 +205,20 @@ def test_a_session_needs_the_course_terms_and_its_own_instructions(client, cw, b
     assert query(lambda s: s.query(ClassroomSession).count()) == 1
     build(lambda s: s.execute(update(Course).where(Course.id == cw.course_id).values(supports_md="教材", supports_html="<p>教材</p>")))
     assert client.post("/classroom/new", data=data).status_code == 302
+
+
+def test_a_session_from_before_the_rule_can_still_be_edited(client, cw, build, query):
+    """Sessions scheduled before instructions and complete terms were required
+    keep being edited (a new room, more places); instructions once given are
+    never emptied."""
+    as_user(client, "njtrainer")
+    data = {"title": "面授", "instructions": "", "starts_at": "2026-03-05T17:00", "ends_at": "2026-03-05T20:00",
+            "place": "301室", "org_unit_id": cw.world.units["NJ"], "trainer_id": cw.user("njtrainer"), "capacity": "4",
+            "course_id": cw.course_id}
+    emptied = client.post(f"/classroom/sessions/{cw.session_id}/edit", data=data)
+    assert "Say what the session covers" in text(emptied)
+    build(lambda s: s.execute(update(ClassroomSession).where(ClassroomSession.id == cw.session_id)
+                              .values(instructions_md="", instructions_html="")))
+    build(lambda s: s.execute(update(Course).where(Course.id == cw.course_id).values(supports_md="", supports_html="")))
+    assert client.post(f"/classroom/sessions/{cw.session_id}/edit", data=data).status_code == 302
+    assert query(lambda s: s.get(ClassroomSession, cw.session_id).place) == "301室"

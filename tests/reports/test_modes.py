@@ -22,7 +22,7 @@ from content import load_package_from_files
 from lms import create_app
 from lms.auth.services import create_api_token
 from lms.courses import services as catalog
-from lms.courses.models import CourseVersion
+from lms.courses.models import Course
 from lms.evaluations import recorded
 from lms.learn.models import CourseCompletion
 from lms.migrate import downgrade, upgrade
@@ -203,7 +203,6 @@ def test_a_database_from_before_the_modes_gets_them(scratch_url, tmp_path):  # n
         recorded.record_training(session, recorder=admin, scope=Scope(everything=True), course_code="M-101",
                                  usernames=["m1"], completed_on=date(2026, 5, 2), place="中心", evidence="签到表",
                                  now=datetime(2026, 5, 3), today=date(2026, 5, 3), mode="online")
-        session.execute(CourseVersion.__table__.update().values(delivery_mode="classroom"))  # must not matter below
 
     downgrade(scratch_url, "0017")
     upgrade(scratch_url)
@@ -221,3 +220,64 @@ def test_a_database_from_before_the_modes_gets_them(scratch_url, tmp_path):  # n
         assert services.coverage(session, root, NOVEMBER).total.modes == {"online": 1, "classroom": 1, "blended": 0}
     again = app.test_cli_runner().invoke(args=["lms", "migrate"])
     assert "rebuilt" not in again.output
+
+
+def _migrated_app(url, tmp_path):
+    upgrade(url)
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "ENVIRON": {"LMS_SECRET_KEY": "x"},
+                       "MEDIA_FOLDER": str(tmp_path / "media"), "WTF_CSRF_ENABLED": False, "NOW": lambda: NOW})
+
+
+def test_a_completion_between_the_upgrade_and_the_rebuild_is_healed(scratch_url, tmp_path):  # noqa: F811
+    """A learner finishing a course between 0018 and `lms migrate`'s rebuild
+    (the site kept serving) must not leave the others uncounted by mode."""
+    app = _migrated_app(scratch_url, tmp_path)
+    with app.extensions["lms_db"].transaction() as session:
+        root = unit(session, "N", "national")
+        people = [make_user(session, username=f"m{i}", org_unit_id=root.id) for i in range(3)]
+        course, other = make_course(session, "M-101", lessons=1, quiz=False), make_course(session, "M-102", lessons=1, quiz=False)
+        complete(session, people[0], course, datetime(2026, 5, 1, 9))
+        complete(session, people[1], course, datetime(2026, 5, 2, 9))
+        ids = (people[2].id, other.id)
+    downgrade(scratch_url, "0017")
+    upgrade(scratch_url)  # the Alembic step of `lms migrate`, then a completion before its rebuild
+    with app.extensions["lms_db"].transaction() as session:
+        complete(session, session.get(type(people[2]), ids[0]), session.get(type(other), ids[1]), datetime(2026, 6, 1, 9))
+        assert counters.mode_counters_missing(session)
+    result = app.test_cli_runner().invoke(args=["lms", "migrate"])
+    assert "report counters rebuilt" in result.output, result.output
+    with reading(scratch_url) as session:
+        root = session.scalars(select(OrgUnit)).one()
+        assert services.coverage(session, root, NOVEMBER).total.modes["online"] == 3
+        assert services.coverage(session, root, NOVEMBER, mode="online").total.completed == 3
+
+
+def test_the_backfill_takes_the_version_the_person_followed(scratch_url, tmp_path):  # noqa: F811
+    """A completion of a blended first version stays blended after 0018, though
+    the course's live version is online now."""
+    app = _migrated_app(scratch_url, tmp_path)
+    with app.extensions["lms_db"].transaction() as db:
+        root = unit(db, "N", "national")
+        learner = make_user(db, username="m0", org_unit_id=root.id)
+        files = course_files("W-201", skill_type="professional", target_level="capacity", lessons=1, quiz=False)
+        files["course.toml"] += textwrap.dedent('''
+            [[tasks]]
+            slug = "practice"
+            title = "在岗练习"
+
+            [completion]
+            tasks = false
+        ''').encode()
+        files["tasks/practice.md"] = "在本单位窗口练习一次。\n".encode()
+        course = catalog.import_course(db, load_package_from_files(files), now=NOW).course
+        first = catalog.published_version(db, course.id)
+        complete(db, learner, course, datetime(2026, 7, 1, 9))
+        follow_up = catalog.new_version(db, course, now=NOW, user_id=None, based_on=first)
+        spec = catalog.version_spec(first)
+        catalog.fill_version(db, follow_up, spec.__class__(**{**spec.__dict__, "tasks": ()}))
+        catalog.publish_version(db, follow_up, now=NOW)
+    downgrade(scratch_url, "0017")
+    upgrade(scratch_url)
+    with reading(scratch_url) as session:
+        assert session.scalars(select(CourseCompletion.mode)).all() == ["blended"]
+        assert session.scalars(select(Course.delivery_mode)).all() == ["online"]
