@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from lms.msgids import N_
 
-# The modes in the order they are shown, with their msgids.
-DELIVERY_MODES = {
+# The ways of learning a version offers, in the order they are shown, with their msgids
+# (not the mode of training, lms.enums.DELIVERY_MODES, which sums them up in one word).
+WAYS_OF_LEARNING = {
     "online": N_("Online learning"),
     "classroom": N_("Classroom sessions"),
     "on_the_job": N_("On-the-job practice"),
@@ -28,7 +29,7 @@ class Delivery:
     @property
     def labels(self) -> list[str]:
         """The msgids of the modes (templates translate them)."""
-        return [DELIVERY_MODES[m] for m in self.modes]
+        return [WAYS_OF_LEARNING[m] for m in self.modes]
 
     @property
     def blended(self) -> bool:
