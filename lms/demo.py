@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,9 +11,12 @@ from lms.auth.models import User, UserRole
 from lms.auth.services import create_user
 from lms.certificates.services import issue_missing_certificates
 from lms.courses.models import Course
+from lms.evaluations import recorded
 from lms.learn import services as learning
 from lms.learn.models import CourseCompletion
 from lms.orgs.models import Headcount, OrgUnit
+from lms.orgs.scope import Scope
+from lms.zones import local_date
 
 DEMO_PASSWORD = "learn-at-sscbc-2026"  # nosec B105 - the demo accounts' published password (README)
 
@@ -64,6 +67,7 @@ def create_demo(session: Session, *, now: datetime) -> int:
         created += 1
     _give_trainer_role(session)
     complete_demo_course(session, now=now)
+    record_demo_training(session, now=now)
     # Demo learners who completed courses hold their certificates.
     issue_missing_certificates(session, now=now)
     return created
@@ -81,6 +85,27 @@ def _give_trainer_role(session: Session) -> None:
 # The demo learner who has completed a course (and so holds a certificate).
 DEMO_COMPLETION = ("staff", "SS-PEN-101")
 CHOICE_KINDS = ("single", "multiple", "true_false")
+
+
+# Training held outside the platform, recorded by the trainer: the correspondent
+# attended the counter-service workshop, so coverage shows a classroom completion.
+DEMO_RECORD = ("correspondent", "TR-SVC-201", "江苏省社会保险培训中心 3楼多功能厅", "签到表第1号（演示数据）")
+
+
+def record_demo_training(session: Session, *, now: datetime) -> bool:
+    """Once, when the trainer, the person and the published course are there."""
+    username, code, place, evidence = DEMO_RECORD
+    person = session.scalar(select(User).where(User.username == username))
+    trainer = session.scalar(select(User).where(User.username == "trainer"))
+    course = session.scalar(select(Course).where(Course.code == code, Course.status == "published"))
+    if person is None or trainer is None or course is None or session.scalar(select(CourseCompletion.id).where(
+            CourseCompletion.user_id == person.id, CourseCompletion.course_id == course.id)) is not None:
+        return False
+    today = local_date(now)
+    recorded.record_training(session, recorder=trainer, scope=Scope(everything=True), course_code=code,
+                             usernames=[username], completed_on=today - timedelta(days=7), place=place,
+                             evidence=evidence, now=now, today=today, mode="classroom")
+    return True
 
 
 def complete_demo_course(session: Session, *, now: datetime) -> bool:
