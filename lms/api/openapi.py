@@ -451,8 +451,10 @@ SCHEMAS.update({
     "Transcript": _obj({
         "user": _obj({"id": ID, "username": STR, "full_name": STR, "staff_category": _enum(STAFF_CATEGORIES)}),
         "courses": {"type": "array", "items": _obj({
-            **_COURSE_REF, "enrolled_at": TIME, "completed_at": _nullable(TIME), "score": _nullable(SCORE),
-            "quiz_attempts": INT, "lessons_done": INT, "lessons_total": INT})},
+            **_COURSE_REF, "enrolled_at": TIME, "completed_at": _nullable(TIME),
+            "mode": {"anyOf": [_enum(DELIVERY_MODES), {"type": "null"}],
+                     "description": "How the completion trained the person; null while in progress."},
+            "score": _nullable(SCORE), "quiz_attempts": INT, "lessons_done": INT, "lessons_total": INT})},
     }),
 })
 _MONTH = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}

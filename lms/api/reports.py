@@ -93,6 +93,6 @@ def transcript(user_id: int):
               "staff_category": person.staff_category},
         courses=[{"code": r.course.code, "title": r.course.title, "skill_type": r.course.skill_type,
                   "target_level": r.course.target_level, "enrolled_at": _iso(r.enrolled_at),
-                  "completed_at": _iso(r.completed_at), "score": r.score, "quiz_attempts": r.attempts,
+                  "completed_at": _iso(r.completed_at), "mode": r.mode, "score": r.score, "quiz_attempts": r.attempts,
                   "lessons_done": r.lessons_done, "lessons_total": r.lessons_total} for r in rows])
 

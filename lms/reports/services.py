@@ -552,6 +552,7 @@ class TranscriptRow:
     lessons_total: int
     # Training done elsewhere (lms.evaluations.recorded): who recorded it, when, where, the evidence.
     recorded: RecordedInfo | None = None
+    mode: str | None = None  # the completion's mode of training (online | classroom | blended)
 
     @property
     def status(self) -> str:
@@ -574,18 +575,24 @@ def transcript(session: Session, user: User) -> list[TranscriptRow]:
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
         .where(QuizAttempt.user_id == user.id, QuizAttempt.submitted_at.is_not(None)).group_by(Quiz.course_id))}
     recorder = aliased(User)
-    recorded = {course_id: RecordedInfo(name or username or "", at, place, evidence)
-                for course_id, name, username, at, place, evidence in session.execute(
-                    select(CourseCompletion.course_id, recorder.full_name, recorder.username, CourseCompletion.recorded_at,
-                           CourseCompletion.recorded_place, CourseCompletion.recorded_evidence)
-                    .outerjoin(recorder, recorder.id == CourseCompletion.recorded_by_id)
-                    .where(CourseCompletion.user_id == user.id, CourseCompletion.source == "recorded"))}
+    recorded: dict[int, RecordedInfo] = {}
+    modes: dict[int, str] = {}
+    for course_id, mode, source, name, username, at, place, evidence in session.execute(
+            select(CourseCompletion.course_id, CourseCompletion.mode, CourseCompletion.source, recorder.full_name,
+                   recorder.username, CourseCompletion.recorded_at, CourseCompletion.recorded_place,
+                   CourseCompletion.recorded_evidence)
+            .outerjoin(recorder, recorder.id == CourseCompletion.recorded_by_id)
+            .where(CourseCompletion.user_id == user.id)):
+        modes[course_id] = mode
+        if source == "recorded":
+            recorded[course_id] = RecordedInfo(name or username or "", at, place, evidence)
     out = []
     for r in rows:
         n, best, passed = attempts.get(r.course.id, (0, None, 0))
         score = r.progress.score if r.progress.score is not None else best
         out.append(TranscriptRow(r.course, r.enrolment.enrolled_at, r.progress.completed_at, score, n, bool(passed),
-                                 r.progress.lessons_done, r.progress.lessons_total, recorded.get(r.course.id)))
+                                 r.progress.lessons_done, r.progress.lessons_total, recorded.get(r.course.id),
+                                 modes.get(r.course.id)))
     out.sort(key=lambda t: (t.completed_at is None, t.completed_at or t.enrolled_at), reverse=False)
     return out
 

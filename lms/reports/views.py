@@ -202,9 +202,10 @@ def transcript_table(person, unit: OrgUnit | None, rows, now: datetime) -> expor
         _("Transcript"),
         [_("Course code"), _("Course"), Column(pgettext("date", "Enrolled"), DATE), Column(pgettext("date", "Completed"), DATE),
          Column(_("Score"), NUMBER), Column(_("Quiz attempts"), INT), Column(_("Lessons done"), INT),
-         Column(_("Lessons"), INT), _("Recorded (training done elsewhere)")],
+         Column(_("Lessons"), INT), _("Mode of training"), _("Recorded (training done elsewhere)")],
         [[r.course.code, r.course.title, local_date(r.enrolled_at), local_date(r.completed_at) if r.completed_at else None,
-          r.score, r.attempts, r.lessons_done, r.lessons_total, recorded_line(r.recorded)] for r in rows],
+          r.score, r.attempts, r.lessons_done, r.lessons_total, str(DELIVERY_MODE_LABELS[r.mode]) if r.mode else "",
+          recorded_line(r.recorded)] for r in rows],
         [person_label(person), unit_label(unit) if unit else "", as_of_label(now)])
 
 

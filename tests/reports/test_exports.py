@@ -82,15 +82,17 @@ def test_xlsx_cells_are_typed_and_missing_figures_empty(app, db, tree, manager):
     assert first.is_date and first.value == datetime(2026, 1, 1) and first.number_format == "yyyy-mm"
 
     transcript = workbook(client.get(f"/reports/learners/{tree['u2'].id}/transcript.xlsx"))
-    code, _title, enrolled, completed, score, attempts, done, lessons, recorded = transcript[3]
+    code, _title, enrolled, completed, score, attempts, done, lessons, mode, recorded = transcript[3]
     assert code.value == "A-101"
     assert enrolled.is_date and enrolled.value == datetime(2026, 2, 1) and enrolled.number_format == "yyyy-mm-dd"
     assert completed.value is None and score.value is None  # not "—", not ""
     assert (attempts.value, done.value, lessons.value) == (0, 0, 1)
     assert recorded.value is None  # completed online (or not yet): no "recorded by"
+    assert mode.value is None  # in progress: no mode of training yet
 
     done_rows = body_rows(workbook(client.get(f"/reports/learners/{tree['u3'].id}/transcript.xlsx")))
     assert sorted(r[3] for r in done_rows) == [datetime(2026, 3, 5), datetime(2026, 4, 20)]
+    assert {r[8] for r in done_rows} == {"在线"}  # online, in the manager's language
 
     courses = workbook(client.get("/reports/courses.xlsx", query_string={"unit": tree["p"].id}))
     a101 = next(row for row in courses.iter_rows(min_row=3) if row[0].value == "A-101")

@@ -184,6 +184,11 @@ def test_page_export_and_api_show_the_modes(app, db, trained):
     assert (body["mode"], body["total"]["completed"]) == ("classroom", 1)
     assert body["total"]["trained_by_mode"] == {"online": 3, "classroom": 1, "blended": 1}
     assert client.get("/api/v1/reports/coverage", query_string={"mode": "room"}, headers=auth).status_code == 400
+    transcript = client.get(f"/api/v1/reports/learners/{trained['u4'].id}/transcript", headers=auth).get_json()
+    validate(transcript, "Transcript")
+    assert {c["code"]: c["mode"] for c in transcript["courses"]} == {"B-101": "online", "A-101": "blended"}
+    page = client.get(f"/reports/learners/{trained['u2'].id}").get_data(as_text=True)
+    assert '<span class="mode" data-mode="classroom">· Classroom</span>' in page
     bad = client.get("/reports/coverage", query_string={"unit": trained["p"].id, "mode": "room"})
     assert bad.status_code == 400 and "Unknown mode of training." in bad.get_data(as_text=True)
 
