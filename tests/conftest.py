@@ -253,3 +253,7 @@ def compiled_translations():
             with partial.open("wb") as mo:
                 write_mo(mo, catalog)
             partial.replace(mo_path)
+
+
+# The real-browser fixtures (Playwright + Debian chromium), defined once for every browser test.
+from tests.browser import browser, live_server, page  # noqa: E402,F401

@@ -130,6 +130,3 @@ def pinned_clock(request):
     yield moment
     app.config.pop("NOW", None)
 
-
-# The real-browser fixtures of tests/e2e (Playwright + Debian chromium, JavaScript off), for test_browser.py.
-from tests.e2e.conftest import browser, live_server, page  # noqa: E402,F401
