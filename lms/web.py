@@ -53,7 +53,10 @@ def db_session() -> Session:
 def auth_session() -> Session:
     """A read-only session for identifying the user. Kept apart from the
     request's session so that a POST takes SQLite's write lock only when the
-    view starts its work, not while the login is being checked."""
+    view starts its work, not while the login is being checked. A GET's own
+    session is read-only already: it is that one (one connection, one BEGIN)."""
+    if request and request.method in SAFE_METHODS:
+        return db_session()
     session = g.get("auth_session")
     if session is None:
         session = current_app.extensions["lms_db"].session(write=False)
