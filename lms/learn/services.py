@@ -6,7 +6,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Integer, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +44,9 @@ from lms.db import table_of
 from lms.dbutil import insert_ignoring_duplicates
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.msgids import N_
+
+if TYPE_CHECKING:
+    from lms.learn.content_cache import ContentCache
 
 # Submissions arriving this long after the deadline still count (network lag).
 DEADLINE_GRACE = timedelta(seconds=30)
@@ -103,8 +106,14 @@ def _live_version(session: Session, course_id: int) -> CourseVersion | None:
                                                       CourseVersion.status == "published"))
 
 
+# Built once (every lesson completion and quiz submission runs it): no statement
+# to construct, and SQLAlchemy reuses its compiled form.
+_ENROLMENT = select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
+                                     Enrolment.course_id == bindparam("course_id"))
+
+
 def get_enrolment(session: Session, *, user_id: int, course_id: int) -> Enrolment | None:
-    return session.scalar(select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id))
+    return session.scalar(_ENROLMENT, {"user_id": user_id, "course_id": course_id})
 
 
 def _require_enrolment(session: Session, user_id: int, course_id: int) -> Enrolment:
@@ -545,7 +554,7 @@ def _one_text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse_answers(layout: list, key: dict[int, QuestionKey], raw: Mapping[str, object]) -> dict[int, object]:
+def parse_answers(layout: list, key: Mapping[int, QuestionKey], raw: Mapping[str, object]) -> dict[int, object]:
     """Turn what the learner sent ({question token: answer}) for an attempt of this
     `layout` into what grading
     reads, refusing anything that is not an answer to a question of this attempt:
@@ -632,19 +641,32 @@ def _response(kind: str, answer: object) -> dict | None:
     return {"text": text} if text else None
 
 
+# Built once, like the statements below: the quiz submission's hot path.
+_QUIZ_HEAD = (select(Quiz.pass_mark, Quiz.course_id, Quiz.version_id, CourseVersion.published_at)
+              .join(CourseVersion, CourseVersion.id == Quiz.version_id).where(Quiz.id == bindparam("quiz_id")))
+_RAISE_SCORE = (update(CourseCompletion)
+                .where(CourseCompletion.user_id == bindparam("b_user_id"),
+                       CourseCompletion.course_id == bindparam("b_course_id"),
+                       (CourseCompletion.score.is_(None)) | (CourseCompletion.score < bindparam("new_score")))
+                .values(score=bindparam("new_score")).execution_options(synchronize_session="fetch"))
+
+
 def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answers: Mapping[str, object],
-                   now: datetime, attempt: QuizAttempt | None = None) -> GradedAttempt:
+                   now: datetime, attempt: QuizAttempt | None = None,
+                   content: ContentCache | None = None) -> GradedAttempt:
     """Grade on the server. `raw_answers` maps the attempt's question tokens to
     answers (see parse_answers). Anything the client claims beyond its answers
     is ignored; unanswered counts as wrong; a replay is refused and changes
-    nothing. `attempt` spares a second lookup when the caller has already loaded it."""
+    nothing. `attempt` spares a second lookup when the caller has already loaded it;
+    `content` (the worker's cache of published content) keeps a published quiz's answer key."""
     if attempt is None or attempt.id != attempt_id or attempt.user_id != user_id:
         attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
     if attempt is None or attempt.submitted_at is not None:
         raise AttemptClosed(N_("This attempt has already been submitted."))
-    pass_mark, course_id, version_id = session.execute(
-        select(Quiz.pass_mark, Quiz.course_id, Quiz.version_id).where(Quiz.id == attempt.quiz_id)).one()
-    key = answer_key(session, attempt.quiz_id)
+    quiz_id = attempt.quiz_id
+    pass_mark, course_id, version_id, published_at = session.execute(_QUIZ_HEAD, {"quiz_id": quiz_id}).one()
+    key = (answer_key(session, quiz_id) if content is None
+           else content.answer_key(quiz_id, published_at, lambda: answer_key(session, quiz_id)))
     late = attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
     answers = {} if late else parse_answers(attempt.layout, key, raw_answers)
     if not _record_grade(session, attempt, key, pass_mark, answers, now):
@@ -660,16 +682,18 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
                                             enrolment=enrolment)
     if not completed:
         # Already completed: the recorded score is the best one, it only ever rises.
-        session.execute(
-            update(CourseCompletion)
-            .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id == course_id,
-                   (CourseCompletion.score.is_(None)) | (CourseCompletion.score < attempt.score))
-            .values(score=attempt.score).execution_options(synchronize_session="fetch")
-        )
+        session.execute(_RAISE_SCORE, {"b_user_id": user_id, "b_course_id": course_id, "new_score": attempt.score})
     return GradedAttempt(attempt, completed_course=completed, late=late)
 
 
-def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, QuestionKey], pass_mark: int,
+_CLOSE_ATTEMPT = (update(QuizAttempt)
+                  .where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.submitted_at.is_(None))
+                  .values({name: bindparam("new_" + name)
+                           for name in ("submitted_at", "points_earned", "points_possible", "score", "passed")})
+                  .execution_options(synchronize_session=False))
+
+
+def _record_grade(session: Session, attempt: QuizAttempt, key: Mapping[int, QuestionKey], pass_mark: int,
                   answers: dict[int, object], now: datetime) -> bool:
     """Grade and close the attempt in one UPDATE that only an open attempt
     matches: of parallel submissions exactly one gets True. The answers go in
@@ -698,9 +722,7 @@ def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, Questio
     values = {"submitted_at": now, "points_earned": earned, "points_possible": possible, "score": score,
               "passed": None if awaiting else score >= pass_mark}
     claimed = cast(CursorResult[Any], session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(**values).execution_options(synchronize_session=False)
-    )).rowcount
+        _CLOSE_ATTEMPT, {"attempt_id": attempt.id, **{"new_" + name: value for name, value in values.items()}})).rowcount
     if claimed != 1:
         return False
     if rows:
