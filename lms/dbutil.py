@@ -1,19 +1,27 @@
 """Small portable helpers over SQLAlchemy dialect differences."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Table, or_
+import functools
+
+from sqlalchemy import ClauseElement, ColumnElement, Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
 def insert_ignoring_duplicates(session: Session, model, values: dict, *, unique: list[str]) -> bool:
     """INSERT ... ON CONFLICT (unique) DO NOTHING; True when a row was added."""
-    table: Table = model.__table__
-    dialect = session.get_bind().dialect.name
+    stmt = _insert_ignoring(model.__table__, session.get_bind().dialect.name, tuple(unique))
+    if any(isinstance(value, ClauseElement) for value in values.values()):
+        return session.execute(stmt.values(**values)).first() is not None  # an SQL expression among the values
+    # Plain values are parameters of a statement built once per table: compiled once, too.
+    return session.execute(stmt, values).first() is not None
+
+
+@functools.cache
+def _insert_ignoring(table: Table, dialect: str, unique: tuple[str, ...]):
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
     # RETURNING, not rowcount: psycopg reports rowcount -1 for this statement.
-    return session.execute(stmt.returning(table.c.id)).first() is not None
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
 
 
 LIKE_ESCAPE = "\\"

@@ -124,17 +124,21 @@ def _lesson_completed(session: Session, *, user_id: int, lesson_id: int, course_
     return record(session, statement, user_id=user_id, stored=stored)
 
 
+# Built once (every quiz submission runs it).
+_ATTEMPT = (select(User.username, QuizAttempt.passed, QuizAttempt.score, QuizAttempt.points_earned,
+                   QuizAttempt.points_possible, QuizAttempt.submitted_at, Quiz.title, Course.code, CourseVersion.title,
+                   CourseVersion.language)
+            .select_from(QuizAttempt).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+            .join(CourseVersion, CourseVersion.id == Quiz.version_id).join(Course, Course.id == Quiz.course_id)
+            .join(User, User.id == QuizAttempt.user_id)
+            .where(QuizAttempt.id == bindparam("attempt_id", type_=Integer),
+                   QuizAttempt.user_id == bindparam("user_id", type_=Integer)))
+
+
 def _quiz_graded(session: Session, *, user_id: int, attempt_id: int, now: datetime | None = None,
                  backfill: bool = False) -> bool:
     """passed/failed once the pass is decided (an essay waiting for a person: not yet)."""
-    row = session.execute(
-        select(User.username, QuizAttempt.passed, QuizAttempt.score, QuizAttempt.points_earned,
-               QuizAttempt.points_possible, QuizAttempt.submitted_at, Quiz.title, Course.code, CourseVersion.title,
-               CourseVersion.language)
-        .select_from(QuizAttempt).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .join(CourseVersion, CourseVersion.id == Quiz.version_id).join(Course, Course.id == Quiz.course_id)
-        .join(User, User.id == QuizAttempt.user_id)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id)).first()
+    row = session.execute(_ATTEMPT, {"attempt_id": attempt_id, "user_id": user_id}).first()
     if row is None or row.passed is None:
         return False
     stored = now or _clock()
