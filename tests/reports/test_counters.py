@@ -11,12 +11,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, text, update
 
 from lms.courses import services as catalog
-from lms.learn import services as learning
-from lms.orgs.services import headcount_in_force, set_headcount
-from lms.reports import counters, services
 from lms.courses.models import DELIVERY_MODES, CourseVersion
 from lms.evaluations import recorded
+from lms.learn import services as learning
 from lms.orgs.scope import Scope
+from lms.orgs.services import headcount_in_force, set_headcount
+from lms.reports import counters, services
 from lms.reports.models import (
     CELLS,
     cell_column,
