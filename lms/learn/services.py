@@ -206,9 +206,21 @@ def record_lesson_done(session: Session, *, enrolment: Enrolment, lesson_id: int
         events.lesson_completed(session, user_id=enrolment.user_id, lesson_id=lesson_id,
                                 course_id=enrolment.course_id, now=now)  # xAPI statement, same transaction
     if enrolment.last_lesson_id != lesson_id:
-        enrolment.last_lesson_id = lesson_id
+        _set_enrolment(session, enrolment, "last_lesson_id", lesson_id)
     return complete_course_if_done(session, user_id=enrolment.user_id, course_id=enrolment.course_id, now=now,
                                    enrolment=enrolment)
+
+
+# One column of an enrolment, by a statement built once per column instead of a
+# unit-of-work flush (the lesson completion's and quiz submission's hot path).
+_SET_ENROLMENT = {name: update(Enrolment).where(Enrolment.id == bindparam("b_id"))
+                  .values({name: bindparam("b_value")}).execution_options(synchronize_session=False)
+                  for name in ("last_lesson_id", "quiz_passed_at")}
+
+
+def _set_enrolment(session: Session, enrolment: Enrolment, name: str, value: object) -> None:
+    session.execute(_SET_ENROLMENT[name], {"b_id": enrolment.id, "b_value": value})
+    set_committed_value(enrolment, name, value)  # the object says what the row says
 
 
 def _followed_version_id(session: Session, user_id: int, course_id: int) -> int | None:
@@ -653,23 +665,27 @@ _RAISE_SCORE = (update(CourseCompletion)
 
 def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answers: Mapping[str, object],
                    now: datetime, attempt: QuizAttempt | None = None,
-                   content: ContentCache | None = None) -> GradedAttempt:
+                   content: ContentCache | None = None, reader: Session | None = None) -> GradedAttempt:
     """Grade on the server. `raw_answers` maps the attempt's question tokens to
     answers (see parse_answers). Anything the client claims beyond its answers
     is ignored; unanswered counts as wrong; a replay is refused and changes
     nothing. `attempt` spares a second lookup when the caller has already loaded it;
-    `content` (the worker's cache of published content) keeps a published quiz's answer key."""
+    `content` (the worker's cache of published content) keeps a published quiz's answer key;
+    `reader`, a read-only session, reads the quiz (fixed once published) so that the
+    grading is done before `session`'s first write (on SQLite: before the write lock)."""
+    lookup = reader or session
     if attempt is None or attempt.id != attempt_id or attempt.user_id != user_id:
-        attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
+        attempt = get_attempt(lookup, attempt_id=attempt_id, user_id=user_id)
     if attempt is None or attempt.submitted_at is not None:
         raise AttemptClosed(N_("This attempt has already been submitted."))
     quiz_id = attempt.quiz_id
-    pass_mark, course_id, version_id, published_at = session.execute(_QUIZ_HEAD, {"quiz_id": quiz_id}).one()
-    key = (answer_key(session, quiz_id) if content is None
-           else content.answer_key(quiz_id, published_at, lambda: answer_key(session, quiz_id)))
+    pass_mark, course_id, version_id, published_at = lookup.execute(_QUIZ_HEAD, {"quiz_id": quiz_id}).one()
+    key = (answer_key(lookup, quiz_id) if content is None
+           else content.answer_key(quiz_id, published_at, lambda: answer_key(lookup, quiz_id)))
     late = attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
     answers = {} if late else parse_answers(attempt.layout, key, raw_answers)
-    if not _record_grade(session, attempt, key, pass_mark, answers, now):
+    grade = _grade(attempt, key, pass_mark, answers)
+    if not _record_grade(session, attempt, key, pass_mark, answers, now, grade=grade):
         raise AttemptClosed(N_("This attempt has already been submitted."))
     completed = False
     if attempt.passed:
@@ -677,7 +693,7 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
         # An attempt begun before the learner moved to a newer version is
         # graded, but passes only the quiz of the version they now follow.
         if enrolment.quiz_passed_at is None and enrolment.version_id == version_id:
-            enrolment.quiz_passed_at = now
+            _set_enrolment(session, enrolment, "quiz_passed_at", now)
         completed = complete_course_if_done(session, user_id=user_id, course_id=course_id, now=now,
                                             enrolment=enrolment)
     if not completed:
@@ -694,11 +710,29 @@ _CLOSE_ATTEMPT = (update(QuizAttempt)
 
 
 def _record_grade(session: Session, attempt: QuizAttempt, key: Mapping[int, QuestionKey], pass_mark: int,
-                  answers: dict[int, object], now: datetime) -> bool:
+                  answers: dict[int, object], now: datetime, *, grade: tuple[dict, list[dict]] | None = None) -> bool:
     """Grade and close the attempt in one UPDATE that only an open attempt
     matches: of parallel submissions exactly one gets True. The answers go in
     with one multi-row INSERT. An essay waiting for a person leaves the attempt's
-    pass undecided (None)."""
+    pass undecided (None). `grade`: what _grade already made of these answers."""
+    values, rows = grade or _grade(attempt, key, pass_mark, answers)
+    values = {"submitted_at": now, **values}
+    claimed = cast(CursorResult[Any], session.execute(
+        _CLOSE_ATTEMPT, {"attempt_id": attempt.id, **{"new_" + name: value for name, value in values.items()}})).rowcount
+    if claimed != 1:
+        return False
+    if rows:
+        session.execute(insert(table_of(AttemptAnswer)), rows)
+    for name, value in values.items():  # the object now says what the row says
+        set_committed_value(attempt, name, value)
+    events.quiz_graded(session, user_id=attempt.user_id, attempt_id=attempt.id, now=now)  # xAPI: passed/failed
+    return True
+
+
+def _grade(attempt: QuizAttempt, key: Mapping[int, QuestionKey], pass_mark: int,
+           answers: dict[int, object]) -> tuple[dict, list[dict]]:
+    """The attempt's figures (points, score, pass) and its answer rows, computed
+    without the database."""
     rows = []
     earned = possible = 0.0
     awaiting = False
@@ -719,18 +753,9 @@ def _record_grade(session: Session, attempt: QuizAttempt, key: Mapping[int, Ques
                      "state": "awaiting_grading" if grade.fraction is None else "graded"})
     earned = round(earned, 4)
     score = round(100 * earned / possible, 2) if possible else 0.0
-    values = {"submitted_at": now, "points_earned": earned, "points_possible": possible, "score": score,
+    values = {"points_earned": earned, "points_possible": possible, "score": score,
               "passed": None if awaiting else score >= pass_mark}
-    claimed = cast(CursorResult[Any], session.execute(
-        _CLOSE_ATTEMPT, {"attempt_id": attempt.id, **{"new_" + name: value for name, value in values.items()}})).rowcount
-    if claimed != 1:
-        return False
-    if rows:
-        session.execute(insert(table_of(AttemptAnswer)), rows)
-    for name, value in values.items():  # the object now says what the row says
-        set_committed_value(attempt, name, value)
-    events.quiz_graded(session, user_id=attempt.user_id, attempt_id=attempt.id, now=now)  # xAPI: passed/failed
-    return True
+    return values, rows
 
 
 # ---- my learning -----------------------------------------------------------

@@ -232,7 +232,7 @@ def attempt(attempt_id: int):
                 raise services.InvalidAnswers(services.MISMATCH)
             graded = services.submit_attempt(session, user_id=current_user.id, attempt_id=attempt.id,
                                              raw_answers=raw, now=request_now(), attempt=attempt,
-                                             content=current_app.extensions["lms_content"])
+                                             content=current_app.extensions["lms_content"], reader=read_session())
         except services.AttemptClosed as exc:
             record_refusal("quiz_submission_refused", user=current_user, detail=f"attempt {attempt_id}: {exc.text}")
             flash(_(str(exc), **exc.params), "error")
