@@ -53,10 +53,7 @@ def db_session() -> Session:
 def auth_session() -> Session:
     """A read-only session for identifying the user. Kept apart from the
     request's session so that a POST takes SQLite's write lock only when the
-    view starts its work, not while the login is being checked. A GET's own
-    session is read-only already: it is that one (one connection, one BEGIN)."""
-    if request and request.method in SAFE_METHODS:
-        return db_session()
+    view starts its work, not while the login is being checked."""
     session = g.get("auth_session")
     if session is None:
         session = current_app.extensions["lms_db"].session(write=False)
@@ -69,7 +66,7 @@ def read_session() -> Session:
     session; for a write request, the one its login was checked in (reading
     there leaves SQLite's write lock, taken by the request's first statement in
     `db_session()`, to the writes)."""
-    return auth_session()
+    return db_session() if request.method in SAFE_METHODS else auth_session()
 
 
 # Request bodies: small for ordinary forms and JSON; larger only where authors
