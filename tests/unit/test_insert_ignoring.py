@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, UniqueConstraint, create_engine, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import psycopg
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -47,4 +48,12 @@ def test_the_same_sql_once_compiled_with_typed_parameters(tmp_path):
 def test_a_column_default_keeps_the_dialects_statement():
     stmt = insert_ignoring_statement(with_default, "sqlite", ("code",), ("code",))
     assert not isinstance(stmt, TextualSelect)  # the default's parameter would be missing from a text statement
-    assert not isinstance(insert_ignoring_statement(items, "postgresql", ("code",), ("code",)), TextualSelect)
+
+
+def test_postgresql_gets_plain_parameters_its_dialect_casts_as_before():
+    keys = ("code", "at", "data")
+    stmt = insert_ignoring_statement(items, "postgresql", ("code",), keys)
+    assert isinstance(stmt, TextualSelect)
+    dialect = psycopg.dialect()
+    before = postgresql.insert(items).on_conflict_do_nothing(index_elements=["code"]).returning(items.c.id)
+    assert str(stmt.compile(dialect=dialect)) == str(before.compile(dialect=dialect, column_keys=list(keys)))
