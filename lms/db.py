@@ -12,7 +12,9 @@ read-only sessions issue a plain BEGIN (WAL readers never block).
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
@@ -69,7 +71,44 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "IMMEDIATE":
+            _begin_immediate(conn)
+        else:
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+# Waiting for the write lock. SQLite's own busy handler sleeps 1, 2, 5, 10 ms...
+# between tries, so a worker queued behind a write of 2 ms sleeps long after the
+# lock is free, its CPU idle. BEGIN IMMEDIATE therefore tries without the busy
+# handler and polls every WRITE_LOCK_POLL_S seconds (doubling up to
+# WRITE_LOCK_POLL_MAX_S) within the same BUSY_TIMEOUT_MS.
+WRITE_LOCK_POLL_S = 0.0001
+WRITE_LOCK_POLL_MAX_S = 0.002
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(exc)
+
+
+def _begin_immediate(conn) -> None:
+    raw = conn.connection.driver_connection
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    delay = WRITE_LOCK_POLL_S
+    raw.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
+                    break
+            time.sleep(delay)
+            delay = min(delay * 2, WRITE_LOCK_POLL_MAX_S)
+        # Out of time (or another error): once more through SQLAlchemy, which raises its OperationalError.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def make_engine(url: str, *, pool_size: int = 5, pool_timeout: int = 5) -> Engine:

@@ -1,8 +1,12 @@
 """Small portable helpers over SQLAlchemy dialect differences."""
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Table, or_
+import functools
+
+from sqlalchemy import ClauseElement, ColumnElement, Table, bindparam, or_, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
+from sqlalchemy.engine.interfaces import BindTyping, Dialect
 from sqlalchemy.orm import Session
 
 
@@ -10,10 +14,41 @@ def insert_ignoring_duplicates(session: Session, model, values: dict, *, unique:
     """INSERT ... ON CONFLICT (unique) DO NOTHING; True when a row was added."""
     table: Table = model.__table__
     dialect = session.get_bind().dialect.name
+    if any(isinstance(value, ClauseElement) for value in values.values()):  # an SQL expression among the values
+        return session.execute(_insert_ignoring(table, dialect, tuple(unique)).values(**values)).first() is not None
+    # Plain values are parameters of a statement built once per table and columns.
+    stmt = insert_ignoring_statement(table, dialect, tuple(unique), tuple(values))
+    return session.execute(stmt, values).first() is not None
+
+
+@functools.cache
+def _insert_ignoring(table: Table, dialect: str, unique: tuple[str, ...]):
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=unique)
     # RETURNING, not rowcount: psycopg reports rowcount -1 for this statement.
-    return session.execute(stmt.returning(table.c.id)).first() is not None
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(unique)).returning(table.c.id)
+
+
+@functools.cache
+def insert_ignoring_statement(table: Table, dialect: str, unique: tuple[str, ...], keys: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING id, built once, to be
+    executed with parameters named `keys` (columns of `table`). SQLAlchemy keeps
+    no compiled form of the dialects' own insert() (it has no cache key): it was
+    compiled anew on every execution, some 0.4 ms each. It is compiled here once,
+    to a text statement with typed parameters, whose compiled form is kept: the
+    same SQL is sent (PostgreSQL's casts of the parameters are added by the driver's
+    dialect as it renders the text). Unless a column default would add a parameter."""
+    stmt = _insert_ignoring(table, dialect, unique)
+    plain: Dialect
+    if dialect == "postgresql":
+        plain = postgresql_psycopg.dialect(paramstyle="named")
+        plain.bind_typing = BindTyping.NONE  # ":name", not ":name::TYPE" (text() would not see the parameter)
+    else:
+        plain = sqlite.dialect(paramstyle="named")
+    compiled = stmt.compile(dialect=plain, column_keys=list(keys))
+    if set(compiled.binds) != set(keys):
+        return stmt
+    return (text(str(compiled)).bindparams(*(bindparam(key, type_=table.c[key].type) for key in keys))
+            .columns(table.c.id))
 
 
 LIKE_ESCAPE = "\\"

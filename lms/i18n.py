@@ -2,8 +2,8 @@
 browser's Accept-Language, then the configured default."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from flask_babel import Babel
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, get_translations
 from flask_login import current_user
 
 from lms import zones
@@ -56,3 +56,32 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_TIMEZONE"] = zone
     Babel(app, locale_selector=select_locale, timezone_selector=select_timezone,
           default_translation_directories="translations")
+    # Templates call _() a few dozen times per page; Flask-Babel looks its
+    # translations up anew each time (six lookups in g per call).
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the i18n extension
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
+
+
+def _translations():
+    """flask_babel.get_translations(), kept on Flask-Babel's per-request context
+    with the locale and domain it was found for: found again whenever they
+    change (force_locale, refresh) and outside a request."""
+    try:
+        ctx = g._flask_babel
+        locale, domain, translations = ctx.lms_translations
+        if locale is ctx.babel_locale and domain is ctx.babel_domain:
+            return translations
+    except (AttributeError, RuntimeError):  # not yet in this request, or no request
+        pass
+    translations = get_translations()
+    try:
+        ctx = g._flask_babel
+        ctx.lms_translations = (ctx.babel_locale, ctx.babel_domain, translations)
+    except (AttributeError, RuntimeError):
+        pass
+    return translations

@@ -34,14 +34,31 @@ def static_version(app: Flask, filename: str) -> str:
         return "0"
 
 
+FRAGMENTS = 256  # rendered fragments kept per worker (see `fragment`)
+
+
 def init_app(app: Flask) -> None:
     def static_url(filename: str) -> str:
         """The file's URL named by its content: cached for a year, never stale."""
         return url_for("static", filename=filename, v=static_version(app, filename))
 
+    fragments: dict[tuple, Markup] = {}
+
+    def fragment(name: str, render, *key) -> Markup:
+        """What `render()` (a macro) gives, rendered once per worker for each
+        `key` in each language and script root: only for a fragment that reads
+        nothing else (the menu: the same links for everyone with the same roles)."""
+        full = (name, str(get_locale()), request.script_root, key)
+        html = fragments.get(full)
+        if html is None:
+            if len(fragments) >= FRAGMENTS:
+                fragments.clear()
+            html = fragments[full] = Markup(render())  # nosec B704 - a macro's output, escaped by Jinja as it rendered
+        return html
+
     app.jinja_env.globals.update(
         L=labels, SKILL_TYPES=SKILL_TYPES, TARGET_LEVELS=TARGET_LEVELS, LANGUAGES=LANGUAGES,
-        current_locale=current_language, static_url=static_url,
+        current_locale=current_language, static_url=static_url, fragment=fragment,
     )
 
     @app.after_request

@@ -61,6 +61,14 @@ def auth_session() -> Session:
     return session
 
 
+def read_session() -> Session:
+    """A read-only session for lookups that need no write lock: a GET's own
+    session; for a write request, the one its login was checked in (reading
+    there leaves SQLite's write lock, taken by the request's first statement in
+    `db_session()`, to the writes)."""
+    return db_session() if request.method in SAFE_METHODS else auth_session()
+
+
 # Request bodies: small for ordinary forms and JSON; larger only where authors
 # write long Markdown or upload files (`body_limit` on the view). Over a limit:
 # 413 before the body is read (Content-Length) or as soon as it runs past.

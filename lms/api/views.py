@@ -345,7 +345,7 @@ def submit_attempt(attempt_id: int):
         return _refuse_submission(attempt_id, 422, problem or "The answers are not valid.")
     try:
         graded = learning.submit_attempt(session, user_id=_user().id, attempt_id=attempt_id, raw_answers=raw,
-                                         now=request_now())
+                                         now=request_now(), content=current_app.extensions["lms_content"])
     except learning.AttemptClosed as exc:
         return _refuse_submission(attempt_id, 409, exc.text)
     except learning.LearningError as exc:  # answers that do not fit this attempt, a number that is not one...

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, exists, func, select
+from sqlalchemy import and_, bindparam, case, delete, exists, func, select
 from sqlalchemy.orm import Session
 
 from content.render import markdown_problem, render_checked
@@ -241,11 +241,14 @@ def list_questions(session: Session, *, course_id: int, show: str, user_id: int,
     return [QuestionRow(q, name, n, bool(a)) for q, name, n, a in rows], total
 
 
+# Built once: every lesson page runs it.
+_QUESTION_COUNT = (select(func.count()).select_from(DiscussionQuestion)
+                   .where(DiscussionQuestion.course_id == bindparam("course_id"), DiscussionQuestion.hidden_at.is_(None)))
+
+
 def question_count(session: Session, course_id: int) -> int:
     """The questions a learner of the course sees (the figure on the course and lesson pages)."""
-    return session.scalar(select(func.count()).select_from(DiscussionQuestion)
-                          .where(DiscussionQuestion.course_id == course_id,
-                                 DiscussionQuestion.hidden_at.is_(None))) or 0
+    return session.scalar(_QUESTION_COUNT, {"course_id": course_id}) or 0
 
 
 def get_question(session: Session, *, course_id: int, question_id: int) -> DiscussionQuestion | None:

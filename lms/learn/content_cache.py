@@ -3,7 +3,7 @@
 A published (or archived) version never changes: its lessons, their stored
 HTML and its quiz are fixed at publication. So each worker keeps them in
 memory after the first read, and a lesson page costs only the queries about
-the learner. Entries are keyed by (version id, publication time), so a row id
+the learner; a quiz submission grades against the quiz's cached answer key. Entries are keyed by (version id, publication time), so a row id
 that a database reuses after a deletion can never serve old content. Drafts
 and versions in review are never cached. One cache per app (tests get theirs).
 """
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,9 +61,10 @@ class _LRU:
 
 
 class ContentCache:
-    def __init__(self, outlines: int = 256, lessons: int = 1024) -> None:
+    def __init__(self, outlines: int = 256, lessons: int = 1024, quizzes: int = 256) -> None:
         self._outlines = _LRU(outlines)
         self._bodies = _LRU(lessons)
+        self._keys = _LRU(quizzes)
 
     def outline(self, session: Session, version_id: int, published_at: datetime | None) -> Outline:
         key = (version_id, published_at)
@@ -88,3 +91,15 @@ class ContentCache:
         if published_at:
             self._bodies.put(key, html)
         return html
+
+    def answer_key(self, quiz_id: int, published_at: datetime | None, load: Callable[[], Mapping]) -> Mapping:
+        """The answer key of a published quiz (lms.learn.services.answer_key, read-only);
+        `load()` reads it when it is not cached, and always for a quiz not published."""
+        key = (quiz_id, published_at)
+        cached = self._keys.get(key) if published_at else None
+        if cached is not None:
+            return cached
+        answers = MappingProxyType(dict(load()))
+        if published_at:
+            self._keys.put(key, answers)
+        return answers

@@ -6,7 +6,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Integer, bindparam, case, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +44,9 @@ from lms.db import table_of
 from lms.dbutil import insert_ignoring_duplicates
 from lms.learn.models import AttemptAnswer, CourseCompletion, Enrolment, LessonCompletion, QuizAttempt
 from lms.msgids import N_
+
+if TYPE_CHECKING:
+    from lms.learn.content_cache import ContentCache
 
 # Submissions arriving this long after the deadline still count (network lag).
 DEADLINE_GRACE = timedelta(seconds=30)
@@ -103,8 +106,14 @@ def _live_version(session: Session, course_id: int) -> CourseVersion | None:
                                                       CourseVersion.status == "published"))
 
 
+# Built once (every lesson completion and quiz submission runs it): no statement
+# to construct, and SQLAlchemy reuses its compiled form.
+_ENROLMENT = select(Enrolment).where(Enrolment.user_id == bindparam("user_id"),
+                                     Enrolment.course_id == bindparam("course_id"))
+
+
 def get_enrolment(session: Session, *, user_id: int, course_id: int) -> Enrolment | None:
-    return session.scalar(select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id))
+    return session.scalar(_ENROLMENT, {"user_id": user_id, "course_id": course_id})
 
 
 def _require_enrolment(session: Session, user_id: int, course_id: int) -> Enrolment:
@@ -197,9 +206,21 @@ def record_lesson_done(session: Session, *, enrolment: Enrolment, lesson_id: int
         events.lesson_completed(session, user_id=enrolment.user_id, lesson_id=lesson_id,
                                 course_id=enrolment.course_id, now=now)  # xAPI statement, same transaction
     if enrolment.last_lesson_id != lesson_id:
-        enrolment.last_lesson_id = lesson_id
+        _set_enrolment(session, enrolment, "last_lesson_id", lesson_id)
     return complete_course_if_done(session, user_id=enrolment.user_id, course_id=enrolment.course_id, now=now,
                                    enrolment=enrolment)
+
+
+# One column of an enrolment, by a statement built once per column instead of a
+# unit-of-work flush (the lesson completion's and quiz submission's hot path).
+_SET_ENROLMENT = {name: update(Enrolment).where(Enrolment.id == bindparam("b_id"))
+                  .values({name: bindparam("b_value")}).execution_options(synchronize_session=False)
+                  for name in ("last_lesson_id", "quiz_passed_at")}
+
+
+def _set_enrolment(session: Session, enrolment: Enrolment, name: str, value: object) -> None:
+    session.execute(_SET_ENROLMENT[name], {"b_id": enrolment.id, "b_value": value})
+    set_committed_value(enrolment, name, value)  # the object says what the row says
 
 
 def _followed_version_id(session: Session, user_id: int, course_id: int) -> int | None:
@@ -545,7 +566,7 @@ def _one_text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def parse_answers(layout: list, key: dict[int, QuestionKey], raw: Mapping[str, object]) -> dict[int, object]:
+def parse_answers(layout: list, key: Mapping[int, QuestionKey], raw: Mapping[str, object]) -> dict[int, object]:
     """Turn what the learner sent ({question token: answer}) for an attempt of this
     `layout` into what grading
     reads, refusing anything that is not an answer to a question of this attempt:
@@ -632,22 +653,39 @@ def _response(kind: str, answer: object) -> dict | None:
     return {"text": text} if text else None
 
 
+# Built once, like the statements below: the quiz submission's hot path.
+_QUIZ_HEAD = (select(Quiz.pass_mark, Quiz.course_id, Quiz.version_id, CourseVersion.published_at)
+              .join(CourseVersion, CourseVersion.id == Quiz.version_id).where(Quiz.id == bindparam("quiz_id")))
+_RAISE_SCORE = (update(CourseCompletion)
+                .where(CourseCompletion.user_id == bindparam("b_user_id"),
+                       CourseCompletion.course_id == bindparam("b_course_id"),
+                       (CourseCompletion.score.is_(None)) | (CourseCompletion.score < bindparam("new_score")))
+                .values(score=bindparam("new_score")).execution_options(synchronize_session="fetch"))
+
+
 def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answers: Mapping[str, object],
-                   now: datetime, attempt: QuizAttempt | None = None) -> GradedAttempt:
+                   now: datetime, attempt: QuizAttempt | None = None,
+                   content: ContentCache | None = None, reader: Session | None = None) -> GradedAttempt:
     """Grade on the server. `raw_answers` maps the attempt's question tokens to
     answers (see parse_answers). Anything the client claims beyond its answers
     is ignored; unanswered counts as wrong; a replay is refused and changes
-    nothing. `attempt` spares a second lookup when the caller has already loaded it."""
+    nothing. `attempt` spares a second lookup when the caller has already loaded it;
+    `content` (the worker's cache of published content) keeps a published quiz's answer key;
+    `reader`, a read-only session, reads the quiz (fixed once published) so that the
+    grading is done before `session`'s first write (on SQLite: before the write lock)."""
+    lookup = reader or session
     if attempt is None or attempt.id != attempt_id or attempt.user_id != user_id:
-        attempt = get_attempt(session, attempt_id=attempt_id, user_id=user_id)
+        attempt = get_attempt(lookup, attempt_id=attempt_id, user_id=user_id)
     if attempt is None or attempt.submitted_at is not None:
         raise AttemptClosed(N_("This attempt has already been submitted."))
-    pass_mark, course_id, version_id = session.execute(
-        select(Quiz.pass_mark, Quiz.course_id, Quiz.version_id).where(Quiz.id == attempt.quiz_id)).one()
-    key = answer_key(session, attempt.quiz_id)
+    quiz_id = attempt.quiz_id
+    pass_mark, course_id, version_id, published_at = lookup.execute(_QUIZ_HEAD, {"quiz_id": quiz_id}).one()
+    key = (answer_key(lookup, quiz_id) if content is None
+           else content.answer_key(quiz_id, published_at, lambda: answer_key(lookup, quiz_id)))
     late = attempt.deadline_at is not None and now > attempt.deadline_at + DEADLINE_GRACE
     answers = {} if late else parse_answers(attempt.layout, key, raw_answers)
-    if not _record_grade(session, attempt, key, pass_mark, answers, now):
+    grade = _grade(attempt, key, pass_mark, answers)
+    if not _record_grade(session, attempt, key, pass_mark, answers, now, grade=grade):
         raise AttemptClosed(N_("This attempt has already been submitted."))
     completed = False
     if attempt.passed:
@@ -655,26 +693,46 @@ def submit_attempt(session: Session, *, user_id: int, attempt_id: int, raw_answe
         # An attempt begun before the learner moved to a newer version is
         # graded, but passes only the quiz of the version they now follow.
         if enrolment.quiz_passed_at is None and enrolment.version_id == version_id:
-            enrolment.quiz_passed_at = now
+            _set_enrolment(session, enrolment, "quiz_passed_at", now)
         completed = complete_course_if_done(session, user_id=user_id, course_id=course_id, now=now,
                                             enrolment=enrolment)
     if not completed:
         # Already completed: the recorded score is the best one, it only ever rises.
-        session.execute(
-            update(CourseCompletion)
-            .where(CourseCompletion.user_id == user_id, CourseCompletion.course_id == course_id,
-                   (CourseCompletion.score.is_(None)) | (CourseCompletion.score < attempt.score))
-            .values(score=attempt.score).execution_options(synchronize_session="fetch")
-        )
+        session.execute(_RAISE_SCORE, {"b_user_id": user_id, "b_course_id": course_id, "new_score": attempt.score})
     return GradedAttempt(attempt, completed_course=completed, late=late)
 
 
-def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, QuestionKey], pass_mark: int,
-                  answers: dict[int, object], now: datetime) -> bool:
+_CLOSE_ATTEMPT = (update(QuizAttempt)
+                  .where(QuizAttempt.id == bindparam("attempt_id"), QuizAttempt.submitted_at.is_(None))
+                  .values({name: bindparam("new_" + name)
+                           for name in ("submitted_at", "points_earned", "points_possible", "score", "passed")})
+                  .execution_options(synchronize_session=False))
+
+
+def _record_grade(session: Session, attempt: QuizAttempt, key: Mapping[int, QuestionKey], pass_mark: int,
+                  answers: dict[int, object], now: datetime, *, grade: tuple[dict, list[dict]] | None = None) -> bool:
     """Grade and close the attempt in one UPDATE that only an open attempt
     matches: of parallel submissions exactly one gets True. The answers go in
     with one multi-row INSERT. An essay waiting for a person leaves the attempt's
-    pass undecided (None)."""
+    pass undecided (None). `grade`: what _grade already made of these answers."""
+    values, rows = grade or _grade(attempt, key, pass_mark, answers)
+    values = {"submitted_at": now, **values}
+    claimed = cast(CursorResult[Any], session.execute(
+        _CLOSE_ATTEMPT, {"attempt_id": attempt.id, **{"new_" + name: value for name, value in values.items()}})).rowcount
+    if claimed != 1:
+        return False
+    if rows:
+        session.execute(insert(table_of(AttemptAnswer)), rows)
+    for name, value in values.items():  # the object now says what the row says
+        set_committed_value(attempt, name, value)
+    events.quiz_graded(session, user_id=attempt.user_id, attempt_id=attempt.id, now=now)  # xAPI: passed/failed
+    return True
+
+
+def _grade(attempt: QuizAttempt, key: Mapping[int, QuestionKey], pass_mark: int,
+           answers: dict[int, object]) -> tuple[dict, list[dict]]:
+    """The attempt's figures (points, score, pass) and its answer rows, computed
+    without the database."""
     rows = []
     earned = possible = 0.0
     awaiting = False
@@ -695,20 +753,9 @@ def _record_grade(session: Session, attempt: QuizAttempt, key: dict[int, Questio
                      "state": "awaiting_grading" if grade.fraction is None else "graded"})
     earned = round(earned, 4)
     score = round(100 * earned / possible, 2) if possible else 0.0
-    values = {"submitted_at": now, "points_earned": earned, "points_possible": possible, "score": score,
+    values = {"points_earned": earned, "points_possible": possible, "score": score,
               "passed": None if awaiting else score >= pass_mark}
-    claimed = cast(CursorResult[Any], session.execute(
-        update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
-        .values(**values).execution_options(synchronize_session=False)
-    )).rowcount
-    if claimed != 1:
-        return False
-    if rows:
-        session.execute(insert(table_of(AttemptAnswer)), rows)
-    for name, value in values.items():  # the object now says what the row says
-        set_committed_value(attempt, name, value)
-    events.quiz_graded(session, user_id=attempt.user_id, attempt_id=attempt.id, now=now)  # xAPI: passed/failed
-    return True
+    return values, rows
 
 
 # ---- my learning -----------------------------------------------------------

@@ -10,7 +10,7 @@ from lms.db import must_get
 from lms.learn import services
 from lms.learn.forms import CompleteLessonForm, EnrolForm, StartAttemptForm
 from lms.permissions import login_required
-from lms.web import body_limit, db_session, record_refusal, request_now
+from lms.web import body_limit, db_session, read_session, record_refusal, request_now
 
 bp = Blueprint("learn", __name__)
 
@@ -217,7 +217,9 @@ def _attempt_page(attempt, form, *, error: str | None = None, status: int = 200)
 @login_required
 def attempt(attempt_id: int):
     session = db_session()
-    attempt = services.get_attempt(session, attempt_id=attempt_id, user_id=current_user.id)
+    # Found without the write lock: a layout and a deadline never change, and grading
+    # claims the attempt with an UPDATE that only an attempt still open matches.
+    attempt = services.get_attempt(read_session(), attempt_id=attempt_id, user_id=current_user.id)
     if attempt is None:
         abort(404)
     form = StartAttemptForm()
@@ -229,7 +231,8 @@ def attempt(attempt_id: int):
             if raw is None:
                 raise services.InvalidAnswers(services.MISMATCH)
             graded = services.submit_attempt(session, user_id=current_user.id, attempt_id=attempt.id,
-                                             raw_answers=raw, now=request_now(), attempt=attempt)
+                                             raw_answers=raw, now=request_now(), attempt=attempt,
+                                             content=current_app.extensions["lms_content"], reader=read_session())
         except services.AttemptClosed as exc:
             record_refusal("quiz_submission_refused", user=current_user, detail=f"attempt {attempt_id}: {exc.text}")
             flash(_(str(exc), **exc.params), "error")

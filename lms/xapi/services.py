@@ -11,14 +11,12 @@ in the same transaction, and `lms send-xapi` posts it.
 """
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Integer, bindparam, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -27,6 +25,7 @@ from lms.auth.models import User
 from lms.certificates.models import Certificate
 from lms.courses.models import Course, CourseVersion, Lesson, Quiz
 from lms.db import table_of
+from lms.dbutil import insert_ignoring_statement
 from lms.learn.models import CourseCompletion, LessonCompletion, QuizAttempt
 from lms.orgs.models import OrgUnit
 from lms.orgs.scope import Scope
@@ -69,7 +68,7 @@ def record(session: Session, statement: dict, *, user_id: int, stored: datetime)
     added = connection.execute(_insert_statement(connection.dialect.name), {
         "statement_id": statement["id"], "user_id": user_id, "verb": statement["verb"]["id"],
         "object_id": statement["object"]["id"], "timestamp": _parse_timestamp(statement["timestamp"]),
-        "stored": stored, "statement": statement}).first() is not None
+        "stored": stored, "statement": statement}).first() is not None  # keys: _STATEMENT_KEYS
     endpoint = _settings.endpoint
     if added and endpoint:
         queue_messages(session, [{"recipient": endpoint[:254], "subject": statement["verb"]["id"][:300],
@@ -78,14 +77,14 @@ def record(session: Session, statement: dict, *, user_id: int, stored: datetime)
     return added
 
 
-@functools.cache
+_STATEMENT_KEYS = ("statement_id", "user_id", "verb", "object_id", "timestamp", "stored", "statement")
+
+
 def _insert_statement(dialect: str):
     """INSERT ... ON CONFLICT (statement_id) DO NOTHING RETURNING id, built once per
-    dialect with its values as parameters, so it is compiled once (the learner's
-    hot path runs it)."""
-    table = table_of(XapiStatement)
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing(index_elements=["statement_id"]).returning(table.c.id)
+    dialect with its values as parameters (the learner's hot path runs it; see
+    lms.dbutil.insert_ignoring_statement)."""
+    return insert_ignoring_statement(table_of(XapiStatement), dialect, ("statement_id",), _STATEMENT_KEYS)
 
 
 def _parse_timestamp(text: str) -> datetime:
@@ -124,17 +123,21 @@ def _lesson_completed(session: Session, *, user_id: int, lesson_id: int, course_
     return record(session, statement, user_id=user_id, stored=stored)
 
 
+# Built once (every quiz submission runs it).
+_ATTEMPT = (select(User.username, QuizAttempt.passed, QuizAttempt.score, QuizAttempt.points_earned,
+                   QuizAttempt.points_possible, QuizAttempt.submitted_at, Quiz.title, Course.code, CourseVersion.title,
+                   CourseVersion.language)
+            .select_from(QuizAttempt).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+            .join(CourseVersion, CourseVersion.id == Quiz.version_id).join(Course, Course.id == Quiz.course_id)
+            .join(User, User.id == QuizAttempt.user_id)
+            .where(QuizAttempt.id == bindparam("attempt_id", type_=Integer),
+                   QuizAttempt.user_id == bindparam("user_id", type_=Integer)))
+
+
 def _quiz_graded(session: Session, *, user_id: int, attempt_id: int, now: datetime | None = None,
                  backfill: bool = False) -> bool:
     """passed/failed once the pass is decided (an essay waiting for a person: not yet)."""
-    row = session.execute(
-        select(User.username, QuizAttempt.passed, QuizAttempt.score, QuizAttempt.points_earned,
-               QuizAttempt.points_possible, QuizAttempt.submitted_at, Quiz.title, Course.code, CourseVersion.title,
-               CourseVersion.language)
-        .select_from(QuizAttempt).join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .join(CourseVersion, CourseVersion.id == Quiz.version_id).join(Course, Course.id == Quiz.course_id)
-        .join(User, User.id == QuizAttempt.user_id)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.user_id == user_id)).first()
+    row = session.execute(_ATTEMPT, {"attempt_id": attempt_id, "user_id": user_id}).first()
     if row is None or row.passed is None:
         return False
     stored = now or _clock()
