@@ -105,27 +105,33 @@ def reclassify(db, course, cell: tuple[str, str], now: datetime) -> None:
     catalog.publish_version(db, version, now=now)
 
 
-def test_random_activity_counters_equal_raw_sql(db):
-    rng = random.Random(20261127)
+def random_world(db, seed: int, *, n_units: int, n_users: int, steps: int, valid_froms: tuple[date, ...],
+                 course_modes: dict[int, str]) -> tuple[list, datetime]:
+    """A random tree with headcounts, courses in most cells (those at the
+    indexes of `course_modes` followed in that mode of training, the others
+    online), people, and `steps` random actions through the services:
+    completions, training recorded elsewhere in any mode, enrolments, moves
+    between units and categories, deactivations, reclassified courses.
+    Returns the units (the root first) and the last moment."""
+    rng = random.Random(seed)
     root = unit(db, "R", "national")
     units = [root]
-    for i in range(14):
+    for i in range(n_units):
         units.append(unit(db, f"X{i}", rng.choice(["province", "city", "district", "workplace"]), rng.choice(units)))
     for u in units:
         for cat in CATS:
-            for valid_from in (date(2025, 7, 1), date(2026, 4, 1)):
+            for valid_from in valid_froms:
                 if rng.random() < 0.7:
                     set_headcount(db, u, staff_category=cat, valid_from=valid_from, headcount=rng.randrange(0, 20))
     courses = [make_course(db, f"K-{i}", skill_type=s, target_level=t, lessons=1, quiz=False)
                for i, (s, t) in enumerate(CELLS) if i % 2 == 0 or i == 7]
-    # Two courses are followed as blended (their versions say so); the rest online.
-    db.execute(update(CourseVersion).where(CourseVersion.course_id.in_([courses[1].id, courses[3].id]))
-               .values(delivery_mode="blended"))
+    for index, mode in course_modes.items():
+        db.execute(update(CourseVersion).where(CourseVersion.course_id == courses[index].id).values(delivery_mode=mode))
     recorder = make_user(db, username="recorder", roles=("admin",))
     users = [make_user(db, username=f"r{i}", staff_category=rng.choice(CATS), org_unit_id=rng.choice(units).id)
-             for i in range(45)]
+             for i in range(n_users)]
     moment = datetime(2025, 9, 1, 8)
-    for _step in range(260):
+    for _step in range(steps):
         moment += timedelta(hours=rng.randrange(1, 72))
         user = rng.choice(users)
         action = rng.random()
@@ -147,6 +153,14 @@ def test_random_activity_counters_equal_raw_sql(db):
         else:
             move(db, user, status="deactivated" if user.status == "active" else "active", now=moment)
     db.commit()
+    return units, moment
+
+
+def test_random_activity_counters_equal_raw_sql(db):
+    # Two courses are followed as blended (their versions say so); the rest online.
+    units, _last = random_world(db, 20261127, n_units=14, n_users=45, steps=260,
+                                valid_froms=(date(2025, 7, 1), date(2026, 4, 1)), course_modes={1: "blended", 3: "blended"})
+    root = units[0]
 
     compared = 0
     # the last one is after every completion: the report reads the all-time totals, not the months

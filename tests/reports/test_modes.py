@@ -11,6 +11,7 @@ trained blended on A in June."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import textwrap
 from datetime import date, datetime
@@ -84,9 +85,8 @@ def test_the_filter_counts_the_completions_of_one_mode(db, trained):
     assert services.coverage(db, p, Period(end=202602), mode="classroom").total.completed == 0
 
 
-def test_a_completion_keeps_the_mode_of_the_version_followed(db, tree):
-    """A course whose version has on-the-job work (not required) is blended; its
-    next version without the work is online. Completions keep their mode."""
+def blended_course(db):
+    """W-201: a lesson and an on-the-job task that is not required: blended, completed by the lesson."""
     files = course_files("W-201", skill_type="professional", target_level="capacity", lessons=1, quiz=False)
     files["course.toml"] += textwrap.dedent('''
         [[tasks]]
@@ -97,15 +97,27 @@ def test_a_completion_keeps_the_mode_of_the_version_followed(db, tree):
         tasks = false
     ''').encode()
     files["tasks/practice.md"] = "在本单位窗口练习一次。\n".encode()
-    course = catalog.import_course(db, load_package_from_files(files), now=NOW).course
+    return catalog.import_course(db, load_package_from_files(files), now=NOW).course
+
+
+def publish_without_tasks(db, course, version):
+    """A next version, the same without the on-the-job task: online."""
+    follow_up = catalog.new_version(db, course, now=NOW, user_id=None, based_on=version)
+    spec = catalog.version_spec(version)
+    catalog.fill_version(db, follow_up, dataclasses.replace(spec, tasks=()))
+    catalog.publish_version(db, follow_up, now=NOW)
+    return follow_up
+
+
+def test_a_completion_keeps_the_mode_of_the_version_followed(db, tree):
+    """A course whose version has on-the-job work (not required) is blended; its
+    next version without the work is online. Completions keep their mode."""
+    course = blended_course(db)
     first = catalog.published_version(db, course.id)
     assert (first.delivery_mode, course.delivery_mode) == ("blended", "blended")
     complete(db, tree["u2"], course, datetime(2026, 7, 1, 9))
 
-    follow_up = catalog.new_version(db, course, now=NOW, user_id=None, based_on=first)
-    spec = catalog.version_spec(first)
-    catalog.fill_version(db, follow_up, spec.__class__(**{**spec.__dict__, "tasks": ()}))
-    catalog.publish_version(db, follow_up, now=NOW)
+    follow_up = publish_without_tasks(db, course, first)
     assert (follow_up.delivery_mode, course.delivery_mode) == ("online", "online")
     complete(db, tree["u5"], course, datetime(2026, 8, 1, 9))  # u5 enrols now: follows the new version
     db.commit()
@@ -264,23 +276,10 @@ def test_the_backfill_takes_the_version_the_person_followed(scratch_url, tmp_pat
     with app.extensions["lms_db"].transaction() as db:
         root = unit(db, "N", "national")
         learner = make_user(db, username="m0", org_unit_id=root.id)
-        files = course_files("W-201", skill_type="professional", target_level="capacity", lessons=1, quiz=False)
-        files["course.toml"] += textwrap.dedent('''
-            [[tasks]]
-            slug = "practice"
-            title = "在岗练习"
-
-            [completion]
-            tasks = false
-        ''').encode()
-        files["tasks/practice.md"] = "在本单位窗口练习一次。\n".encode()
-        course = catalog.import_course(db, load_package_from_files(files), now=NOW).course
+        course = blended_course(db)
         first = catalog.published_version(db, course.id)
         complete(db, learner, course, datetime(2026, 7, 1, 9))
-        follow_up = catalog.new_version(db, course, now=NOW, user_id=None, based_on=first)
-        spec = catalog.version_spec(first)
-        catalog.fill_version(db, follow_up, spec.__class__(**{**spec.__dict__, "tasks": ()}))
-        catalog.publish_version(db, follow_up, now=NOW)
+        publish_without_tasks(db, course, first)
     downgrade(scratch_url, "0017")
     upgrade(scratch_url)
     with reading(scratch_url) as session:

@@ -5,76 +5,23 @@ figures plain SQL gives over the raw rows, after random activity; and the
 incremental counters equal a rebuild."""
 from __future__ import annotations
 
-import random
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from lms.courses.models import CourseVersion
 from lms.enums import DELIVERY_MODES
-from lms.evaluations import recorded
-from lms.learn import services as learning
 from lms.orgs.models import OrgUnit
-from lms.orgs.scope import Scope
-from lms.orgs.services import set_headcount
 from lms.reports import counters, services
 from lms.reports import coverage_sql as sql
-from lms.reports.models import CELLS
 from lms.reports.services import Period
-from tests.builders import make_course, make_user
-from tests.reports.conftest import complete, move, unit
-from tests.reports.test_counters import CATS, raw_figures, raw_trained_by_mode, reclassify, report_figures, snapshot
-
-
-def build(db, seed):
-    rng = random.Random(seed)
-    root = unit(db, "R", "national")
-    units = [root]
-    for i in range(8):
-        units.append(unit(db, f"X{i}", rng.choice(["province", "city", "district", "workplace"]), rng.choice(units)))
-    for u in units:
-        for cat in CATS:
-            if rng.random() < 0.7:
-                set_headcount(db, u, staff_category=cat, valid_from=date(2025, 7, 1), headcount=rng.randrange(0, 20))
-    courses = [make_course(db, f"K-{i}", skill_type=s, target_level=t, lessons=1, quiz=False)
-               for i, (s, t) in enumerate(CELLS) if i % 2 == 0 or i == 7]
-    db.execute(update(CourseVersion).where(CourseVersion.course_id.in_([courses[1].id]))
-               .values(delivery_mode="blended"))
-    db.execute(update(CourseVersion).where(CourseVersion.course_id.in_([courses[2].id]))
-               .values(delivery_mode="classroom"))
-    recorder = make_user(db, username="recorder", roles=("admin",))
-    users = [make_user(db, username=f"r{i}", staff_category=rng.choice(CATS), org_unit_id=rng.choice(units).id)
-             for i in range(30)]
-    moment = datetime(2025, 9, 1, 8)
-    for _step in range(200):
-        moment += timedelta(hours=rng.randrange(1, 72))
-        user = rng.choice(users)
-        action = rng.random()
-        if action < 0.04:
-            reclassify(db, rng.choice(courses), rng.choice(CELLS), moment)
-        elif action < 0.35:
-            complete(db, user, rng.choice(courses), moment)
-        elif action < 0.45 and user.status == "active":
-            recorded.record_training(db, recorder=recorder, scope=Scope(everything=True),
-                                     course_code=rng.choice(courses).code, usernames=[user.username],
-                                     completed_on=moment.date(), place="x", evidence="y",
-                                     now=moment, today=moment.date(), mode=rng.choice(DELIVERY_MODES))
-        elif action < 0.6:
-            learning.enrol(db, user_id=user.id, course=rng.choice(courses), now=moment)
-        elif action < 0.8:
-            move(db, user, org_unit_id=rng.choice(units).id, now=moment)
-        elif action < 0.9:
-            move(db, user, staff_category=rng.choice(CATS), now=moment)
-        else:
-            move(db, user, status="deactivated" if user.status == "active" else "active", now=moment)
-    db.commit()
-    return units, moment
+from tests.reports.test_counters import CATS, random_world, raw_figures, raw_trained_by_mode, report_figures, snapshot
 
 
 @pytest.mark.parametrize("kind", ["ids", "pattern", "all"])
 def test_every_report_shape_equals_raw_sql(db, monkeypatch, kind):
-    units, last = build(db, 77)
+    units, last = random_world(db, 77, n_units=8, n_users=30, steps=200, valid_froms=(date(2025, 7, 1),),
+                               course_modes={1: "blended", 2: "classroom"})
 
     def forced(session, unit):
         if kind == "all":
