@@ -154,11 +154,7 @@ def course(code: str):
 @bp.route("/courses/<code>/metadata", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def metadata(code: str):
-    session = db_session()
-    course = _course(code)
-    version = services.current_version(session, course)
-    if request.method == "GET" and version is not None and version.status == "review":
-        return _in_review(course)
+    session, course, version = _editor(code)
     if request.method == "GET":
         form = forms.MetadataForm(data={
             "title": version.title, "summary": version.summary_md, "skill_type": version.skill_type,
@@ -186,11 +182,7 @@ def metadata(code: str):
 @bp.route("/courses/<code>/lessons/new", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def new_lesson(code: str):
-    session = db_session()
-    course = _course(code)
-    version = services.current_version(session, course)
-    if request.method == "GET" and version is not None and version.status == "review":
-        return _in_review(course)
+    session, course, version = _editor(code)
     form = forms.NewLessonForm()
     preview = None
     if form.validate_on_submit():
@@ -213,11 +205,7 @@ def new_lesson(code: str):
 @bp.route("/courses/<code>/lessons/<slug>", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def lesson(code: str, slug: str):
-    session = db_session()
-    course = _course(code)
-    version = services.current_version(session, course)
-    if request.method == "GET" and version is not None and version.status == "review":
-        return _in_review(course)
+    session, course, version = _editor(code)
     lesson = next((ls for ls in version.lessons if ls.slug == slug), None)
     if lesson is None:
         abort(404)
@@ -252,11 +240,17 @@ def move_lesson(code: str, slug: str):
         session, course, slug, up=up, user=current_user, now=request_now()), "")
 
 
-def _in_review(course: Course):
-    """An editor opened on a version in review: say so before anything is typed
-    (the course page offers to withdraw it from review)."""
-    flash(_("This version is in review. Withdraw it from review to change it, or wait for the reviewer."), "error")
-    return redirect(url_for("authoring.course", code=course.code))
+def _editor(code: str):
+    """(session, course, its current version) for an editor page. An editor
+    opened on a version in review says so before anything is typed, and goes
+    back to the course page, which offers to withdraw it from review."""
+    session = db_session()
+    course = _course(code)
+    version = services.current_version(session, course)
+    if request.method == "GET" and version is not None and version.status == "review":
+        flash(_("This version is in review. Withdraw it from review to change it, or wait for the reviewer."), "error")
+        abort(redirect(url_for("authoring.course", code=course.code)))
+    return session, course, version
 
 
 @bp.route("/courses/<code>/lessons/<slug>/delete", methods=["POST"])
@@ -288,11 +282,7 @@ def preview_lesson(code: str, number: int, slug: str):
 @bp.route("/courses/<code>/quiz", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def quiz(code: str):
-    session = db_session()
-    course = _course(code)
-    version = services.current_version(session, course)
-    if request.method == "GET" and version is not None and version.status == "review":
-        return _in_review(course)
+    session, course, version = _editor(code)
     quiz = version.quiz
     if request.method == "GET":
         form = forms.QuizSettingsForm(obj=quiz) if quiz is not None else forms.QuizSettingsForm()
@@ -426,11 +416,7 @@ def _question_page(course, version, form, question, number, status):
 @bp.route("/courses/<code>/quiz/questions/new", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def new_question(code: str):
-    session = db_session()
-    course = _course(code)
-    version = services.current_version(session, course)
-    if request.method == "GET" and version is not None and version.status == "review":
-        return _in_review(course)
+    session, course, version = _editor(code)
     form = forms.QuestionForm()
     if form.validate_on_submit():
         try:
@@ -445,11 +431,7 @@ def new_question(code: str):
 @bp.route("/courses/<code>/quiz/questions/<int:number>", methods=["GET", "POST"])
 @roles_required(*AUTHORS)
 def question(code: str, number: int):
-    session = db_session()
-    course = _course(code)
-    version = services.current_version(session, course)
-    if request.method == "GET" and version is not None and version.status == "review":
-        return _in_review(course)
+    session, course, version = _editor(code)
     questions = version.quiz.questions if version.quiz is not None else []
     if not 1 <= number <= len(questions):
         abort(404)
@@ -502,11 +484,7 @@ def delete_question(code: str, number: int):
 @body_limit(4 * MAX_GIFT_BYTES + MULTIPART_ALLOWANCE)  # pasted text arrives percent-encoded
 @roles_required(*AUTHORS)
 def gift(code: str):
-    session = db_session()
-    course = _course(code)
-    version = services.current_version(session, course)
-    if request.method == "GET" and version is not None and version.status == "review":
-        return _in_review(course)
+    session, course, version = _editor(code)
     form = forms.GiftForm()
     report = problems = None
     status = 200
