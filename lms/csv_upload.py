@@ -24,10 +24,13 @@ def import_errors(exc: ImportInvalid) -> list[str]:
     return [_("line %(line)s: %(reason)s", line=e.line, reason=_(e.message, **e.params)) for e in exc.errors]
 
 
-def csv_import_page(run_import: Callable[[Session, bytes], Any], *, action: str, columns, kind: str):
+def csv_import_page(run_import: Callable[[Session, bytes], Any], *, columns, action: str = "",
+                    audit_result: Callable[[Any], None] | None = None, template: str = "csv_import.html",
+                    **context):
     """On a valid upload, `run_import(session, data)`; any invalid row refuses
     the whole file (listed, nothing changed, 422), otherwise the import is
-    audited as `action`."""
+    audited: by `audit_result(result)`, or as one `action` row. `template`
+    (given `context`) shows the form, the errors and the result."""
     form = ImportForm()
     errors: list[str] = []
     result = None
@@ -39,6 +42,9 @@ def csv_import_page(run_import: Callable[[Session, bytes], Any], *, action: str,
             session.rollback()
             errors = import_errors(exc)
         else:
-            audit(action, str(result))
-    return render_template("csv_import.html", form=form, errors=errors, result=result, columns=columns,
-                           kind=kind), (422 if errors else 200)
+            if audit_result is not None:
+                audit_result(result)
+            else:
+                audit(action, str(result))
+    return render_template(template, form=form, errors=errors, result=result, columns=columns,
+                           **context), (422 if errors else 200)

@@ -9,11 +9,10 @@ from flask import Blueprint, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.csv_upload import CSV_BODY_BYTES, import_errors
+from lms.csv_upload import CSV_BODY_BYTES, csv_import_page
 from lms.csvfile import ImportInvalid
 from lms.evaluations import recorded
 from lms.evaluations.recorded_forms import RecordForm
-from lms.forms import ImportForm
 from lms.orgs.scope import staff_scope
 from lms.params import int_arg
 from lms.permissions import roles_required
@@ -92,21 +91,11 @@ def new():
 @body_limit(CSV_BODY_BYTES)
 @roles_required(*recorded.RECORDER_ROLES)
 def import_csv():
-    form = ImportForm()
-    errors: list[str] = []
-    result = None
-    if form.validate_on_submit():
-        session = db_session()
-        try:
-            result = recorded.import_records(session, form.file.data.read(), recorder=current_user, scope=_scope(),
-                                             now=request_now(), today=request_today())
-        except ImportInvalid as exc:
-            session.rollback()
-            errors = import_errors(exc)
-        else:
-            _audit(result)
-    return render_template("evaluations/recorded_import.html", form=form, errors=errors, result=result,
-                           columns=recorded.RECORDED_COLUMNS, back=url_for("recorded.index")), (422 if errors else 200)
+    return csv_import_page(
+        lambda session, data: recorded.import_records(session, data, recorder=current_user, scope=_scope(),
+                                                      now=request_now(), today=request_today()),
+        columns=recorded.RECORDED_COLUMNS, audit_result=_audit, template="evaluations/recorded_import.html",
+        back=url_for("recorded.index"))
 
 
 @bp.get("/template.csv")
