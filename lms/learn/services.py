@@ -318,6 +318,8 @@ def complete_course_if_done(session: Session, *, user_id: int, course_id: int, n
     one of those. Returns True only when this call recorded it; a completion
     is never removed."""
     session.flush()  # the counts below must see this transaction's own writes
+    if enrolment is None:
+        enrolment = get_enrolment(session, user_id=user_id, course_id=course_id)
     progress = course_progress(session, user_id=user_id, course_id=course_id, enrolment=enrolment)
     if progress.completed_at:
         return False
@@ -328,12 +330,13 @@ def complete_course_if_done(session: Session, *, user_id: int, course_id: int, n
     if progress.more_required and any(events.completion_blockers(session, user_id=user_id, course_id=course_id)):
         return False
     version_id = enrolment.version_id if enrolment is not None else _followed_version_id(session, user_id, course_id)
-    mode = select(CourseVersion.delivery_mode).where(CourseVersion.id == version_id).scalar_subquery()
+    version = session.get(CourseVersion, version_id) if version_id is not None else None
     recorded = insert_ignoring_duplicates(
         session, CourseCompletion,
         {"user_id": user_id, "course_id": course_id, "completed_at": now,
          "score": best_score(session, user_id=user_id, course_id=course_id),
-         "mode": func.coalesce(mode, "online")},  # how they were trained: the version they followed
+         # How they were trained: the mode of the version they followed.
+         "mode": version.delivery_mode if version is not None else "online"},
         unique=["user_id", "course_id"],
     )
     if recorded:
